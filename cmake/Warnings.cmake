@@ -1,0 +1,14 @@
+add_library(standard_warnings INTERFACE)
+target_compile_options(standard_warnings INTERFACE
+  -Wall -Wextra -Wshadow -Wnon-virtual-dtor -Wold-style-cast -Wcast-align
+  -Wunused -Woverloaded-virtual -Wpedantic -Wconversion -Wsign-conversion
+  -Wnull-dereference -Wdouble-promotion -Wformat=2 -Wimplicit-fallthrough)
+if(ASCSYNC_WERROR)
+  target_compile_options(standard_warnings INTERFACE -Werror)
+endif()
+
+add_library(sanitizers INTERFACE)
+if(ASCSYNC_SANITIZE)
+  target_compile_options(sanitizers INTERFACE -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
+  target_link_options(sanitizers INTERFACE -fsanitize=address,undefined)
+endif()

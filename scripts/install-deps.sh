@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs what ascsync needs on Debian 12. Usage: scripts/install-deps.sh [--test]
+#   (no flag)  build and run dependencies
+#   --test     also the test tooling: Stoplight Prism (npm) for the conformance test
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(build-essential cmake ninja-build pkg-config git ca-certificates
+  libssl-dev libsqlite3-dev sqlite3 libcpp-httplib-dev nlohmann-json3-dev libspdlog-dev
+  libyaml-cpp-dev doctest-dev libsystemd-dev curl)
+if [[ "${1:-}" == "--test" ]]; then
+  # Node may come from Debian or from another nodejs package already on the machine.
+  command -v npm >/dev/null || packages+=(nodejs npm)
+  packages+=(prometheus)  # promtool checks /metrics in the daemon tests
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "installing: ${missing[*]}"
+  sudo_cmd=()
+  [[ $(id -u) -eq 0 ]] || sudo_cmd=(sudo)
+  "${sudo_cmd[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if [[ "${1:-}" == "--test" ]]; then
+  scripts/install-prism.sh
+fi

@@ -1,0 +1,6 @@
+#include <cstdio>
+
+int main() {
+  std::fprintf(stderr, "ascsim: not built yet\n");
+  return 1;
+}
