@@ -28,4 +28,6 @@ fi
 
 if [[ "${1:-}" == "--test" ]]; then
   scripts/install-prism.sh
+  # jose: an independent JWT implementation the client's tokens are verified with.
+  if [[ -x scripts/install-jose.sh ]]; then scripts/install-jose.sh; fi
 fi
