@@ -5,6 +5,7 @@ find_package(SQLite3 REQUIRED)
 find_package(nlohmann_json 3.11 REQUIRED)
 find_package(spdlog REQUIRED)
 find_package(yaml-cpp REQUIRED)
+find_package(CLI11 REQUIRED)
 find_package(PkgConfig REQUIRED)
 # Debian ships cpp-httplib as a compiled library with OpenSSL, zlib and brotli enabled;
 # the pkg-config file carries the matching CPPHTTPLIB_* defines (class layouts depend on them).
