@@ -14,6 +14,11 @@ struct SourceLoc {
   std::string str() const;  // "file:line:col"
 };
 
+struct DesiredApp {
+  std::string bundle_id;
+  SourceLoc loc;
+};
+
 struct DesiredUser {
   std::string email;
   std::string first_name;
@@ -62,13 +67,16 @@ struct Policy {
 
 struct DesiredState {
   std::string team;
+  SourceLoc team_loc;
   std::vector<std::string> bundle_ids;  // apps declared (sorted)
+  std::vector<DesiredApp> apps;         // the same apps with where they were declared (sorted)
   std::vector<DesiredUser> users;       // sorted by email key
   std::vector<DesiredTester> testers;   // sorted by email key
   std::vector<DesiredGroup> groups;     // sorted by (bundle_id, name)
   Policy policy;
   bool manage_users = false;  // false when the YAML has no users section at all
   bool manage_testflight = false;  // false when the YAML has no apps/testers section at all
+  std::vector<std::string> source_files;  // every YAML and CSV file read, in load order
 };
 
 }  // namespace core

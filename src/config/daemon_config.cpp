@@ -1,0 +1,282 @@
+#include "config/daemon_config.hpp"
+
+#include <filesystem>
+#include <map>
+#include <system_error>
+
+#include "config/values.hpp"
+#include "config/yaml_reader.hpp"
+#include "util/files.hpp"
+#include "util/strings.hpp"
+
+namespace config {
+
+const std::vector<std::string> k_daemon_config_keys = {"database", "log", "admin", "defaults", "teams"};
+
+namespace {
+
+namespace fs = std::filesystem;
+
+const std::vector<std::string> k_log_keys = {"level", "format"};
+const std::vector<std::string> k_admin_keys = {"listen", "token_file"};
+const std::vector<std::string> k_defaults_keys = {"interval", "jitter", "reserve_percent"};
+const std::vector<std::string> k_team_keys = {"name",          "issuer_id",  "key_id", "private_key_file",
+                                              "base_url",      "ca_file",    "desired_state", "interval",
+                                              "max_parallel",  "enabled"};
+const std::vector<std::string> k_log_levels = {"trace", "debug", "info", "warn", "error", "critical", "off"};
+const std::vector<std::string> k_log_formats = {"text", "json", "journal"};
+
+// Loads one daemon config; holds what every section needs.
+class Loader {
+ public:
+  Loader(std::string path, const Environment& env, Diagnostics& diags)
+      : m_path(std::move(path)), m_dir(directory_of(m_path)), m_env(env), m_diags(diags) {}
+
+  DaemonConfig load(const YAML::Node& root) {
+    DaemonConfig cfg;
+    cfg.path = resolve_path(m_path, fs::current_path().string());
+    cfg.config_dir = m_dir;
+    cfg.database = default_database();
+    const core::SourceLoc top = yaml::loc_of(m_path, root, core::SourceLoc{m_path, 1, 1});
+    yaml::MapReader map(m_path, root, top, "the daemon config", k_daemon_config_keys, m_diags);
+    if (!map.is_map()) return cfg;
+    if (auto db = map.string("database")) {
+      if (db->empty())
+        m_diags.error(map.field("database")->value_loc, "'database' is empty", "remove it to use the default");
+      else
+        cfg.database = resolve_path(*db, m_dir);
+    }
+    if (const auto* f = map.field("log")) load_log(*f, cfg.log);
+    if (const auto* f = map.field("admin")) load_admin(*f, cfg.admin);
+    if (const auto* f = map.field("defaults")) load_defaults(*f, cfg.defaults);
+    const yaml::Field* teams = map.field("teams");
+    if (!teams || teams->value.IsNull() || (teams->value.IsSequence() && teams->value.size() == 0)) {
+      m_diags.error(teams ? teams->key_loc : top, "no teams configured",
+                    "add a 'teams:' list with one entry per App Store Connect team");
+    } else if (!teams->value.IsSequence()) {
+      m_diags.error(teams->value_loc, "'teams' must be a list, not " + yaml::describe(teams->value),
+                    "start each team with '- name: ...'");
+    } else {
+      for (const auto& item : teams->value) load_team(item, teams->value_loc, cfg);
+    }
+    return cfg;
+  }
+
+ private:
+  std::string default_database() const {
+    if (!m_env.state_directory.empty()) {
+      // Why: systemd passes every StateDirectory= entry, colon-separated; ours is the first.
+      const std::string first = util::split(m_env.state_directory, ':').front();
+      return (fs::path(first) / "ascsync.db").lexically_normal().string();
+    }
+    return "./ascsync.db";
+  }
+
+  void load_log(const yaml::Field& f, LogConfig& log) {
+    yaml::MapReader map(m_path, f.value, f.value_loc, "'log'", k_log_keys, m_diags);
+    if (auto level = map.string("level")) {
+      if (std::find(k_log_levels.begin(), k_log_levels.end(), *level) == k_log_levels.end())
+        m_diags.error(map.field("level")->value_loc, "unknown log level '" + *level + "'",
+                      "use one of " + util::join(k_log_levels, ", "));
+      else
+        log.level = *level;
+    }
+    if (auto format = map.string("format")) {
+      if (*format == "text") log.format = util::LogFormat::text;
+      else if (*format == "json") log.format = util::LogFormat::json;
+      else if (*format == "journal") log.format = util::LogFormat::journal;
+      else
+        m_diags.error(map.field("format")->value_loc, "unknown log format '" + *format + "'",
+                      "use one of " + util::join(k_log_formats, ", "));
+    }
+  }
+
+  void load_admin(const yaml::Field& f, AdminConfig& admin) {
+    yaml::MapReader map(m_path, f.value, f.value_loc, "'admin'", k_admin_keys, m_diags);
+    if (auto listen = map.string("listen")) {
+      if (auto hp = parse_host_port(*listen)) {
+        admin.listen = *listen;
+        admin.host = hp->host;
+        admin.port = hp->port;
+      } else {
+        m_diags.error(map.field("listen")->value_loc, "'listen' is not host:port: '" + *listen + "'",
+                      "write e.g. 127.0.0.1:9469 or [::1]:9469");
+      }
+    }
+    if (auto token = map.string("token_file")) {
+      std::vector<std::string> tried;
+      if (auto found = find_config_file(*token, m_dir, m_env.credentials_directory, &tried))
+        admin.token_file = *found;
+      else
+        m_diags.error(map.field("token_file")->value_loc, "token file not found (looked at " +
+                                                              util::join(tried, ", ") + ")",
+                      "create it (mode 0600) or fix the path; relative paths are relative to " + m_dir);
+    }
+    if (!is_loopback_host(admin.host) && admin.token_file.empty() && !map.has("token_file")) {
+      const core::SourceLoc where = map.has("listen") ? map.field("listen")->value_loc : f.value_loc;
+      m_diags.error(where, "the admin endpoint listens on " + admin.host + " without a token",
+                    "set admin.token_file, or listen on 127.0.0.1 / [::1]");
+    }
+  }
+
+  // Reads a duration key; reports bad text. Returns std::nullopt when absent or bad.
+  std::optional<std::chrono::seconds> duration(const yaml::MapReader& map, const std::string& key) {
+    auto text = map.string(key);
+    if (!text) return std::nullopt;
+    auto d = parse_duration(*text);
+    if (!d) {
+      m_diags.error(map.field(key)->value_loc, "'" + key + "' is not a duration: '" + *text + "'",
+                    "write e.g. 30s, 15m, 1h or 1h30m");
+      return std::nullopt;
+    }
+    return d;
+  }
+
+  void load_defaults(const yaml::Field& f, Defaults& defaults) {
+    yaml::MapReader map(m_path, f.value, f.value_loc, "'defaults'", k_defaults_keys, m_diags);
+    if (auto interval = duration(map, "interval")) {
+      if (interval->count() < 1)
+        m_diags.error(map.field("interval")->value_loc, "'interval' must be at least 1s");
+      else
+        defaults.interval = *interval;
+    }
+    if (auto jitter = duration(map, "jitter")) defaults.jitter = *jitter;
+    if (defaults.jitter >= defaults.interval && map.is_map())
+      m_diags.error(map.has("jitter") ? map.field("jitter")->value_loc : map.loc(),
+                    "jitter " + format_duration(defaults.jitter) + " is not shorter than the interval " +
+                        format_duration(defaults.interval),
+                    "keep jitter well below the interval, e.g. a tenth of it");
+    if (auto reserve = map.integer("reserve_percent", 0, 90)) defaults.reserve_percent = static_cast<int>(*reserve);
+  }
+
+  // A file the team needs; missing files are errors, or warnings for disabled teams.
+  std::string team_file(const yaml::MapReader& map, const std::string& key, bool enabled,
+                        const std::string& what, bool credentials_fallback) {
+    auto declared = map.string(key);
+    if (!declared) return {};
+    std::vector<std::string> tried;
+    const std::string cred = credentials_fallback ? m_env.credentials_directory : std::string();
+    if (auto found = find_config_file(*declared, m_dir, cred, &tried)) return *found;
+    std::string hint = "fix the path; relative paths are relative to " + m_dir;
+    if (credentials_fallback) hint += ", or provide it with systemd LoadCredential=";
+    const core::SourceLoc loc = map.field(key)->value_loc;
+    const std::string msg = what + " not found (looked at " + util::join(tried, ", ") + ")";
+    if (enabled) m_diags.error(loc, msg, hint);
+    else m_diags.warning(loc, msg + "; ignored while the team is disabled", hint);
+    return {};
+  }
+
+  void load_team(const YAML::Node& node, const core::SourceLoc& list_loc, DaemonConfig& cfg) {
+    TeamConfig team;
+    team.loc = yaml::loc_of(m_path, node, list_loc);
+    team.interval = cfg.defaults.interval;
+    yaml::MapReader map(m_path, node, team.loc, "a team", k_team_keys, m_diags);
+    if (!map.is_map()) return;
+
+    if (auto enabled = map.boolean("enabled")) team.enabled = *enabled;
+    if (auto name = map.string("name", true)) {
+      const core::SourceLoc loc = map.field("name")->value_loc;
+      if (!is_team_name(*name)) {
+        m_diags.error(loc, "team name '" + *name + "' is not valid",
+                      "use 1-64 characters from a-z, 0-9, '-' and '_'");
+      } else if (auto it = m_team_locs.find(*name); it != m_team_locs.end()) {
+        m_diags.duplicate(loc, it->second, "team '" + *name + "' is declared twice", "team names must be unique");
+      } else {
+        m_team_locs.emplace(*name, loc);
+      }
+      team.name = *name;
+    }
+    if (auto issuer = map.string("issuer_id", true)) {
+      if (!is_uuid(*issuer))
+        m_diags.error(map.field("issuer_id")->value_loc, "issuer_id '" + *issuer + "' is not a UUID",
+                      "copy the Issuer ID from App Store Connect > Users and Access > Integrations");
+      team.issuer_id = *issuer;
+    }
+    if (auto key_id = map.string("key_id", true)) {
+      const core::SourceLoc loc = map.field("key_id")->value_loc;
+      if (!is_key_id(*key_id)) {
+        m_diags.error(loc, "key_id '" + *key_id + "' is not 10 characters from A-Z and 0-9",
+                      "copy the Key ID shown next to the key in App Store Connect");
+      } else if (auto it = m_key_locs.find(*key_id); it != m_key_locs.end()) {
+        // Why: one key means one rate budget; two teams on it would starve each other.
+        m_diags.duplicate(loc, it->second, "key_id " + *key_id + " is used by two teams",
+                          "give each team its own API key");
+      } else {
+        m_key_locs.emplace(*key_id, loc);
+      }
+      team.key_id = *key_id;
+    }
+    map.require("private_key_file");
+    team.private_key_file = team_file(map, "private_key_file", team.enabled, "private key file", true);
+    if (map.has("ca_file")) team.ca_file = team_file(map, "ca_file", team.enabled, "CA file", true);
+    map.require("desired_state");
+    team.desired_state = team_file(map, "desired_state", team.enabled, "desired state", false);
+
+    if (auto url = map.string("base_url")) {
+      const core::SourceLoc loc = map.field("base_url")->value_loc;
+      const auto parsed = parse_url(*url);
+      if (!parsed) {
+        m_diags.error(loc, "base_url '" + *url + "' is not an http(s) URL", "write e.g. " + std::string(k_default_base_url));
+      } else if (parsed->scheme == "http" && !is_loopback_host(parsed->host)) {
+        m_diags.error(loc, "base_url uses plain http to " + parsed->host,
+                      "use https; http is only allowed for 127.0.0.1, ::1 and localhost (the simulator)");
+      } else {
+        team.base_url = *url;
+        while (!team.base_url.empty() && team.base_url.back() == '/') team.base_url.pop_back();
+      }
+    }
+    if (auto interval = duration(map, "interval")) {
+      if (interval->count() < 1) m_diags.error(map.field("interval")->value_loc, "'interval' must be at least 1s");
+      else team.interval = *interval;
+    }
+    if (auto parallel = map.integer("max_parallel", 1, 4)) team.max_parallel = static_cast<int>(*parallel);
+    cfg.teams.push_back(std::move(team));
+  }
+
+  std::string m_path;
+  std::string m_dir;
+  const Environment& m_env;
+  Diagnostics& m_diags;
+  std::map<std::string, core::SourceLoc> m_team_locs;
+  std::map<std::string, core::SourceLoc> m_key_locs;
+};
+
+}  // namespace
+
+const TeamConfig* DaemonConfig::find_team(const std::string& name) const {
+  for (const auto& t : teams)
+    if (t.name == name) return &t;
+  return nullptr;
+}
+
+util::Result<DaemonConfig> parse_daemon_config(const std::string& text, const std::string& path,
+                                               const Environment& env, Diagnostics* diagnostics) {
+  Diagnostics local;
+  Diagnostics& diags = diagnostics ? *diagnostics : local;
+  const size_t before = diags.error_count();
+  DaemonConfig cfg;
+  if (auto root = yaml::parse_text(text, path, diags)) {
+    Loader loader(path, env, diags);
+    cfg = loader.load(*root);
+  }
+  if (diags.error_count() > before) {
+    diags.sort();
+    return diags.to_error("invalid daemon config " + path);
+  }
+  return cfg;
+}
+
+util::Result<DaemonConfig> load_daemon_config(const std::string& path, const Environment& env,
+                                              Diagnostics* diagnostics) {
+  auto text = util::read_file(path);
+  if (!text) {
+    Diagnostics local;
+    Diagnostics& diags = diagnostics ? *diagnostics : local;
+    diags.error(core::SourceLoc{path, 0, 0}, "cannot read the daemon config",
+                "check the path (default /etc/ascsync/ascsync.yaml) and its permissions");
+    return diags.to_error("invalid daemon config " + path);
+  }
+  return parse_daemon_config(*text, path, env, diagnostics);
+}
+
+}  // namespace config

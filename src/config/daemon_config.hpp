@@ -1,0 +1,82 @@
+#pragma once
+// The daemon configuration file (/etc/ascsync/ascsync.yaml; docs/configuration.md): where the
+// database lives, logging, the admin endpoint, scheduling defaults and one entry per App Store
+// Connect team. Every path in the result is absolute (resolved against the config file's
+// directory) and every default is filled in.
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "config/diagnostics.hpp"
+#include "config/paths.hpp"
+#include "core/desired.hpp"
+#include "util/log.hpp"
+#include "util/result.hpp"
+
+namespace config {
+
+inline constexpr const char* k_default_base_url = "https://api.appstoreconnect.apple.com";
+inline constexpr const char* k_default_admin_listen = "127.0.0.1:9469";
+
+struct LogConfig {
+  std::string level = "info";  // trace | debug | info | warn | error | critical | off
+  util::LogFormat format = util::LogFormat::text;
+};
+
+struct AdminConfig {
+  std::string listen = k_default_admin_listen;  // as written: "host:port" or "[v6]:port"
+  std::string host = "127.0.0.1";
+  int port = 9469;
+  std::string token_file;  // absolute; empty when none. Required when host is not loopback.
+};
+
+struct Defaults {
+  std::chrono::seconds interval{15 * 60};
+  std::chrono::seconds jitter{60};  // each cycle starts up to this much later, at random
+  int reserve_percent = 10;         // share of Apple's hourly budget kept for humans and retries
+};
+
+struct TeamConfig {
+  std::string name;  // unique, [a-z0-9-_]
+  std::string issuer_id;
+  std::string key_id;
+  std::string private_key_file;  // absolute; exists (possibly under $CREDENTIALS_DIRECTORY)
+  std::string base_url = k_default_base_url;
+  std::string ca_file;        // absolute; empty = system trust store
+  std::string desired_state;  // absolute; a file or a directory of *.yaml
+  std::chrono::seconds interval{15 * 60};  // effective: the team override or defaults.interval
+  int max_parallel = 1;                    // 1..4 concurrent requests to Apple
+  bool enabled = true;
+  core::SourceLoc loc;  // where the team entry starts
+};
+
+struct DaemonConfig {
+  std::string path;        // the config file, absolute
+  std::string config_dir;  // its directory
+  std::string database;    // absolute unless defaulted to ./ascsync.db
+  LogConfig log;
+  AdminConfig admin;
+  Defaults defaults;
+  std::vector<TeamConfig> teams;  // in file order
+
+  // The team with that name, or nullptr.
+  const TeamConfig* find_team(const std::string& name) const;
+};
+
+// Top-level keys of the daemon config, for "did you mean" and for telling a daemon config apart
+// from a desired-state file.
+extern const std::vector<std::string> k_daemon_config_keys;
+
+// Loads and validates the daemon config at path. On failure the error message lists every
+// problem ("file:line:col: error: ... (hint: ...)", one per line). `diagnostics`, when given,
+// receives every diagnostic, warnings included, also on success.
+util::Result<DaemonConfig> load_daemon_config(const std::string& path,
+                                              const Environment& env = Environment::from_process(),
+                                              Diagnostics* diagnostics = nullptr);
+
+// Same, from text already in memory; `path` names it in diagnostics and anchors relative paths.
+util::Result<DaemonConfig> parse_daemon_config(const std::string& text, const std::string& path,
+                                               const Environment& env = Environment::from_process(),
+                                               Diagnostics* diagnostics = nullptr);
+
+}  // namespace config
