@@ -1,0 +1,15 @@
+#include "daemon/cycle.hpp"
+
+namespace service {
+
+const char* to_string(CycleOutcome outcome) {
+  switch (outcome) {
+    case CycleOutcome::success: return "success";
+    case CycleOutcome::blocked: return "blocked";
+    case CycleOutcome::failed: return "failed";
+    case CycleOutcome::cancelled: return "cancelled";
+  }
+  return "failed";
+}
+
+}  // namespace service

@@ -1,0 +1,76 @@
+#pragma once
+// The seam between the service machinery and the reconciler: the daemon runs an injected
+// cycle function per team and learns the team list from an injected reload function.
+// Nothing here knows how a cycle works.
+#include <chrono>
+#include <functional>
+#include <map>
+#include <optional>
+#include <stop_token>
+#include <string>
+#include <vector>
+
+#include "util/clock.hpp"
+#include "util/result.hpp"
+
+namespace service {
+
+// How a cycle ended. `blocked` = the refresh worked but the guard refused the plan (needs a
+// human, not a retry); `cancelled` = the stop token fired.
+enum class CycleOutcome { success, blocked, failed, cancelled };
+
+// "success", "blocked", "failed", "cancelled" (also the `outcome` label of ascsync_cycles_total).
+const char* to_string(CycleOutcome outcome);
+
+struct CertificateExpiry {
+  std::string id;    // Apple's certificate resource id
+  std::string type;  // Apple's CertificateType, e.g. DISTRIBUTION
+  util::TimePoint expires;
+};
+
+struct ApiRequestCount {
+  std::string route;  // a route template, never ids: "GET /v1/betaTesters"
+  int status = 0;     // HTTP status, 0 when no response arrived
+  long long count = 0;
+};
+
+// What one cycle reports. Optional/empty fields mean "not known this cycle": the metrics keep
+// their previous values rather than dropping to zero.
+struct CycleResult {
+  CycleOutcome outcome = CycleOutcome::failed;
+  std::string summary;  // one line, e.g. "2 to add, 0 to change, 1 to destroy; applied"
+  std::string error;    // one line when failed/blocked, file:line:col or Apple's detail included
+
+  // When set, the next cycle runs this long after this one instead of the usual interval or
+  // backoff (e.g. until Apple's rate-limit window frees budget).
+  std::optional<std::chrono::seconds> requeue_after;
+
+  std::map<std::string, long long> plan_changes;   // action ("create", "update", "delete") -> count
+  std::map<std::string, long long> objects;        // kind ("user", "beta_tester", ...) -> count in the mirror
+  std::map<std::string, long long> drift_events;   // kind -> drift events recorded this cycle
+  std::vector<ApiRequestCount> api_requests;       // requests made during this cycle
+  std::optional<long long> rate_limit_remaining;   // from the last X-Rate-Limit header
+  std::optional<long long> rate_limit_limit;
+  std::optional<long long> pending_journal_entries;
+  std::optional<std::vector<CertificateExpiry>> certificates;  // all the team's certificates
+
+  bool ok() const { return outcome == CycleOutcome::success; }
+};
+
+// Runs one reconcile cycle for `team`. Must return promptly (with outcome `cancelled`) once
+// `stop` is requested. Called from the team's own worker thread; never concurrently for the
+// same team, concurrently for different teams.
+using CycleFn = std::function<CycleResult(const std::string& team, std::stop_token stop)>;
+
+struct TeamSchedule {
+  std::string name;
+  std::chrono::seconds interval{15 * 60};
+  // Each wait is interval ± a uniform random share of up to `jitter`; nullopt = 10% of interval.
+  std::optional<std::chrono::seconds> jitter;
+};
+
+// Re-reads the configuration and desired state. Returns the teams to run, or an error whose
+// message carries file:line:col; on error the daemon keeps its last good state.
+using ReloadFn = std::function<util::Result<std::vector<TeamSchedule>>()>;
+
+}  // namespace service

@@ -1,0 +1,47 @@
+#pragma once
+// Every metric ascsync exports, registered in one place (documented in docs/operations.md).
+#include <chrono>
+#include <string>
+
+#include "daemon/cycle.hpp"
+#include "daemon/metrics.hpp"
+
+namespace service {
+
+class ServiceMetrics {
+ private:
+  // Declared first: the family references below are initialised from it.
+  Registry m_registry;
+
+ public:
+  ServiceMetrics();
+
+  Registry& registry() { return m_registry; }
+  std::string render() const { return m_registry.render(); }
+
+  // Folds one finished cycle into the metrics.
+  void record_cycle(const std::string& team, const CycleResult& result, std::chrono::duration<double> elapsed,
+                    util::TimePoint finished);
+  // Records a configuration load (at start-up, or a reload when `is_reload`).
+  void record_config_load(bool valid, bool is_reload);
+  // Forgets every series of a team that left the configuration.
+  void forget_team(const std::string& team);
+
+  HistogramFamily& cycle_duration_seconds;
+  CounterFamily& cycles_total;
+  GaugeFamily& last_success_timestamp_seconds;
+  CounterFamily& api_requests_total;
+  GaugeFamily& rate_limit_remaining;
+  GaugeFamily& rate_limit_limit;
+  CounterFamily& drift_events_total;
+  GaugeFamily& pending_journal_entries;
+  GaugeFamily& objects;
+  GaugeFamily& certificate_expiry_timestamp_seconds;
+  GaugeFamily& config_valid;
+  CounterFamily& config_reloads_total;
+  GaugeFamily& plan_changes;
+  GaugeFamily& up;
+  GaugeFamily& build_info;
+};
+
+}  // namespace service
