@@ -1,0 +1,96 @@
+#pragma once
+// One SQLite database file holding the mirror and apply state of any number of teams.
+// Connection policy: WAL, busy_timeout, foreign_keys=ON, synchronous=FULL, BEGIN IMMEDIATE for
+// writes, PRAGMA quick_check at open, schema migrated on open (backing the file up first).
+// A Database is used by one thread at a time; open one per thread that needs it.
+#include <sqlite3.h>
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "store/sqlite.hpp"
+#include "util/clock.hpp"
+#include "util/result.hpp"
+
+namespace store {
+
+struct OpenOptions {
+  // Where the NNNN_name.sql files are; empty = resolve_migrations_dir("").
+  std::string migrations_dir;
+  // False: a missing database file is an error instead of being created.
+  bool create = true;
+  std::chrono::milliseconds busy_timeout{5000};
+  // Names pre-migration backups; nullptr = the system clock.
+  const util::Clock* clock = nullptr;
+};
+
+class Database {
+ public:
+  // Opens (or creates) the database at `path`, applies the connection policy, checks it with
+  // PRAGMA quick_check and migrates it to the newest schema found in the migrations directory.
+  // A database that already holds data is first copied with VACUUM INTO
+  // "<path>.bak-v<old>-<UTC timestamp>". Refuses a database whose schema is newer than the
+  // migrations known here, and a non-empty file that was never an ascsync database.
+  static util::Result<Database> open(const std::string& path, const OpenOptions& options = {});
+
+  Database(Database&&) noexcept = default;
+  Database& operator=(Database&&) noexcept = default;
+  Database(const Database&) = delete;
+  Database& operator=(const Database&) = delete;
+  ~Database() = default;
+
+  const std::string& path() const { return m_path; }
+  // The schema version (PRAGMA user_version) after migration.
+  int schema_version() const { return m_schema_version; }
+  // The schema version found at open, before migrating (0 for a new database).
+  int opened_at_version() const { return m_opened_at_version; }
+  // The backup this open made before migrating; empty when none was needed.
+  const std::string& backup_path() const { return m_backup_path; }
+
+  // A cached prepared statement for `sql` (prepared on first use).
+  util::Result<Statement> prepare(std::string_view sql);
+  // Runs one or more statements that return no rows.
+  util::Status exec(const std::string& sql);
+  // The first column of the first row of `sql` as text, "" when no row. For pragmas and checks.
+  util::Result<std::string> query_text(std::string_view sql);
+  sqlite3* handle() { return m_db.get(); }
+
+ private:
+  struct Closer {
+    void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
+  };
+  Database() = default;
+  util::Status apply_policy(const OpenOptions& options);
+  util::Status migrate(const OpenOptions& options);
+
+  std::string m_path;
+  int m_schema_version = 0;
+  int m_opened_at_version = 0;
+  std::string m_backup_path;
+  // Declared before the cache so statements are finalized before the connection closes.
+  std::unique_ptr<sqlite3, Closer> m_db;
+  std::unordered_map<std::string, StatementPtr> m_statements;
+};
+
+// A BEGIN IMMEDIATE transaction: the write lock is taken up front, so concurrent writers wait
+// (busy_timeout) at the start instead of failing half-way. Rolls back unless committed.
+class WriteTransaction {
+ public:
+  static util::Result<WriteTransaction> begin(Database& db);
+  WriteTransaction(WriteTransaction&& other) noexcept : m_db(other.m_db) { other.m_db = nullptr; }
+  WriteTransaction& operator=(WriteTransaction&&) = delete;
+  WriteTransaction(const WriteTransaction&) = delete;
+  WriteTransaction& operator=(const WriteTransaction&) = delete;
+  ~WriteTransaction();
+
+  util::Status commit();
+
+ private:
+  explicit WriteTransaction(Database& db) : m_db(&db) {}
+  Database* m_db;
+};
+
+}  // namespace store
