@@ -243,6 +243,11 @@ class Loader {
 
 }  // namespace
 
+const DaemonConfigKeys& daemon_config_keys() {
+  static const DaemonConfigKeys keys{k_daemon_config_keys, k_log_keys, k_admin_keys, k_defaults_keys, k_team_keys};
+  return keys;
+}
+
 const TeamConfig* DaemonConfig::find_team(const std::string& name) const {
   for (const auto& t : teams)
     if (t.name == name) return &t;

@@ -67,6 +67,16 @@ struct DaemonConfig {
 // from a desired-state file.
 extern const std::vector<std::string> k_daemon_config_keys;
 
+// The keys each mapping accepts; docs/schema/ascsync-config.schema.json must match (tested).
+struct DaemonConfigKeys {
+  std::vector<std::string> top;
+  std::vector<std::string> log;
+  std::vector<std::string> admin;
+  std::vector<std::string> defaults;
+  std::vector<std::string> team;
+};
+const DaemonConfigKeys& daemon_config_keys();
+
 // Loads and validates the daemon config at path. On failure the error message lists every
 // problem ("file:line:col: error: ... (hint: ...)", one per line). `diagnostics`, when given,
 // receives every diagnostic, warnings included, also on success.
