@@ -1,0 +1,133 @@
+#include "core/plan_json.hpp"
+
+namespace core {
+namespace {
+
+constexpr ChangeKind k_kinds[] = {ChangeKind::user, ChangeKind::invitation, ChangeKind::group, ChangeKind::tester,
+                                  ChangeKind::membership};
+constexpr Action k_actions[] = {Action::adopt,  Action::create,  Action::replace,        Action::add_members,
+                                Action::update, Action::blocked, Action::remove_members, Action::destroy};
+
+util::Error bad(const std::string& what) {
+  return util::make_error(util::ErrorKind::client, "malformed plan JSON: " + what);
+}
+
+bool read_strings(const nlohmann::json& j, const char* field, std::vector<std::string>& out) {
+  const auto it = j.find(field);
+  if (it == j.end()) return true;
+  if (!it->is_array()) return false;
+  for (const auto& v : *it) {
+    if (!v.is_string()) return false;
+    out.push_back(v.get<std::string>());
+  }
+  return true;
+}
+
+std::string string_or_empty(const nlohmann::json& j, const char* field) {
+  const auto it = j.find(field);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+nlohmann::json field_or_null(const nlohmann::json& j, const char* field) {
+  const auto it = j.find(field);
+  return it == j.end() ? nlohmann::json(nullptr) : *it;
+}
+
+}  // namespace
+
+std::optional<ChangeKind> change_kind_from_string(const std::string& s) {
+  for (const auto k : k_kinds) {
+    if (s == to_string(k)) return k;
+  }
+  return std::nullopt;
+}
+
+std::optional<Action> action_from_string(const std::string& s) {
+  for (const auto a : k_actions) {
+    if (s == to_string(a)) return a;
+  }
+  return std::nullopt;
+}
+
+nlohmann::json change_to_json(const Change& c) {
+  return {{"kind", to_string(c.kind)}, {"action", to_string(c.action)}, {"key", c.key},
+          {"reason", c.reason},        {"before", c.before},            {"after", c.after},
+          {"payload", c.payload},      {"manage", c.manage},            {"unmanage", c.unmanage},
+          {"removes", c.removes}};
+}
+
+nlohmann::json plan_to_json(const Plan& plan) {
+  nlohmann::json changes = nlohmann::json::array();
+  for (const auto& c : plan.changes) changes.push_back(change_to_json(c));
+  nlohmann::json notes = nlohmann::json::array();
+  for (const auto& n : plan.notes) notes.push_back({{"key", n.key}, {"message", n.message}});
+  nlohmann::json errors = nlohmann::json::array();
+  for (const auto& e : plan.errors) {
+    errors.push_back({{"key", e.key},
+                      {"message", e.message},
+                      {"location", e.loc.str()},
+                      {"file", e.loc.file},
+                      {"line", e.loc.line},
+                      {"column", e.loc.column}});
+  }
+  const PlanSummary s = plan.summary();
+  return {{"format_version", k_plan_format_version},
+          {"team", plan.team},
+          {"valid", plan.valid()},
+          {"changes", std::move(changes)},
+          {"notes", std::move(notes)},
+          {"errors", std::move(errors)},
+          {"summary",
+           {{"adopt", s.adopt}, {"add", s.add}, {"change", s.change}, {"destroy", s.destroy}, {"blocked", s.blocked}}}};
+}
+
+util::Result<Change> change_from_json(const nlohmann::json& j) {
+  if (!j.is_object()) return bad("a change is not an object");
+  Change c;
+  const auto kind = change_kind_from_string(string_or_empty(j, "kind"));
+  if (!kind) return bad("unknown change kind \"" + string_or_empty(j, "kind") + "\"");
+  const auto action = action_from_string(string_or_empty(j, "action"));
+  if (!action) return bad("unknown action \"" + string_or_empty(j, "action") + "\"");
+  c.kind = *kind;
+  c.action = *action;
+  c.key = string_or_empty(j, "key");
+  if (c.key.empty()) return bad("a change has no key");
+  c.reason = string_or_empty(j, "reason");
+  c.before = field_or_null(j, "before");
+  c.after = field_or_null(j, "after");
+  c.payload = field_or_null(j, "payload");
+  if (!read_strings(j, "manage", c.manage) || !read_strings(j, "unmanage", c.unmanage) ||
+      !read_strings(j, "removes", c.removes)) {
+    return bad("change " + c.key + ": manage, unmanage and removes must be arrays of strings");
+  }
+  return c;
+}
+
+util::Result<Plan> plan_from_json(const nlohmann::json& j) {
+  if (!j.is_object()) return bad("the document is not an object");
+  const std::string version = string_or_empty(j, "format_version");
+  if (version != k_plan_format_version) {
+    return bad("format_version \"" + version + "\" is not " + k_plan_format_version);
+  }
+  Plan plan;
+  plan.team = string_or_empty(j, "team");
+  const auto changes = j.find("changes");
+  if (changes == j.end() || !changes->is_array()) return bad("changes must be an array");
+  for (const auto& cj : *changes) {
+    auto c = change_from_json(cj);
+    if (!c) return std::move(c).error();
+    plan.changes.push_back(std::move(*c));
+  }
+  if (const auto notes = j.find("notes"); notes != j.end() && notes->is_array()) {
+    for (const auto& n : *notes) plan.notes.push_back({string_or_empty(n, "key"), string_or_empty(n, "message")});
+  }
+  if (const auto errors = j.find("errors"); errors != j.end() && errors->is_array()) {
+    for (const auto& e : *errors) {
+      SourceLoc loc{string_or_empty(e, "file"), e.value("line", 0), e.value("column", 0)};
+      plan.errors.push_back({string_or_empty(e, "key"), string_or_empty(e, "message"), std::move(loc)});
+    }
+  }
+  return plan;
+}
+
+}  // namespace core
