@@ -43,6 +43,11 @@ std::string format_sample(double value) {
   if (std::isnan(value)) return "NaN";
   if (std::isinf(value)) return value > 0 ? "+Inf" : "-Inf";
   char buf[64];
+  // Whole numbers (counts, Unix times) read better without an exponent: 1800000000, not 1.8e+09.
+  if (std::abs(value) < 9007199254740992.0 && std::trunc(value) == value) {
+    const auto res = std::to_chars(buf, buf + sizeof buf, static_cast<long long>(value));
+    return std::string(buf, res.ptr);
+  }
   const auto res = std::to_chars(buf, buf + sizeof buf, value);
   return std::string(buf, res.ptr);
 }
