@@ -16,6 +16,18 @@
 #include "core/plan.hpp"
 #include "util/time.hpp"
 
+// Shows string lists in failed checks instead of "{?}".
+namespace doctest {
+template <>
+struct StringMaker<std::vector<std::string>> {
+  static String convert(const std::vector<std::string>& v) {
+    std::string out = "[";
+    for (size_t i = 0; i < v.size(); ++i) out += (i ? ",\n \"" : "\"") + v[i] + "\"";
+    return (out + "]").c_str();
+  }
+};
+}  // namespace doctest
+
 namespace plan_fixture {
 
 inline util::TimePoint fixed_now() { return *util::parse_rfc3339("2026-11-21T10:00:00Z"); }
