@@ -94,7 +94,10 @@ void render_change(std::ostringstream& out, const Change& c, const Painter& pain
   const std::string indent = "      ";
   switch (c.action) {
     case Action::create:
-      for (const auto& [name, value] : c.after.items()) out << indent << name << ": " << value_text(value) << "\n";
+      for (const auto& [name, value] : c.after.items()) {
+        if (value == "") continue;  // an undeclared name, not worth a line
+        out << indent << name << ": " << value_text(value) << "\n";
+      }
       break;
     case Action::update:
     case Action::replace:
