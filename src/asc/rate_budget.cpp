@@ -45,7 +45,7 @@ RateBudget::RateBudget(std::shared_ptr<util::Clock> clock, BudgetOptions options
 }
 
 int RateBudget::estimate_locked(util::TimePoint now) const {
-  if (!m_state.known()) return -1;
+  if (!m_state.known()) return m_state.limit;
   const long long elapsed_ms = std::max<long long>(0, std::chrono::duration_cast<Ms>(now - m_state.as_of).count());
   const long long regained = elapsed_ms * m_state.limit / k_hour_ms;
   return static_cast<int>(std::min<long long>(m_state.limit, m_state.remaining + regained));
@@ -59,8 +59,8 @@ int RateBudget::estimated_remaining(util::TimePoint now) const {
 util::Result<Ms> RateBudget::acquire() {
   std::lock_guard lock(m_mutex);
   const util::TimePoint now = m_clock->now();
+  if (!m_state.known()) return Ms(0);
   const int estimate = estimate_locked(now);
-  if (estimate < 0) return Ms(0);
 
   // One request's share of the hour: the pace at which a rolling window gives budget back.
   const long long share_ms = std::max<long long>(1, k_hour_ms / m_state.limit);

@@ -51,7 +51,8 @@ class RateBudget {
   BudgetSnapshot snapshot() const;
 
   // Requests the rolling hour gives back per elapsed time, assuming Apple counted the past
-  // hour's requests evenly: `remaining` at `as_of` plus limit/hour since. Exposed for tests.
+  // hour's requests evenly: `remaining` at `as_of` plus limit/hour since; negative while more
+  // requests are queued than budget is known; -1 when unknown. Exposed for tests.
   int estimated_remaining(util::TimePoint now) const;
 
  private:
