@@ -1,11 +1,11 @@
 // fastlane pilot CSV import: the parser on its own, then through tester_imports.
 #include <doctest/doctest.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <string>
-#include <unistd.h>
 
 #include "config/desired_state.hpp"
 #include "config/tester_csv.hpp"
@@ -104,7 +104,8 @@ TEST_CASE("bad CSV rows are reported with line and column and left out") {
 
 TEST_CASE("tester_imports add testers and group memberships from the CSV") {
   TempDir dir;
-  dir.write("testers.csv", "First,Last,Email,Groups\nJo,Park,Jo@X.com,QA\nMia,Chen,mia@x.com,QA;Beta\n,,n@x.com,\n");
+  dir.write("testers.csv",
+            "First,Last,Email,Groups\nJo,Park,Jo@X.com,QA\nMia,Chen,mia@x.com,QA;Beta\n,,n@x.com,\n");
   const std::string yaml = dir.write("team.yaml",
                                      "team: acme\n"
                                      "testers:\n  - {email: n@x.com, first_name: Nat, last_name: N}\n"
@@ -156,6 +157,8 @@ TEST_CASE("tester_imports errors point into the CSV or the YAML") {
   CHECK(has(diags, csv + ":3:5", {"tester a@x.com appears twice in the CSV", csv + ":1:5"}));
   CHECK(has(diags, csv + ":4:1", {"tester g@x.com is declared as 'G H' here but as 'Gee H' before"}));
   CHECK(has(diags, yaml + ":4:11", {"CSV file not found", "relative to the YAML file"}));
-  CHECK(has(diags, (dir.path / "no-app.csv").string() + ":1:13", {"the Groups column names groups but the import has no 'app'"}));
-  CHECK(has(diags, yaml + ":6:39", {"group 'Nope' is not declared for app com.x", "declared groups: QA, Team"}));
+  CHECK(has(diags, (dir.path / "no-app.csv").string() + ":1:13",
+            {"the Groups column names groups but the import has no 'app'"}));
+  CHECK(has(diags, yaml + ":6:39",
+            {"group 'Nope' is not declared for app com.x", "declared groups: QA, Team"}));
 }

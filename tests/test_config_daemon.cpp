@@ -1,11 +1,11 @@
 // Daemon config: defaults, every error with its place, path resolution and systemd credentials.
 #include <doctest/doctest.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <string>
-#include <unistd.h>
 
 #include "config/daemon_config.hpp"
 
@@ -158,8 +158,8 @@ TEST_CASE("the private key is found in CREDENTIALS_DIRECTORY by file name") {
   config::Diagnostics diags;
   auto missing = config::load_daemon_config(path, env, &diags);
   REQUIRE_FALSE(missing.ok());
-  CHECK(has(diags, path + ":5:23", {"private key file not found", "/etc/ascsync/keys/AuthKey_2X9R4HXF34.p8",
-                                    "LoadCredential="}));
+  CHECK(has(diags, path + ":5:23",
+            {"private key file not found", "/etc/ascsync/keys/AuthKey_2X9R4HXF34.p8", "LoadCredential="}));
   env.credentials_directory = creds.path.string();
   auto found = config::load_daemon_config(path, env);
   REQUIRE(found.ok());
@@ -174,31 +174,70 @@ TEST_CASE("each daemon config error is reported at its place with a hint") {
     std::vector<std::string> parts;
   };
   const std::vector<Case> cases = {
-      {"unknown top-level key", "databse: x.db\n" + k_team, "1:1", {"unknown key 'databse'", "did you mean 'database'"}},
-      {"unknown team key", k_team + "    intervall: 5m\n", "7:5", {"unknown key 'intervall'", "did you mean 'interval'"}},
-      {"unknown key far from any", "colour: red\n" + k_team, "1:1", {"unknown key 'colour'", "valid keys: database"}},
+      {"unknown top-level key",
+       "databse: x.db\n" + k_team,
+       "1:1",
+       {"unknown key 'databse'", "did you mean 'database'"}},
+      {"unknown team key",
+       k_team + "    intervall: 5m\n",
+       "7:5",
+       {"unknown key 'intervall'", "did you mean 'interval'"}},
+      {"unknown key far from any",
+       "colour: red\n" + k_team,
+       "1:1",
+       {"unknown key 'colour'", "valid keys: database"}},
       {"no teams", "log: {level: info}\n", "1:1", {"no teams configured"}},
       {"teams not a list", "teams: acme\n", "1:8", {"'teams' must be a list"}},
       {"bad level", "log: {level: loud}\n" + k_team, "1:14", {"unknown log level 'loud'", "trace, debug"}},
-      {"bad format", "log:\n  format: xml\n" + k_team, "2:11", {"unknown log format 'xml'", "text, json, journal"}},
+      {"bad format",
+       "log:\n  format: xml\n" + k_team,
+       "2:11",
+       {"unknown log format 'xml'", "text, json, journal"}},
       {"bad listen", "admin: {listen: localhost}\n" + k_team, "1:17", {"'listen' is not host:port"}},
-      {"public listen without token", "admin:\n  listen: 0.0.0.0:9469\n" + k_team, "2:11",
+      {"public listen without token",
+       "admin:\n  listen: 0.0.0.0:9469\n" + k_team,
+       "2:11",
        {"without a token", "token_file"}},
-      {"missing token file", "admin: {listen: '[::]:1', token_file: nope}\n" + k_team, "1:39", {"token file not found"}},
+      {"missing token file",
+       "admin: {listen: '[::]:1', token_file: nope}\n" + k_team,
+       "1:39",
+       {"token file not found"}},
       {"bad duration", "defaults: {interval: 15 minutes}\n" + k_team, "1:22", {"not a duration", "15m"}},
-      {"jitter not below interval", "defaults: {interval: 1m, jitter: 1m}\n" + k_team, "1:34",
+      {"jitter not below interval",
+       "defaults: {interval: 1m, jitter: 1m}\n" + k_team,
+       "1:34",
        {"jitter 1m is not shorter than the interval 1m"}},
-      {"reserve out of range", "defaults: {reserve_percent: 95}\n" + k_team, "1:29", {"out of range", "0..90"}},
-      {"bad team name", "teams:\n  - {name: Acme, issuer_id: 57246542-96fe-1a63-e053-0824d011072a, key_id: 2X9R4HXF34, private_key_file: key.p8, desired_state: desired}\n",
-       "2:12", {"team name 'Acme' is not valid"}},
-      {"bad issuer", "teams:\n  - name: a\n    issuer_id: 1234\n", "3:16", {"issuer_id '1234' is not a UUID"}},
+      {"reserve out of range",
+       "defaults: {reserve_percent: 95}\n" + k_team,
+       "1:29",
+       {"out of range", "0..90"}},
+      {"bad team name",
+       "teams:\n  - {name: Acme, issuer_id: 57246542-96fe-1a63-e053-0824d011072a, key_id: 2X9R4HXF34, "
+       "private_key_file: key.p8, desired_state: desired}\n",
+       "2:12",
+       {"team name 'Acme' is not valid"}},
+      {"bad issuer",
+       "teams:\n  - name: a\n    issuer_id: 1234\n",
+       "3:16",
+       {"issuer_id '1234' is not a UUID"}},
       {"bad key id", "teams:\n  - name: a\n    key_id: abc\n", "3:13", {"key_id 'abc' is not 10 characters"}},
       {"missing required", "teams:\n  - name: a\n", "2:5", {"missing required key 'issuer_id'"}},
       {"missing desired state", "teams:\n  - name: a\n", "2:5", {"missing required key 'desired_state'"}},
-      {"desired state not found", k_team + "  - name: b\n    desired_state: nowhere\n", "8:20", {"desired state not found"}},
-      {"duplicate team", k_team + k_team.substr(7), "7:11", {"team 'acme' is declared twice", "first declared at"}},
-      {"shared key id", k_team + "  - name: b\n    key_id: 2X9R4HXF34\n", "8:13", {"key_id 2X9R4HXF34 is used by two teams"}},
-      {"http to a remote host", k_team + "    base_url: http://api.example.com\n", "7:15",
+      {"desired state not found",
+       k_team + "  - name: b\n    desired_state: nowhere\n",
+       "8:20",
+       {"desired state not found"}},
+      {"duplicate team",
+       k_team + k_team.substr(7),
+       "7:11",
+       {"team 'acme' is declared twice", "first declared at"}},
+      {"shared key id",
+       k_team + "  - name: b\n    key_id: 2X9R4HXF34\n",
+       "8:13",
+       {"key_id 2X9R4HXF34 is used by two teams"}},
+      {"http to a remote host",
+       k_team + "    base_url: http://api.example.com\n",
+       "7:15",
        {"plain http to api.example.com", "use https"}},
       {"not a url", k_team + "    base_url: api.example.com\n", "7:15", {"is not an http(s) URL"}},
       {"max_parallel range", k_team + "    max_parallel: 5\n", "7:19", {"out of range", "1..4"}},
@@ -220,19 +259,21 @@ TEST_CASE("each daemon config error is reported at its place with a hint") {
 
 TEST_CASE("errors are all reported at once; disabled teams only warn about missing files") {
   Install dir;
-  const std::string path = dir.write("ascsync.yaml",
-                                     "log: {level: loud}\n"
-                                     "teams:\n"
-                                     "  - {name: a, issuer_id: x, key_id: 2X9R4HXF34, private_key_file: key.p8, desired_state: desired}\n"
-                                     "  - {name: off, enabled: false, issuer_id: 57246542-96fe-1a63-e053-0824d011072a,\n"
-                                     "     key_id: 2X9R4HXF35, private_key_file: gone.p8, desired_state: desired}\n");
+  const std::string path = dir.write(
+      "ascsync.yaml",
+      "log: {level: loud}\n"
+      "teams:\n"
+      "  - {name: a, issuer_id: x, key_id: 2X9R4HXF34, private_key_file: key.p8, desired_state: desired}\n"
+      "  - {name: off, enabled: false, issuer_id: 57246542-96fe-1a63-e053-0824d011072a,\n"
+      "     key_id: 2X9R4HXF35, private_key_file: gone.p8, desired_state: desired}\n");
   config::Diagnostics diags;
   auto r = config::load_daemon_config(path, config::Environment{}, &diags);
   REQUIRE_FALSE(r.ok());
   CHECK(diags.error_count() == 2);
   CHECK(diags.warning_count() == 1);
   INFO(diags.render());
-  CHECK(has(diags, path + ":5:44", {"warning: private key file not found", "ignored while the team is disabled"}));
+  CHECK(has(diags, path + ":5:44",
+            {"warning: private key file not found", "ignored while the team is disabled"}));
   CHECK(r.error().message.find(path + ":1:14: error: unknown log level") != std::string::npos);
   CHECK(r.error().message.find(path + ":3:26: error: issuer_id 'x' is not a UUID") != std::string::npos);
 }
@@ -248,7 +289,8 @@ TEST_CASE("an unreadable config file is one clear error") {
 
 TEST_CASE("the shipped example config loads once its key file exists") {
   TempDir dir;
-  fs::copy_file(std::string(ASCSYNC_TEST_SOURCE_DIR) + "/config/ascsync.example.yaml", dir.path / "ascsync.yaml");
+  fs::copy_file(std::string(ASCSYNC_TEST_SOURCE_DIR) + "/config/ascsync.example.yaml",
+                dir.path / "ascsync.yaml");
   dir.write("keys/AuthKey_2X9R4HXF34.p8", "key");
   dir.write("desired/example-team.yaml", "team: acme\n");
   config::Diagnostics diags;

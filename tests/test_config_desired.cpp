@@ -1,11 +1,11 @@
 // Desired-state loading: shape, validation errors with exact places, merging a directory.
 #include <doctest/doctest.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <string>
-#include <unistd.h>
 
 #include "config/desired_state.hpp"
 
@@ -111,7 +111,8 @@ TEST_CASE("a valid desired state is normalized: lower-cased emails, sorted, plac
   CHECK(s.groups[0].public_link_enabled);
   CHECK(s.groups[0].public_link_limit == 100);
   CHECK_FALSE(s.groups[0].feedback_enabled);
-  CHECK(s.groups[0].member_emails == std::vector<std::string>{"bare@example.org", "new@example.org", "t1@example.org"});
+  CHECK(s.groups[0].member_emails ==
+        std::vector<std::string>{"bare@example.org", "new@example.org", "t1@example.org"});
   CHECK(s.groups[1].name == "Team");
   CHECK(s.groups[1].is_internal);
   CHECK(s.groups[1].has_access_to_all_builds);
@@ -150,60 +151,129 @@ TEST_CASE("each validation error is reported at its place with a hint") {
   };
   const std::string team = "team: acme\n";
   const std::vector<Case> cases = {
-      {"unknown top-level key", team + "testrs: []\n", "d.yaml:2:1", {"unknown key 'testrs'", "did you mean 'testers'"}},
-      {"unknown user key", team + "users:\n  - email: a@x.com\n    first_name: A\n    last_name: B\n    roles: [ADMIN]\n    role: [ADMIN]\n",
-       "d.yaml:7:5", {"unknown key 'role'", "did you mean 'roles'"}},
-      {"bad email", team + "testers:\n  - email: not-an-email\n", "d.yaml:3:12", {"'not-an-email' is not an email address"}},
-      {"unknown role lists valid ones", team + "users:\n  - {email: a@x.com, first_name: A, last_name: B, roles: [DEVELOPPER]}\n",
-       "d.yaml:3:59", {"unknown role 'DEVELOPPER'", "did you mean 'DEVELOPER'", "valid roles: ADMIN"}},
-      {"account holder", team + "users:\n  - {email: a@x.com, first_name: A, last_name: B, roles: [ACCOUNT_HOLDER]}\n",
-       "d.yaml:3:59", {"ACCOUNT_HOLDER cannot be assigned"}},
-      {"roles missing", team + "users:\n  - {email: a@x.com, first_name: A, last_name: B}\n", "d.yaml:3:5",
+      {"unknown top-level key",
+       team + "testrs: []\n",
+       "d.yaml:2:1",
+       {"unknown key 'testrs'", "did you mean 'testers'"}},
+      {"unknown user key",
+       team + "users:\n  - email: a@x.com\n    first_name: A\n    last_name: B\n    roles: [ADMIN]\n    "
+              "role: [ADMIN]\n",
+       "d.yaml:7:5",
+       {"unknown key 'role'", "did you mean 'roles'"}},
+      {"bad email",
+       team + "testers:\n  - email: not-an-email\n",
+       "d.yaml:3:12",
+       {"'not-an-email' is not an email address"}},
+      {"unknown role lists valid ones",
+       team + "users:\n  - {email: a@x.com, first_name: A, last_name: B, roles: [DEVELOPPER]}\n",
+       "d.yaml:3:59",
+       {"unknown role 'DEVELOPPER'", "did you mean 'DEVELOPER'", "valid roles: ADMIN"}},
+      {"account holder",
+       team + "users:\n  - {email: a@x.com, first_name: A, last_name: B, roles: [ACCOUNT_HOLDER]}\n",
+       "d.yaml:3:59",
+       {"ACCOUNT_HOLDER cannot be assigned"}},
+      {"roles missing",
+       team + "users:\n  - {email: a@x.com, first_name: A, last_name: B}\n",
+       "d.yaml:3:5",
        {"missing required key 'roles'"}},
-      {"empty roles", team + "users:\n  - {email: a@x.com, first_name: A, last_name: B, roles: []}\n", "d.yaml:3:58",
+      {"empty roles",
+       team + "users:\n  - {email: a@x.com, first_name: A, last_name: B, roles: []}\n",
+       "d.yaml:3:58",
        {"at least one role"}},
-      {"names required for users", team + "users:\n  - {email: a@x.com, roles: [ADMIN]}\n", "d.yaml:3:5",
+      {"names required for users",
+       team + "users:\n  - {email: a@x.com, roles: [ADMIN]}\n",
+       "d.yaml:3:5",
        {"missing required key 'first_name'"}},
-      {"visible apps with all apps", team + "users:\n  - {email: a@x.com, first_name: A, last_name: B, roles: [ADMIN], all_apps_visible: true, visible_apps: [com.x]}\n",
-       "d.yaml:3:105", {"visible_apps is set while all_apps_visible is true"}},
-      {"duplicate user, case-insensitive", team + "users:\n  - {email: a@x.com, first_name: A, last_name: B, roles: [ADMIN]}\n  - {email: A@X.com, first_name: A, last_name: B, roles: [ADMIN]}\n",
-       "d.yaml:4:5", {"user a@x.com is declared twice", "first declared at d.yaml:3:5"}},
-      {"duplicate tester", team + "testers:\n  - email: t@x.com\n  - email: t@x.com\n", "d.yaml:4:5",
+      {"visible apps with all apps",
+       team + "users:\n  - {email: a@x.com, first_name: A, last_name: B, roles: [ADMIN], all_apps_visible: "
+              "true, visible_apps: [com.x]}\n",
+       "d.yaml:3:105",
+       {"visible_apps is set while all_apps_visible is true"}},
+      {"duplicate user, case-insensitive",
+       team + "users:\n  - {email: a@x.com, first_name: A, last_name: B, roles: [ADMIN]}\n  - {email: "
+              "A@X.com, first_name: A, last_name: B, roles: [ADMIN]}\n",
+       "d.yaml:4:5",
+       {"user a@x.com is declared twice", "first declared at d.yaml:3:5"}},
+      {"duplicate tester",
+       team + "testers:\n  - email: t@x.com\n  - email: t@x.com\n",
+       "d.yaml:4:5",
        {"tester t@x.com is declared twice", "first declared at d.yaml:3:5"}},
-      {"duplicate group in one app", team + "apps:\n  - bundle_id: com.x\n    groups:\n      - name: QA\n      - name: QA\n",
-       "d.yaml:6:9", {"group 'QA' of com.x is declared twice", "first declared at d.yaml:5:9"}},
-      {"duplicate member", team + "apps:\n  - bundle_id: com.x\n    groups:\n      - name: QA\n        members: [a@x.com, A@x.com]\n",
-       "d.yaml:6:28", {"a@x.com is listed twice in group 'QA'", "first declared at d.yaml:6:19"}},
-      {"internal member not a user", team + "users: []\napps:\n  - bundle_id: com.x\n    groups:\n      - name: T\n        internal: true\n        members: [who@x.com]\n",
-       "d.yaml:8:19", {"who@x.com is in internal group 'T' but is not a declared team user", "add them under users:"}},
-      {"inline details in internal group", team + "apps:\n  - bundle_id: com.x\n    groups:\n      - name: T\n        internal: true\n        members: [{email: a@x.com, first_name: A}]\n",
-       "d.yaml:7:27", {"internal group 'T' lists tester details"}},
-      {"public link on internal group", team + "apps:\n  - bundle_id: com.x\n    groups:\n      - name: T\n        internal: true\n        public_link: {enabled: true}\n",
-       "d.yaml:7:9", {"internal groups cannot have a public link"}},
-      {"limit too high", team + "apps:\n  - bundle_id: com.x\n    groups:\n      - name: P\n        public_link: {limit: 10001}\n",
-       "d.yaml:6:30", {"'limit' is 10001, out of range", "1..10000"}},
-      {"limit zero", team + "apps:\n  - bundle_id: com.x\n    groups:\n      - name: P\n        public_link: {limit: 0}\n",
-       "d.yaml:6:30", {"out of range"}},
-      {"all builds on external group", team + "apps:\n  - bundle_id: com.x\n    groups:\n      - name: P\n        access_to_all_builds: true\n",
-       "d.yaml:6:31", {"access_to_all_builds applies to internal groups only"}},
-      {"duplicate app", team + "apps:\n  - bundle_id: com.x\n  - bundle_id: com.x\n", "d.yaml:4:16",
+      {"duplicate group in one app",
+       team + "apps:\n  - bundle_id: com.x\n    groups:\n      - name: QA\n      - name: QA\n",
+       "d.yaml:6:9",
+       {"group 'QA' of com.x is declared twice", "first declared at d.yaml:5:9"}},
+      {"duplicate member",
+       team + "apps:\n  - bundle_id: com.x\n    groups:\n      - name: QA\n        members: [a@x.com, "
+              "A@x.com]\n",
+       "d.yaml:6:28",
+       {"a@x.com is listed twice in group 'QA'", "first declared at d.yaml:6:19"}},
+      {"internal member not a user",
+       team + "users: []\napps:\n  - bundle_id: com.x\n    groups:\n      - name: T\n        internal: "
+              "true\n        members: [who@x.com]\n",
+       "d.yaml:8:19",
+       {"who@x.com is in internal group 'T' but is not a declared team user", "add them under users:"}},
+      {"inline details in internal group",
+       team + "apps:\n  - bundle_id: com.x\n    groups:\n      - name: T\n        internal: true\n        "
+              "members: [{email: a@x.com, first_name: A}]\n",
+       "d.yaml:7:27",
+       {"internal group 'T' lists tester details"}},
+      {"public link on internal group",
+       team + "apps:\n  - bundle_id: com.x\n    groups:\n      - name: T\n        internal: true\n        "
+              "public_link: {enabled: true}\n",
+       "d.yaml:7:9",
+       {"internal groups cannot have a public link"}},
+      {"limit too high",
+       team +
+           "apps:\n  - bundle_id: com.x\n    groups:\n      - name: P\n        public_link: {limit: 10001}\n",
+       "d.yaml:6:30",
+       {"'limit' is 10001, out of range", "1..10000"}},
+      {"limit zero",
+       team + "apps:\n  - bundle_id: com.x\n    groups:\n      - name: P\n        public_link: {limit: 0}\n",
+       "d.yaml:6:30",
+       {"out of range"}},
+      {"all builds on external group",
+       team +
+           "apps:\n  - bundle_id: com.x\n    groups:\n      - name: P\n        access_to_all_builds: true\n",
+       "d.yaml:6:31",
+       {"access_to_all_builds applies to internal groups only"}},
+      {"duplicate app",
+       team + "apps:\n  - bundle_id: com.x\n  - bundle_id: com.x\n",
+       "d.yaml:4:16",
        {"app com.x is declared twice", "first declared at d.yaml:3:16"}},
-      {"bad bundle id", team + "apps:\n  - bundle_id: com x\n", "d.yaml:3:16", {"'com x' is not a bundle id"}},
-      {"bool as string", team + "policy:\n  prune:\n    users: \"yes\"\n", "d.yaml:4:12", {"'users' must be true or false"}},
+      {"bad bundle id",
+       team + "apps:\n  - bundle_id: com x\n",
+       "d.yaml:3:16",
+       {"'com x' is not a bundle id"}},
+      {"bool as string",
+       team + "policy:\n  prune:\n    users: \"yes\"\n",
+       "d.yaml:4:12",
+       {"'users' must be true or false"}},
       {"not a list", team + "users: a@x.com\n", "d.yaml:2:8", {"'users' must be a list"}},
-      {"null value points at its key", team + "policy:\n  max_deletions:\nusers: []\n", "d.yaml:3:3",
+      {"null value points at its key",
+       team + "policy:\n  max_deletions:\nusers: []\n",
+       "d.yaml:3:3",
        {"'max_deletions' must be a whole number, not nothing"}},
       {"no team", "users: []\n", "d.yaml:1:1", {"no 'team' declared"}},
       {"bad team name", "team: Acme Inc\n", "d.yaml:1:7", {"team name 'Acme Inc' is not valid"}},
-      {"duplicate key", team + "policy: {max_deletions: 1, max_deletions: 2}\n", "d.yaml:2:28",
+      {"duplicate key",
+       team + "policy: {max_deletions: 1, max_deletions: 2}\n",
+       "d.yaml:2:28",
        {"duplicate key 'max_deletions'", "first declared at d.yaml:2:10"}},
       {"yaml syntax error", team + "users: [a,\n", "d.yaml:3:1", {"YAML syntax"}},
-      {"import groups without app", team + "tester_imports:\n  - {csv: t.csv, groups: [QA]}\n", "d.yaml:3:5",
+      {"import groups without app",
+       team + "tester_imports:\n  - {csv: t.csv, groups: [QA]}\n",
+       "d.yaml:3:5",
        {"needs 'app'"}},
-      {"import of undeclared app", team + "tester_imports:\n  - {csv: t.csv, app: com.nope}\n", "d.yaml:3:23",
+      {"import of undeclared app",
+       team + "tester_imports:\n  - {csv: t.csv, app: com.nope}\n",
+       "d.yaml:3:23",
        {"app com.nope is not declared under apps:"}},
-      {"conflicting tester names", team + "testers:\n  - {email: a@x.com, first_name: A, last_name: One}\napps:\n  - bundle_id: com.x\n    groups:\n      - name: QA\n        members: [{email: a@x.com, first_name: A, last_name: Two}]\n",
-       "d.yaml:8:27", {"tester a@x.com is declared as 'A Two' here but as 'A One' before", "first declared at d.yaml:3:5"}},
+      {"conflicting tester names",
+       team +
+           "testers:\n  - {email: a@x.com, first_name: A, last_name: One}\napps:\n  - bundle_id: com.x\n    "
+           "groups:\n      - name: QA\n        members: [{email: a@x.com, first_name: A, last_name: Two}]\n",
+       "d.yaml:8:27",
+       {"tester a@x.com is declared as 'A Two' here but as 'A One' before", "first declared at d.yaml:3:5"}},
   };
   for (const auto& c : cases) {
     CAPTURE(c.name);
@@ -230,7 +300,8 @@ TEST_CASE("every error is reported at once and the result carries them all") {
 }
 
 TEST_CASE("too many external testers for one app") {
-  std::string yaml = "team: acme\napps:\n  - bundle_id: com.x\n    groups:\n      - name: A\n        members:\n";
+  std::string yaml =
+      "team: acme\napps:\n  - bundle_id: com.x\n    groups:\n      - name: A\n        members:\n";
   for (int i = 0; i < 6000; ++i) yaml += "          - a" + std::to_string(i) + "@x.com\n";
   yaml += "      - name: B\n        members:\n";
   for (int i = 5000; i < 10001; ++i) yaml += "          - a" + std::to_string(i) + "@x.com\n";
@@ -245,9 +316,11 @@ TEST_CASE("too many external testers for one app") {
 
 TEST_CASE("a directory merges files in name order and reports duplicates across files") {
   TempDir dir;
-  dir.write("10-users.yaml", "team: acme\nusers:\n  - {email: a@x.com, first_name: A, last_name: B, roles: [ADMIN]}\n");
-  dir.write("20-apps.yml",
-            "apps:\n  - bundle_id: com.x\n    groups:\n      - {name: T, internal: true, members: [a@x.com]}\n");
+  dir.write("10-users.yaml",
+            "team: acme\nusers:\n  - {email: a@x.com, first_name: A, last_name: B, roles: [ADMIN]}\n");
+  dir.write(
+      "20-apps.yml",
+      "apps:\n  - bundle_id: com.x\n    groups:\n      - {name: T, internal: true, members: [a@x.com]}\n");
   dir.write("30-policy.yaml", "team: acme\npolicy: {max_deletions: 2}\n");
   dir.write("notes.txt", "not yaml: [\n");
   config::Diagnostics diags;
@@ -261,9 +334,10 @@ TEST_CASE("a directory merges files in name order and reports duplicates across 
   CHECK(fs::path(r->source_files[1]).filename() == "20-apps.yml");
   CHECK(r->groups[0].loc.file == (dir.path / "20-apps.yml").string());
 
-  dir.write("40-more.yaml",
-            "team: other\nusers:\n  - {email: A@x.com, first_name: A, last_name: B, roles: [ADMIN]}\npolicy: {}\n"
-            "apps:\n  - bundle_id: com.x\n");
+  dir.write(
+      "40-more.yaml",
+      "team: other\nusers:\n  - {email: A@x.com, first_name: A, last_name: B, roles: [ADMIN]}\npolicy: {}\n"
+      "apps:\n  - bundle_id: com.x\n");
   config::Diagnostics bad;
   auto r2 = config::load_desired_state(dir.path.string(), &bad);
   REQUIRE_FALSE(r2.ok());
@@ -272,8 +346,10 @@ TEST_CASE("a directory merges files in name order and reports duplicates across 
   INFO(bad.render());
   CHECK(has(bad, more + ":1:7", {"team 'other' differs from 'acme'", users + ":1:7"}));
   CHECK(has(bad, more + ":3:5", {"user a@x.com is declared twice", users + ":3:5"}));
-  CHECK(has(bad, more + ":4:1", {"policy is declared twice", (dir.path / "30-policy.yaml").string() + ":2:1"}));
-  CHECK(has(bad, more + ":6:16", {"app com.x is declared twice", (dir.path / "20-apps.yml").string() + ":2:16"}));
+  CHECK(
+      has(bad, more + ":4:1", {"policy is declared twice", (dir.path / "30-policy.yaml").string() + ":2:1"}));
+  CHECK(has(bad, more + ":6:16",
+            {"app com.x is declared twice", (dir.path / "20-apps.yml").string() + ":2:16"}));
 }
 
 TEST_CASE("missing paths and empty directories are errors") {
@@ -288,7 +364,8 @@ TEST_CASE("missing paths and empty directories are errors") {
 
 TEST_CASE("the shipped example loads") {
   config::Diagnostics diags;
-  auto r = config::load_desired_state(std::string(ASCSYNC_TEST_SOURCE_DIR) + "/config/desired/example-team.yaml", &diags);
+  auto r = config::load_desired_state(
+      std::string(ASCSYNC_TEST_SOURCE_DIR) + "/config/desired/example-team.yaml", &diags);
   INFO(diags.render());
   REQUIRE(r.ok());
   CHECK(r->team == "acme");

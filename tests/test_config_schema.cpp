@@ -3,9 +3,8 @@
 
 #include <algorithm>
 #include <fstream>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "config/daemon_config.hpp"
 #include "config/desired_state.hpp"

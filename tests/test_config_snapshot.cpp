@@ -1,11 +1,11 @@
 // Desired state against the mirror (no network), and `ascsync validate` path handling.
 #include <doctest/doctest.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <string>
-#include <unistd.h>
 
 #include "config/desired_state.hpp"
 #include "config/snapshot_check.hpp"
@@ -78,7 +78,8 @@ core::Snapshot team_snapshot() {
 
 TEST_CASE("unknown apps and visible apps are reported at their declaration") {
   const auto d = desired(
-      "team: acme\nusers:\n  - {email: u@x.com, first_name: U, last_name: U, roles: [DEVELOPER], visible_apps: [com.x, com.gone]}\n"
+      "team: acme\nusers:\n  - {email: u@x.com, first_name: U, last_name: U, roles: [DEVELOPER], "
+      "visible_apps: [com.x, com.gone]}\n"
       "apps:\n  - bundle_id: com.x\n  - bundle_id: com.nope\n");
   const auto diags = config::check_against_snapshot(d, team_snapshot());
   INFO(diags.render());
@@ -101,7 +102,8 @@ TEST_CASE("internal members must be declared or existing team users") {
 }
 
 TEST_CASE("external tester count includes existing testers that stay") {
-  std::string yaml = "team: acme\napps:\n  - bundle_id: com.x\n    groups:\n      - name: A\n        members:\n";
+  std::string yaml =
+      "team: acme\napps:\n  - bundle_id: com.x\n    groups:\n      - name: A\n        members:\n";
   for (int i = 0; i < 9999; ++i) yaml += "          - t" + std::to_string(i) + "@x.com\n";
   auto d = desired(yaml);
   core::Snapshot s = team_snapshot();
@@ -129,21 +131,23 @@ TEST_CASE("validate_paths: a daemon config with its teams, a desired-state file,
   dir.write("key.p8", "k");
   dir.write("desired/acme/a.yaml", "team: acme\n");
   const std::string wrong = dir.write("desired/wrong.yaml", "team: other\n");
-  const std::string cfg = dir.write("ascsync.yaml",
-                                    "teams:\n"
-                                    "  - {name: acme, issuer_id: 57246542-96fe-1a63-e053-0824d011072a, key_id: 2X9R4HXF34,\n"
-                                    "     private_key_file: key.p8, desired_state: desired/acme}\n"
-                                    "  - {name: beta, issuer_id: 57246542-96fe-1a63-e053-0824d011072a, key_id: 2X9R4HXF35,\n"
-                                    "     private_key_file: key.p8, desired_state: desired/wrong.yaml}\n");
+  const std::string cfg =
+      dir.write("ascsync.yaml",
+                "teams:\n"
+                "  - {name: acme, issuer_id: 57246542-96fe-1a63-e053-0824d011072a, key_id: 2X9R4HXF34,\n"
+                "     private_key_file: key.p8, desired_state: desired/acme}\n"
+                "  - {name: beta, issuer_id: 57246542-96fe-1a63-e053-0824d011072a, key_id: 2X9R4HXF35,\n"
+                "     private_key_file: key.p8, desired_state: desired/wrong.yaml}\n");
   const std::string bad = dir.write("bad.yaml", "team: acme\nusers: [x]\n");
-  auto report = config::validate_paths({cfg, (dir.path / "desired/acme").string(), bad, dir.path.string() + "/nope"},
-                                       config::Environment{});
+  auto report = config::validate_paths(
+      {cfg, (dir.path / "desired/acme").string(), bad, dir.path.string() + "/nope"}, config::Environment{});
   INFO(report.diagnostics.render());
   CHECK_FALSE(report.ok());
   CHECK(report.daemon_configs == 1);
   CHECK(report.desired_states == 4);
   CHECK(report.teams == std::vector<std::string>{"acme", "acme"});
-  CHECK(has(report.diagnostics, wrong + ":1:7", {"names team 'other' but the daemon config uses it for 'beta'", cfg + ":4:5"}));
+  CHECK(has(report.diagnostics, wrong + ":1:7",
+            {"names team 'other' but the daemon config uses it for 'beta'", cfg + ":4:5"}));
   CHECK(has(report.diagnostics, bad + ":2:9", {"a user must be a mapping"}));
   CHECK(has(report.diagnostics, dir.path.string() + "/nope", {"no such file or directory"}));
   CHECK(report.diagnostics.error_count() == 3);

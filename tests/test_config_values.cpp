@@ -11,11 +11,11 @@ TEST_CASE("durations") {
     const char* text;
     std::optional<seconds> want;
   };
-  const Case cases[] = {{"30s", seconds(30)}, {"15m", seconds(900)}, {"1h", seconds(3600)},
-                        {"1h30m", seconds(5400)}, {"90s", seconds(90)}, {"0s", seconds(0)},
-                        {"", std::nullopt}, {"15", std::nullopt}, {"m", std::nullopt},
-                        {"1d", std::nullopt}, {"1 h", std::nullopt}, {"-5m", std::nullopt},
-                        {"1h30", std::nullopt}, {"9999999999s", std::nullopt}};
+  const Case cases[] = {{"30s", seconds(30)},     {"15m", seconds(900)},        {"1h", seconds(3600)},
+                        {"1h30m", seconds(5400)}, {"90s", seconds(90)},         {"0s", seconds(0)},
+                        {"", std::nullopt},       {"15", std::nullopt},         {"m", std::nullopt},
+                        {"1d", std::nullopt},     {"1 h", std::nullopt},        {"-5m", std::nullopt},
+                        {"1h30", std::nullopt},   {"9999999999s", std::nullopt}};
   for (const auto& c : cases) {
     CAPTURE(c.text);
     CHECK(config::parse_duration(c.text) == c.want);
@@ -30,7 +30,8 @@ TEST_CASE("emails, bundle ids, UUIDs, key ids, team names") {
     CAPTURE(good);
     CHECK(config::is_valid_email(good));
   }
-  for (const char* bad : {"", "a", "@b.com", "a@", "a@b", "a@@b.com", "a b@c.com", "a@b..com", "a@.com", "a@b.com,"}) {
+  for (const char* bad :
+       {"", "a", "@b.com", "a@", "a@b", "a@@b.com", "a b@c.com", "a@b..com", "a@.com", "a@b.com,"}) {
     CAPTURE(bad);
     CHECK_FALSE(config::is_valid_email(bad));
   }
@@ -62,14 +63,16 @@ TEST_CASE("loopback hosts, URLs and listen addresses") {
   auto apple = config::parse_url("https://api.appstoreconnect.apple.com");
   REQUIRE(apple);
   CHECK(apple->port == 0);
-  for (const char* bad : {"api.example.com", "ftp://x", "http://", "http://x:", "http://x:99999", "http://u@x"})
+  for (const char* bad :
+       {"api.example.com", "ftp://x", "http://", "http://x:", "http://x:99999", "http://u@x"})
     CHECK_FALSE(config::parse_url(bad));
   auto hp = config::parse_host_port("[::1]:9469");
   REQUIRE(hp);
   CHECK(hp->host == "::1");
   CHECK(hp->port == 9469);
   CHECK(config::parse_host_port("127.0.0.1:0")->port == 0);
-  for (const char* bad : {"localhost", "::1:9469", ":80", "x:65536", "x:"}) CHECK_FALSE(config::parse_host_port(bad));
+  for (const char* bad : {"localhost", "::1:9469", ":80", "x:65536", "x:"})
+    CHECK_FALSE(config::parse_host_port(bad));
 }
 
 TEST_CASE("did you mean: close words only") {

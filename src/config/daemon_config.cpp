@@ -20,9 +20,9 @@ namespace fs = std::filesystem;
 const std::vector<std::string> k_log_keys = {"level", "format"};
 const std::vector<std::string> k_admin_keys = {"listen", "token_file"};
 const std::vector<std::string> k_defaults_keys = {"interval", "jitter", "reserve_percent"};
-const std::vector<std::string> k_team_keys = {"name",          "issuer_id",  "key_id", "private_key_file",
-                                              "base_url",      "ca_file",    "desired_state", "interval",
-                                              "max_parallel",  "enabled"};
+const std::vector<std::string> k_team_keys = {
+    "name",    "issuer_id",     "key_id",   "private_key_file", "base_url",
+    "ca_file", "desired_state", "interval", "max_parallel",     "enabled"};
 const std::vector<std::string> k_log_levels = {"trace", "debug", "info", "warn", "error", "critical", "off"};
 const std::vector<std::string> k_log_formats = {"text", "json", "journal"};
 
@@ -42,7 +42,8 @@ class Loader {
     if (!map.is_map()) return cfg;
     if (auto db = map.string("database")) {
       if (db->empty())
-        m_diags.error(map.field("database")->value_loc, "'database' is empty", "remove it to use the default");
+        m_diags.error(map.field("database")->value_loc, "'database' is empty",
+                      "remove it to use the default");
       else
         cfg.database = resolve_path(*db, m_dir);
     }
@@ -82,9 +83,12 @@ class Loader {
         log.level = *level;
     }
     if (auto format = map.string("format")) {
-      if (*format == "text") log.format = util::LogFormat::text;
-      else if (*format == "json") log.format = util::LogFormat::json;
-      else if (*format == "journal") log.format = util::LogFormat::journal;
+      if (*format == "text")
+        log.format = util::LogFormat::text;
+      else if (*format == "json")
+        log.format = util::LogFormat::json;
+      else if (*format == "journal")
+        log.format = util::LogFormat::journal;
       else
         m_diags.error(map.field("format")->value_loc, "unknown log format '" + *format + "'",
                       "use one of " + util::join(k_log_formats, ", "));
@@ -108,8 +112,8 @@ class Loader {
       if (auto found = find_config_file(*token, m_dir, m_env.credentials_directory, &tried))
         admin.token_file = *found;
       else
-        m_diags.error(map.field("token_file")->value_loc, "token file not found (looked at " +
-                                                              util::join(tried, ", ") + ")",
+        m_diags.error(map.field("token_file")->value_loc,
+                      "token file not found (looked at " + util::join(tried, ", ") + ")",
                       "create it (mode 0600) or fix the path; relative paths are relative to " + m_dir);
     }
     if (!is_loopback_host(admin.host) && admin.token_file.empty() && !map.has("token_file")) {
@@ -146,7 +150,8 @@ class Loader {
                     "jitter " + format_duration(defaults.jitter) + " is not shorter than the interval " +
                         format_duration(defaults.interval),
                     "keep jitter well below the interval, e.g. a tenth of it");
-    if (auto reserve = map.integer("reserve_percent", 0, 90)) defaults.reserve_percent = static_cast<int>(*reserve);
+    if (auto reserve = map.integer("reserve_percent", 0, 90))
+      defaults.reserve_percent = static_cast<int>(*reserve);
   }
 
   // A file the team needs; missing files are errors, or warnings for disabled teams.
@@ -161,8 +166,10 @@ class Loader {
     if (credentials_fallback) hint += ", or provide it with systemd LoadCredential=";
     const core::SourceLoc loc = map.field(key)->value_loc;
     const std::string msg = what + " not found (looked at " + util::join(tried, ", ") + ")";
-    if (enabled) m_diags.error(loc, msg, hint);
-    else m_diags.warning(loc, msg + "; ignored while the team is disabled", hint);
+    if (enabled)
+      m_diags.error(loc, msg, hint);
+    else
+      m_diags.warning(loc, msg + "; ignored while the team is disabled", hint);
     return {};
   }
 
@@ -180,7 +187,8 @@ class Loader {
         m_diags.error(loc, "team name '" + *name + "' is not valid",
                       "use 1-64 characters from a-z, 0-9, '-' and '_'");
       } else if (auto it = m_team_locs.find(*name); it != m_team_locs.end()) {
-        m_diags.duplicate(loc, it->second, "team '" + *name + "' is declared twice", "team names must be unique");
+        m_diags.duplicate(loc, it->second, "team '" + *name + "' is declared twice",
+                          "team names must be unique");
       } else {
         m_team_locs.emplace(*name, loc);
       }
@@ -216,7 +224,8 @@ class Loader {
       const core::SourceLoc loc = map.field("base_url")->value_loc;
       const auto parsed = parse_url(*url);
       if (!parsed) {
-        m_diags.error(loc, "base_url '" + *url + "' is not an http(s) URL", "write e.g. " + std::string(k_default_base_url));
+        m_diags.error(loc, "base_url '" + *url + "' is not an http(s) URL",
+                      "write e.g. " + std::string(k_default_base_url));
       } else if (parsed->scheme == "http" && !is_loopback_host(parsed->host)) {
         m_diags.error(loc, "base_url uses plain http to " + parsed->host,
                       "use https; http is only allowed for 127.0.0.1, ::1 and localhost (the simulator)");
@@ -226,8 +235,10 @@ class Loader {
       }
     }
     if (auto interval = duration(map, "interval")) {
-      if (interval->count() < 1) m_diags.error(map.field("interval")->value_loc, "'interval' must be at least 1s");
-      else team.interval = *interval;
+      if (interval->count() < 1)
+        m_diags.error(map.field("interval")->value_loc, "'interval' must be at least 1s");
+      else
+        team.interval = *interval;
     }
     if (auto parallel = map.integer("max_parallel", 1, 4)) team.max_parallel = static_cast<int>(*parallel);
     cfg.teams.push_back(std::move(team));
@@ -244,7 +255,8 @@ class Loader {
 }  // namespace
 
 const DaemonConfigKeys& daemon_config_keys() {
-  static const DaemonConfigKeys keys{k_daemon_config_keys, k_log_keys, k_admin_keys, k_defaults_keys, k_team_keys};
+  static const DaemonConfigKeys keys{k_daemon_config_keys, k_log_keys, k_admin_keys, k_defaults_keys,
+                                     k_team_keys};
   return keys;
 }
 

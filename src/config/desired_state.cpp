@@ -82,7 +82,9 @@ struct Declarations {
   std::vector<std::string> files;
 };
 
-std::string quote(const std::string& s) { return "'" + s + "'"; }
+std::string quote(const std::string& s) {
+  return "'" + s + "'";
+}
 
 class DocumentReader {
  public:
@@ -91,7 +93,8 @@ class DocumentReader {
 
   void read(const YAML::Node& root) {
     const SourceLoc top{m_file, 1, 1};
-    yaml::MapReader map(m_file, root, yaml::loc_of(m_file, root, top), "the desired state", k_keys.top, m_diags);
+    yaml::MapReader map(m_file, root, yaml::loc_of(m_file, root, top), "the desired state", k_keys.top,
+                        m_diags);
     if (!map.is_map()) return;
     if (auto team = map.string("team")) read_team(*team, map.field("team")->value_loc);
     if (const auto* f = map.field("policy")) read_policy(*f);
@@ -105,7 +108,8 @@ class DocumentReader {
     }
     if (const auto* f = map.field("tester_imports")) {
       m_decl.has_testflight = true;
-      for_each_item(*f, "tester_imports", [&](const YAML::Node& n, const SourceLoc& loc) { read_import(n, loc); });
+      for_each_item(*f, "tester_imports",
+                    [&](const YAML::Node& n, const SourceLoc& loc) { read_import(n, loc); });
     }
     if (const auto* f = map.field("apps")) {
       m_decl.has_testflight = true;
@@ -139,11 +143,13 @@ class DocumentReader {
 
   void read_team(const std::string& team, const SourceLoc& loc) {
     if (!is_team_name(team)) {
-      m_diags.error(loc, "team name " + quote(team) + " is not valid", "use 1-64 characters from a-z, 0-9, '-' and '_'");
+      m_diags.error(loc, "team name " + quote(team) + " is not valid",
+                    "use 1-64 characters from a-z, 0-9, '-' and '_'");
       return;
     }
     if (m_decl.team && m_decl.team->value != team) {
-      m_diags.duplicate(loc, m_decl.team->loc, "team " + quote(team) + " differs from " + quote(m_decl.team->value),
+      m_diags.duplicate(loc, m_decl.team->loc,
+                        "team " + quote(team) + " differs from " + quote(m_decl.team->value),
                         "every file of one desired state must name the same team");
       return;
     }
@@ -199,8 +205,9 @@ class DocumentReader {
       }
       for (const auto& [role, rloc] : *roles) {
         if (role == "ACCOUNT_HOLDER") {
-          m_diags.error(rloc, "ACCOUNT_HOLDER cannot be assigned",
-                        "Apple transfers the account holder role only in the web UI; ascsync never touches it");
+          m_diags.error(
+              rloc, "ACCOUNT_HOLDER cannot be assigned",
+              "Apple transfers the account holder role only in the web UI; ascsync never touches it");
           roles_ok = false;
         } else if (!core::is_user_role(role)) {
           const std::string near = yaml::closest(role, core::k_user_roles);
@@ -221,14 +228,16 @@ class DocumentReader {
     }
     if (auto apps = map.string_list("visible_apps")) {
       if (u.all_apps_visible && !apps->empty())
-        m_diags.error(map.field("visible_apps")->value_loc, "visible_apps is set while all_apps_visible is true",
+        m_diags.error(map.field("visible_apps")->value_loc,
+                      "visible_apps is set while all_apps_visible is true",
                       "remove visible_apps, or set all_apps_visible: false");
       for (const auto& [bundle, bloc] : *apps) {
         if (!is_valid_bundle_id(bundle)) {
           m_diags.error(bloc, quote(bundle) + " is not a bundle id", "write it as com.example.app");
           continue;
         }
-        if (std::find(u.visible_bundle_ids.begin(), u.visible_bundle_ids.end(), bundle) != u.visible_bundle_ids.end()) {
+        if (std::find(u.visible_bundle_ids.begin(), u.visible_bundle_ids.end(), bundle) !=
+            u.visible_bundle_ids.end()) {
           m_diags.error(bloc, "app " + bundle + " is listed twice", "list each app once");
           continue;
         }
@@ -268,7 +277,8 @@ class DocumentReader {
     if (auto groups = map.string_list("groups"))
       for (const auto& [g, gloc] : *groups) imp.groups.push_back(Located{g, gloc});
     if (!imp.groups.empty() && !imp.app) {
-      m_diags.error(loc, "a tester import with groups needs 'app'", "add app: <bundle id> naming the groups' app");
+      m_diags.error(loc, "a tester import with groups needs 'app'",
+                    "add app: <bundle id> naming the groups' app");
       return;
     }
     m_decl.imports.push_back(std::move(imp));
@@ -348,7 +358,8 @@ class DocumentReader {
       if (auto v = map.string("first_name")) m.first_name = util::trim(*v);
       if (auto v = map.string("last_name")) m.last_name = util::trim(*v);
     } else {
-      m_diags.error(loc, "a member must be an email or {email, first_name, last_name}, not " + yaml::describe(node));
+      m_diags.error(
+          loc, "a member must be an email or {email, first_name, last_name}, not " + yaml::describe(node));
       return;
     }
     if (!is_valid_email(util::trim(raw))) {
@@ -377,7 +388,8 @@ class Resolver {
       out.team_loc = m_decl.team->loc;
     } else {
       const std::string first = m_decl.files.empty() ? std::string() : m_decl.files.front();
-      m_diags.error(SourceLoc{first, 1, 1}, "no 'team' declared", "add team: <name> matching the daemon config");
+      m_diags.error(SourceLoc{first, 1, 1}, "no 'team' declared",
+                    "add team: <name> matching the daemon config");
     }
     out.policy = m_decl.policy;
     std::sort(out.policy.protected_emails.begin(), out.policy.protected_emails.end());
@@ -425,7 +437,8 @@ class Resolver {
   void resolve_testers() {
     for (const auto& t : m_decl.testers) {
       if (auto it = m_testers.find(t.email); it != m_testers.end()) {
-        m_diags.duplicate(t.loc, it->second.tester.loc, "tester " + t.email + " is declared twice", "keep one entry");
+        m_diags.duplicate(t.loc, it->second.tester.loc, "tester " + t.email + " is declared twice",
+                          "keep one entry");
         continue;
       }
       m_testers.emplace(t.email, TesterEntry{t, !t.first_name.empty() || !t.last_name.empty()});
@@ -481,9 +494,10 @@ class Resolver {
     for (auto& decl : m_decl.groups) {
       const auto key = std::make_pair(decl.group.bundle_id, decl.group.name);
       if (auto it = m_groups.find(key); it != m_groups.end()) {
-        m_diags.duplicate(decl.group.loc, it->second.group.loc,
-                          "group " + quote(decl.group.name) + " of " + decl.group.bundle_id + " is declared twice",
-                          "group names must be unique within an app");
+        m_diags.duplicate(
+            decl.group.loc, it->second.group.loc,
+            "group " + quote(decl.group.name) + " of " + decl.group.bundle_id + " is declared twice",
+            "group names must be unique within an app");
         continue;
       }
       m_groups.emplace(key, decl);
@@ -555,9 +569,10 @@ class Resolver {
       for (const auto& [k, d] : m_groups)
         if (k.first == app.value) names.push_back(k.second);
       const std::string near = yaml::closest(name, names);
-      m_diags.error(loc, "group " + quote(name) + " is not declared for app " + app.value,
-                    near.empty() ? "declared groups: " + (names.empty() ? std::string("none") : util::join(names, ", "))
-                                 : "did you mean " + quote(near) + "?");
+      m_diags.error(
+          loc, "group " + quote(name) + " is not declared for app " + app.value,
+          near.empty() ? "declared groups: " + (names.empty() ? std::string("none") : util::join(names, ", "))
+                       : "did you mean " + quote(near) + "?");
       return false;
     }
     if (g->is_internal) {
@@ -580,14 +595,17 @@ class Resolver {
         seen.emplace(m.key, m.loc);
         if (decl.group.is_internal) {
           if (m.has_details) {
-            m_diags.error(m.loc, "internal group " + quote(decl.group.name) + " lists tester details for " + m.key,
-                          "internal groups take team users only; declare them under users: and list the email here");
+            m_diags.error(
+                m.loc, "internal group " + quote(decl.group.name) + " lists tester details for " + m.key,
+                "internal groups take team users only; declare them under users: and list the email here");
             continue;
           }
           // Why: without a users section the team's users are not known here; the mirror
           // check (check_against_snapshot) covers that case.
           if (m_decl.has_users && m_user_keys.count(m.key) == 0) {
-            m_diags.error(m.loc, m.key + " is in internal group " + quote(decl.group.name) + " but is not a declared team user",
+            m_diags.error(m.loc,
+                          m.key + " is in internal group " + quote(decl.group.name) +
+                              " but is not a declared team user",
                           "add them under users:, or move them to an external group");
             continue;
           }
@@ -606,9 +624,9 @@ class Resolver {
         per_app[gk.first].insert(decl.group.member_emails.begin(), decl.group.member_emails.end());
     for (const auto& [bundle, emails] : per_app) {
       if (emails.size() > static_cast<size_t>(k_max_external_testers_per_app))
-        m_diags.error(m_apps[bundle], "app " + bundle + " has " + std::to_string(emails.size()) +
-                                          " external testers; Apple allows " +
-                                          std::to_string(k_max_external_testers_per_app),
+        m_diags.error(m_apps[bundle],
+                      "app " + bundle + " has " + std::to_string(emails.size()) +
+                          " external testers; Apple allows " + std::to_string(k_max_external_testers_per_app),
                       "move testers to another app or remove some");
     }
   }
@@ -625,14 +643,16 @@ class Resolver {
 std::vector<std::string> desired_files(const std::string& path, Diagnostics& diags) {
   std::error_code ec;
   if (!fs::exists(path, ec)) {
-    diags.error(SourceLoc{path, 0, 0}, "desired state not found", "give a YAML file or a directory of *.yaml files");
+    diags.error(SourceLoc{path, 0, 0}, "desired state not found",
+                "give a YAML file or a directory of *.yaml files");
     return {};
   }
   if (!fs::is_directory(path, ec)) return {path};
   std::vector<std::string> files;
   for (const auto& entry : fs::directory_iterator(path, ec)) {
     const std::string ext = entry.path().extension().string();
-    if (entry.is_regular_file(ec) && (ext == ".yaml" || ext == ".yml")) files.push_back(entry.path().string());
+    if (entry.is_regular_file(ec) && (ext == ".yaml" || ext == ".yml"))
+      files.push_back(entry.path().string());
   }
   std::sort(files.begin(), files.end());
   if (files.empty())
@@ -642,10 +662,12 @@ std::vector<std::string> desired_files(const std::string& path, Diagnostics& dia
 
 }  // namespace
 
-const DesiredStateKeys& desired_state_keys() { return k_keys; }
+const DesiredStateKeys& desired_state_keys() {
+  return k_keys;
+}
 
-util::Result<core::DesiredState> parse_desired_state(const std::vector<std::pair<std::string, std::string>>& documents,
-                                                     Diagnostics* diagnostics) {
+util::Result<core::DesiredState> parse_desired_state(
+    const std::vector<std::pair<std::string, std::string>>& documents, Diagnostics* diagnostics) {
   Diagnostics local;
   Diagnostics& diags = diagnostics ? *diagnostics : local;
   const size_t before = diags.error_count();

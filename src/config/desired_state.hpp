@@ -18,12 +18,13 @@ inline constexpr int k_max_public_link_limit = 10000;
 // Loads a desired-state file, or a directory whose *.yaml / *.yml files are merged in name
 // order (non-recursive). On failure the error message lists every problem, one per line.
 // `diagnostics`, when given, receives every diagnostic (warnings too), also on success.
-util::Result<core::DesiredState> load_desired_state(const std::string& path, Diagnostics* diagnostics = nullptr);
+util::Result<core::DesiredState> load_desired_state(const std::string& path,
+                                                    Diagnostics* diagnostics = nullptr);
 
 // Same, from documents already in memory: (file name, YAML text) in merge order. CSV imports
 // resolve against each file name's directory.
-util::Result<core::DesiredState> parse_desired_state(const std::vector<std::pair<std::string, std::string>>& documents,
-                                                     Diagnostics* diagnostics = nullptr);
+util::Result<core::DesiredState> parse_desired_state(
+    const std::vector<std::pair<std::string, std::string>>& documents, Diagnostics* diagnostics = nullptr);
 
 // The keys each mapping accepts; docs/schema/desired-state.schema.json must match (tested).
 struct DesiredStateKeys {

@@ -21,7 +21,8 @@ void Diagnostics::warning(core::SourceLoc loc, std::string message, std::string 
   m_items.push_back(Diagnostic{Severity::warning, std::move(loc), std::move(message), std::move(hint), {}});
 }
 
-void Diagnostics::duplicate(core::SourceLoc loc, core::SourceLoc first, std::string message, std::string hint) {
+void Diagnostics::duplicate(core::SourceLoc loc, core::SourceLoc first, std::string message,
+                            std::string hint) {
   m_items.push_back(
       Diagnostic{Severity::error, std::move(loc), std::move(message), std::move(hint), std::move(first)});
 }
@@ -30,14 +31,18 @@ void Diagnostics::append(const Diagnostics& other) {
   m_items.insert(m_items.end(), other.m_items.begin(), other.m_items.end());
 }
 
-bool Diagnostics::has_errors() const { return error_count() > 0; }
-
-size_t Diagnostics::error_count() const {
-  return static_cast<size_t>(std::count_if(m_items.begin(), m_items.end(),
-                                           [](const Diagnostic& d) { return d.severity == Severity::error; }));
+bool Diagnostics::has_errors() const {
+  return error_count() > 0;
 }
 
-size_t Diagnostics::warning_count() const { return m_items.size() - error_count(); }
+size_t Diagnostics::error_count() const {
+  return static_cast<size_t>(std::count_if(
+      m_items.begin(), m_items.end(), [](const Diagnostic& d) { return d.severity == Severity::error; }));
+}
+
+size_t Diagnostics::warning_count() const {
+  return m_items.size() - error_count();
+}
 
 void Diagnostics::sort() {
   std::stable_sort(m_items.begin(), m_items.end(), [](const Diagnostic& a, const Diagnostic& b) {

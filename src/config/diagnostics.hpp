@@ -14,8 +14,8 @@ enum class Severity { error, warning };
 struct Diagnostic {
   Severity severity = Severity::error;
   core::SourceLoc loc;
-  std::string message;  // what is wrong
-  std::string hint;     // what to do; may be empty
+  std::string message;      // what is wrong
+  std::string hint;         // what to do; may be empty
   core::SourceLoc related;  // the other place, for duplicates; file empty when none
 
   // "file:line:col: error: message (hint: ...)" plus " (first declared at file:line:col)"

@@ -23,7 +23,8 @@ Diagnostics check_against_snapshot(const core::DesiredState& desired, const core
   for (const auto& u : desired.users)
     for (const auto& bundle : u.visible_bundle_ids)
       if (!apps_by_bundle.count(bundle))
-        diags.error(u.loc, "visible app " + bundle + " of " + u.email + " does not exist in the team", known_hint);
+        diags.error(u.loc, "visible app " + bundle + " of " + u.email + " does not exist in the team",
+                    known_hint);
 
   std::set<std::string> declared_users;
   for (const auto& u : desired.users) declared_users.insert(u.email);
@@ -70,9 +71,10 @@ Diagnostics check_against_snapshot(const core::DesiredState& desired, const core
   for (const auto& app : desired.apps) {
     const size_t n = testers_per_app[app.bundle_id].size();
     if (n > static_cast<size_t>(k_max_external_testers_per_app))
-      diags.error(app.loc, "app " + app.bundle_id + " would have " + std::to_string(n) +
-                               " external testers (declared and existing); Apple allows " +
-                               std::to_string(k_max_external_testers_per_app),
+      diags.error(app.loc,
+                  "app " + app.bundle_id + " would have " + std::to_string(n) +
+                      " external testers (declared and existing); Apple allows " +
+                      std::to_string(k_max_external_testers_per_app),
                   "remove testers, or enable policy.prune.group_memberships to drop undeclared ones");
   }
   diags.sort();

@@ -97,7 +97,8 @@ std::vector<CsvRecord> split_records(const std::string& text, const std::string&
 
 }  // namespace
 
-std::vector<CsvTester> parse_tester_csv(const std::string& text, const std::string& file, Diagnostics& diags) {
+std::vector<CsvTester> parse_tester_csv(const std::string& text, const std::string& file,
+                                        Diagnostics& diags) {
   std::vector<CsvTester> out;
   bool first_record = true;
   for (const auto& rec : split_records(text, file, diags)) {
@@ -105,11 +106,13 @@ std::vector<CsvTester> parse_tester_csv(const std::string& text, const std::stri
     const bool is_first = first_record;
     first_record = false;
     const core::SourceLoc row_loc{file, rec.line, 1};
-    if (is_first && rec.fields.size() >= 3 && util::to_lower(util::trim(rec.fields[2].text)) == "email") continue;
+    if (is_first && rec.fields.size() >= 3 && util::to_lower(util::trim(rec.fields[2].text)) == "email")
+      continue;
     if (rec.fields.size() < 3) {
-      diags.error(row_loc, "expected First,Last,Email[,Groups] but found " + std::to_string(rec.fields.size()) +
-                               " column(s)",
-                  "leave first and last name empty if unknown: ,,someone@example.com");
+      diags.error(
+          row_loc,
+          "expected First,Last,Email[,Groups] but found " + std::to_string(rec.fields.size()) + " column(s)",
+          "leave first and last name empty if unknown: ,,someone@example.com");
       continue;
     }
     CsvTester t;

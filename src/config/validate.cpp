@@ -23,15 +23,15 @@ bool is_daemon_config(const std::string& path) {
   return root && root->IsMap() && root->operator[]("teams").IsDefined();
 }
 
-void validate_desired(const std::string& path, const std::string& expected_team, const core::SourceLoc& named_at,
-                      ValidationReport& report) {
+void validate_desired(const std::string& path, const std::string& expected_team,
+                      const core::SourceLoc& named_at, ValidationReport& report) {
   ++report.desired_states;
   auto state = load_desired_state(path, &report.diagnostics);
   if (!state) return;
   if (!expected_team.empty() && state->team != expected_team) {
     report.diagnostics.duplicate(state->team_loc, named_at,
-                                 "desired state names team '" + state->team + "' but the daemon config uses it for '" +
-                                     expected_team + "'",
+                                 "desired state names team '" + state->team +
+                                     "' but the daemon config uses it for '" + expected_team + "'",
                                  "make team: match the daemon config's team name");
     return;
   }
@@ -42,8 +42,8 @@ void validate_desired(const std::string& path, const std::string& expected_team,
 
 std::string ValidationReport::summary() const {
   return std::to_string(daemon_configs + desired_states) + " file(s) checked, " +
-         std::to_string(diagnostics.error_count()) + " error(s), " + std::to_string(diagnostics.warning_count()) +
-         " warning(s)";
+         std::to_string(diagnostics.error_count()) + " error(s), " +
+         std::to_string(diagnostics.warning_count()) + " warning(s)";
 }
 
 ValidationReport validate_paths(const std::vector<std::string>& paths, const Environment& env) {
@@ -62,7 +62,8 @@ ValidationReport validate_paths(const std::vector<std::string>& paths, const Env
     auto cfg = load_daemon_config(path, env, &report.diagnostics);
     if (!cfg) continue;
     for (const auto& team : cfg->teams)
-      if (team.enabled && !team.desired_state.empty()) validate_desired(team.desired_state, team.name, team.loc, report);
+      if (team.enabled && !team.desired_state.empty())
+        validate_desired(team.desired_state, team.name, team.loc, report);
   }
   report.diagnostics.sort();
   return report;

@@ -11,9 +11,9 @@
 namespace config {
 
 struct ValidationReport {
-  Diagnostics diagnostics;  // sorted by place
-  int daemon_configs = 0;   // daemon configs read (valid or not)
-  int desired_states = 0;   // desired states read, including those of a daemon config's teams
+  Diagnostics diagnostics;         // sorted by place
+  int daemon_configs = 0;          // daemon configs read (valid or not)
+  int desired_states = 0;          // desired states read, including those of a daemon config's teams
   std::vector<std::string> teams;  // team names of valid desired states, in order
 
   bool ok() const { return !diagnostics.has_errors(); }

@@ -20,7 +20,9 @@ core::SourceLoc mark_loc(const std::string& file, const YAML::Mark& mark) {
   return loc;
 }
 
-bool is_quoted(const YAML::Node& node) { return node.Tag() == "!"; }
+bool is_quoted(const YAML::Node& node) {
+  return node.Tag() == "!";
+}
 
 }  // namespace
 
@@ -161,7 +163,8 @@ std::optional<long long> MapReader::integer(const std::string& key, long long mi
     const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
     if (ec == std::errc() && end == v.data() + v.size() && !v.empty()) {
       if (n >= min && n <= max) return n;
-      m_diags.error(f->value_loc, "'" + key + "' is " + v + ", out of range", "use a whole number in " + range);
+      m_diags.error(f->value_loc, "'" + key + "' is " + v + ", out of range",
+                    "use a whole number in " + range);
       return std::nullopt;
     }
   }

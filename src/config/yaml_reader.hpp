@@ -3,12 +3,12 @@
 // file:line:col. yaml-cpp marks are 0-based; SourceLoc is 1-based. A null value (`key:` with
 // nothing after it) carries the mark of the *next* token, so values fall back to their key's
 // place when they are null.
+#include <yaml-cpp/yaml.h>
+
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <yaml-cpp/yaml.h>
 
 #include "config/diagnostics.hpp"
 #include "core/desired.hpp"
@@ -36,9 +36,9 @@ struct Field {
   core::SourceLoc value_loc;  // key_loc when the value is null
 };
 
-// One YAML mapping read with a fixed set of allowed keys; a null node reads as an empty map. Construction reports a non-map
-// node, unknown keys (with "did you mean") and duplicate keys. The typed getters report wrong
-// types and missing required keys and return std::nullopt then.
+// One YAML mapping read with a fixed set of allowed keys; a null node reads as an empty map. Construction
+// reports a non-map node, unknown keys (with "did you mean") and duplicate keys. The typed getters report
+// wrong types and missing required keys and return std::nullopt then.
 class MapReader {
  public:
   MapReader(std::string file, const YAML::Node& node, core::SourceLoc where, std::string what,
@@ -55,7 +55,8 @@ class MapReader {
   std::optional<bool> boolean(const std::string& key) const;
   std::optional<long long> integer(const std::string& key, long long min, long long max) const;
   // A list of scalars, each with its place. A single scalar is not accepted as a list.
-  std::optional<std::vector<std::pair<std::string, core::SourceLoc>>> string_list(const std::string& key) const;
+  std::optional<std::vector<std::pair<std::string, core::SourceLoc>>> string_list(
+      const std::string& key) const;
   // Reports "missing required key" at the map's place.
   void require(const std::string& key) const;
 

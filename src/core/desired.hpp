@@ -9,8 +9,8 @@ namespace core {
 
 struct SourceLoc {
   std::string file;
-  int line = 0;    // 1-based; 0 when unknown
-  int column = 0;  // 1-based
+  int line = 0;             // 1-based; 0 when unknown
+  int column = 0;           // 1-based
   std::string str() const;  // "file:line:col"
 };
 
@@ -60,9 +60,9 @@ struct PrunePolicy {
 
 struct Policy {
   PrunePolicy prune;
-  int max_deletions = 10;                   // per run; a plan over the cap applies nothing
+  int max_deletions = 10;                     // per run; a plan over the cap applies nothing
   std::vector<std::string> protected_emails;  // lower-cased; never modified or removed
-  bool adopt_existing = true;  // objects matching a declaration become managed
+  bool adopt_existing = true;                 // objects matching a declaration become managed
 };
 
 struct DesiredState {
@@ -74,8 +74,8 @@ struct DesiredState {
   std::vector<DesiredTester> testers;   // sorted by email key
   std::vector<DesiredGroup> groups;     // sorted by (bundle_id, name)
   Policy policy;
-  bool manage_users = false;  // false when the YAML has no users section at all
-  bool manage_testflight = false;  // false when the YAML has no apps/testers section at all
+  bool manage_users = false;              // false when the YAML has no users section at all
+  bool manage_testflight = false;         // false when the YAML has no apps/testers section at all
   std::vector<std::string> source_files;  // every YAML and CSV file read, in load order
 };
 
