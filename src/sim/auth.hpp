@@ -1,0 +1,51 @@
+#pragma once
+// Bearer-token checks as App Store Connect makes them: an ES256 JWT signed by a registered team
+// key, for the right audience and issuer, not expired, not issued in the future and not valid
+// more than 20 minutes ahead. Thread-safe.
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <variant>
+
+#include "sim/jsonapi.hpp"
+#include "util/clock.hpp"
+#include "util/crypto.hpp"
+
+namespace sim {
+
+struct ApiKey {
+  std::string issuer_id;
+  std::string key_id;
+  std::string role;  // Apple's UserRole of the key: ADMIN, APP_MANAGER, DEVELOPER, ...
+  std::string public_key_pem;
+  std::shared_ptr<util::Pkey> public_key;
+  bool revoked = false;
+};
+
+// What a route needs from the key's role.
+enum class Access { any, testflight, admin };
+
+class KeyRegistry {
+ public:
+  // Throws std::invalid_argument when the PEM is not a public key (a test set-up error).
+  void add(const std::string& issuer_id, const std::string& key_id, const std::string& public_key_pem,
+           const std::string& role);
+  // Returns false when no key has that id.
+  bool revoke(const std::string& key_id);
+
+  // Checks an Authorization header value at `now`. Returns the key, or the 401 to answer.
+  std::variant<ApiKey, ApiError> authenticate(const std::string& authorization, util::TimePoint now) const;
+
+ private:
+  mutable std::mutex m_mutex;
+  std::map<std::string, ApiKey> m_keys;  // by key id
+};
+
+// True when `role` may use a route needing `access`.
+bool role_allows(const std::string& role, Access access);
+
+ApiError not_authorized(const std::string& why);
+ApiError forbidden();
+
+}  // namespace sim

@@ -1,0 +1,151 @@
+#pragma once
+// The simulator's insides shared by the server and the route files: state, keys, clock,
+// limits, faults, the CA, observation counters and the route table.
+#include <atomic>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <httplib.h>
+
+#include "sim/auth.hpp"
+#include "sim/ca.hpp"
+#include "sim/faults.hpp"
+#include "sim/jsonapi.hpp"
+#include "sim/query.hpp"
+#include "sim/rate_limit.hpp"
+#include "sim/render.hpp"
+#include "sim/simulator.hpp"
+#include "sim/state.hpp"
+
+namespace sim {
+
+// One /v1 request as a handler sees it (state lock held).
+struct Call {
+  const httplib::Request& req;
+  std::vector<std::string> args;  // values of {placeholders} in the route pattern, in order
+  Query query;
+  std::string base_url;
+  ApiKey key;
+  const std::string& arg(size_t i = 0) const { return args.at(i); }
+};
+
+class Engine;
+using Handler = std::function<Reply(Engine&, Call&)>;
+
+struct Route {
+  std::string method;
+  std::string pattern;  // "/v1/users/{id}/relationships/visibleApps"
+  Access access = Access::any;
+  QuerySpec query;
+  Handler handler;
+};
+
+class Engine {
+ public:
+  explicit Engine(Options opts);
+
+  Options options;
+  util::OffsetClock clock;
+  KeyRegistry keys;
+  RateLimiter limiter;
+  FaultInjector faults;
+  CertificateAuthority ca;
+
+  mutable std::mutex state_mutex;  // guards `state`
+  State state;
+
+  std::vector<Route> routes;
+
+  // Observation.
+  mutable std::mutex log_mutex;
+  std::deque<LoggedRequest> log;
+  std::map<std::pair<std::string, int>, long long> counters;
+  std::atomic<long long> requests{0};
+  std::atomic<long long> writes{0};
+
+  util::TimePoint now() const { return clock.now(); }
+
+  // State changes as a person in the web UI makes them (see Simulator for the contracts).
+  std::string add_app(const std::string& bundle_id, const std::string& name);
+  std::string add_user(const std::string& email, const std::string& first_name, const std::string& last_name,
+                       const std::vector<std::string>& roles, bool all_apps_visible,
+                       const std::vector<std::string>& visible_app_ids);
+  void remove_user(const std::string& user_id);
+  std::string add_beta_group(const std::string& app_id, const std::string& name, bool is_internal);
+  void remove_beta_group(const std::string& group_id);
+  std::string add_beta_tester(const std::string& email, const std::string& first_name, const std::string& last_name,
+                              const std::vector<std::string>& group_ids);
+  void remove_beta_tester(const std::string& tester_id);
+  std::optional<std::string> accept_invitation(const std::string& email);
+  // Empties state, faults, rate windows and counters; keys stay.
+  void reset_all();
+  void reset_observation();
+  void record(const std::string& route, const LoggedRequest& entry);
+};
+
+// Route registration, one function per file.
+void add_user_routes(std::vector<Route>& routes);
+void add_testflight_routes(std::vector<Route>& routes);
+void add_signing_routes(std::vector<Route>& routes);
+void add_admin_routes(httplib::Server& server, Engine& engine, std::function<std::string()> base_url);
+
+// --- helpers shared by the route files ---------------------------------------------------
+
+// A collection document for one page: data, included, links {self, next?}, meta.paging.
+template <typename T, typename RenderOne>
+Reply collection_reply(Call& call, Renderer& renderer, const Page<T>& page, RenderOne render_one);
+// A single-resource document {data, included?, links.self}.
+Reply single_reply(Call& call, Renderer& renderer, nlohmann::json data, int status = 200);
+// A linkage page {data:[{type,id}], links, meta.paging}.
+Reply linkage_reply(Call& call, const std::string& type, const std::vector<std::string>& ids);
+Reply no_content(int status = 204);
+std::string self_url(const Call& call);
+std::string next_url(const Call& call, const Cursor& cursor);
+
+// Pages a map of records by id (default order) or by sort_key when the query sorts.
+template <typename T, typename Map, typename Keep, typename SortKey>
+Page<T> page_map(const Map& records, const Query& q, bool filtered, Keep keep, SortKey sort_key) {
+  if (q.sort.empty() || (q.sort == "id" && !q.descending))
+    return page_by_id<T>(records, [](const auto& e) { return &e.second; }, keep, filtered, q);
+  std::vector<std::tuple<std::string, std::string, const T*>> items;
+  for (const auto& [id, rec] : records)
+    if (keep(rec)) items.emplace_back(sort_key(rec), id, &rec);
+  return page_sorted<T>(std::move(items), q);
+}
+
+// Pages a list of ids (any order) resolved through `records`.
+template <typename T, typename Map>
+Page<T> page_ids(const Map& records, const std::vector<std::string>& ids, const Query& q) {
+  std::map<std::string, const T*> sorted;
+  for (const auto& id : ids) {
+    auto it = records.find(id);
+    if (it != records.end()) sorted.emplace(id, &it->second);
+  }
+  return page_by_id<T>(sorted, [](const auto& e) { return e.second; }, [](const T&) { return true; }, false, q);
+}
+
+// True when the filter is absent or one of its values equals `value`.
+bool filter_allows(const Query& q, const std::string& name, const std::string& value);
+// Case-insensitive variant for emails.
+bool filter_allows_email(const Query& q, const std::string& name, const std::string& email);
+
+template <typename T, typename RenderOne>
+Reply collection_reply(Call& call, Renderer& renderer, const Page<T>& page, RenderOne render_one) {
+  nlohmann::json data = nlohmann::json::array();
+  for (const T* rec : page.items) data.push_back(render_one(*rec));
+  nlohmann::json doc = {{"data", std::move(data)}};
+  renderer.finish(doc);
+  doc["links"] = {{"self", self_url(call)}};
+  if (page.next) doc["links"]["next"] = next_url(call, *page.next);
+  doc["meta"] = {{"paging", {{"total", page.total}, {"limit", call.query.limit}}}};
+  return json_reply(200, doc);
+}
+
+}  // namespace sim

@@ -1,0 +1,121 @@
+// Engine operations that change state the way a person in Apple's web UI would (declared in
+// engine.hpp). Each takes the state lock. Unknown referenced ids are programmer errors and throw
+// std::invalid_argument.
+#include <stdexcept>
+
+#include "core/model.hpp"
+#include "sim/engine.hpp"
+#include "util/strings.hpp"
+
+namespace sim {
+
+std::string Engine::add_app(const std::string& bundle_id, const std::string& name) {
+  std::lock_guard lock(state_mutex);
+  auto& st = state;
+  AppRec app{st.new_numeric_id(), bundle_id, name, util::to_lower(name) + "-sku", "en-US"};
+  for (auto& c : app.sku)
+    if (c == ' ') c = '-';
+  const std::string id = app.id;
+  st.apps[id] = std::move(app);
+  return id;
+}
+
+std::string Engine::add_user(const std::string& email, const std::string& first_name, const std::string& last_name,
+                                const std::vector<std::string>& roles, bool all_apps_visible,
+                                const std::vector<std::string>& visible_app_ids) {
+  std::lock_guard lock(state_mutex);
+  auto& st = state;
+  if (st.user_by_email.contains(core::email_key(email)))
+    throw std::invalid_argument("add_user: a user with that email exists: " + email);
+  for (const auto& a : visible_app_ids)
+    if (!st.apps.contains(a)) throw std::invalid_argument("add_user: unknown app " + a);
+  UserRec u{st.new_uuid(), email, first_name, last_name, roles, all_apps_visible, true,
+            {visible_app_ids.begin(), visible_app_ids.end()}};
+  const std::string id = u.id;
+  st.put_user(std::move(u));
+  return id;
+}
+
+void Engine::remove_user(const std::string& user_id) {
+  std::lock_guard lock(state_mutex);
+  state.erase_user(user_id);
+}
+
+std::string Engine::add_beta_group(const std::string& app_id, const std::string& name, bool is_internal) {
+  std::lock_guard lock(state_mutex);
+  auto& st = state;
+  if (!st.apps.contains(app_id)) throw std::invalid_argument("add_beta_group: unknown app " + app_id);
+  GroupRec g;
+  g.id = st.new_uuid();
+  g.app_id = app_id;
+  g.name = name;
+  g.created_date = now();
+  g.is_internal = is_internal;
+  g.has_access_to_all_builds = is_internal;
+  const std::string id = g.id;
+  st.put_group(std::move(g));
+  return id;
+}
+
+void Engine::remove_beta_group(const std::string& group_id) {
+  std::lock_guard lock(state_mutex);
+  state.erase_group(group_id);
+}
+
+std::string Engine::add_beta_tester(const std::string& email, const std::string& first_name,
+                                       const std::string& last_name, const std::vector<std::string>& group_ids) {
+  std::lock_guard lock(state_mutex);
+  auto& st = state;
+  if (st.tester_by_email.contains(core::email_key(email)))
+    throw std::invalid_argument("add_beta_tester: a tester with that email exists: " + email);
+  for (const auto& g : group_ids)
+    if (!st.groups.contains(g)) throw std::invalid_argument("add_beta_tester: unknown group " + g);
+  TesterRec t;
+  t.id = st.new_uuid();
+  t.email = email;
+  t.first_name = first_name;
+  t.last_name = last_name;
+  t.groups = {group_ids.begin(), group_ids.end()};
+  const std::string id = t.id;
+  st.put_tester(std::move(t));
+  return id;
+}
+
+void Engine::remove_beta_tester(const std::string& tester_id) {
+  std::lock_guard lock(state_mutex);
+  state.erase_tester(tester_id);
+}
+
+std::optional<std::string> Engine::accept_invitation(const std::string& email) {
+  std::lock_guard lock(state_mutex);
+  auto& st = state;
+  auto it = st.invitation_by_email.find(core::email_key(email));
+  if (it == st.invitation_by_email.end()) return std::nullopt;
+  const InvitationRec inv = st.invitations.at(it->second);
+  st.erase_invitation(inv.id);
+  UserRec u{st.new_uuid(), inv.email, inv.first_name, inv.last_name, inv.roles, inv.all_apps_visible,
+            inv.provisioning_allowed, inv.visible_apps};
+  const std::string id = u.id;
+  st.put_user(std::move(u));
+  return id;
+}
+
+void Engine::reset_observation() {
+  std::lock_guard lock(log_mutex);
+  counters.clear();
+  log.clear();
+  requests = 0;
+  writes = 0;
+}
+
+void Engine::reset_all() {
+  {
+    std::lock_guard lock(state_mutex);
+    state.clear();
+  }
+  faults.clear();
+  limiter.reset();
+  reset_observation();
+}
+
+}  // namespace sim

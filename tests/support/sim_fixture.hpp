@@ -1,0 +1,77 @@
+#pragma once
+// A running ascsim for tests: starts a Simulator on 127.0.0.1, port 0, with a fresh P-256 team
+// key whose .p8 is written 0600 into a private temp dir and registered with the chosen role.
+// Header-only; link ascsync_sim.
+#include <sys/stat.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <memory>
+#include <stdexcept>
+#include <string>
+
+#include <httplib.h>
+
+#include "asc/jwt.hpp"
+#include "sim/simulator.hpp"
+#include "util/crypto.hpp"
+#include "util/files.hpp"
+
+namespace test_support {
+
+struct SimFixture {
+  // role: the key's role ("ADMIN", "APP_MANAGER", "DEVELOPER", ...).
+  explicit SimFixture(sim::Options options = {}, const std::string& role = "ADMIN")
+      : sim(std::make_unique<sim::Simulator>(std::move(options))) {
+    char tmpl[] = "/tmp/ascsim-test-XXXXXX";
+    if (mkdtemp(tmpl) == nullptr) throw std::runtime_error("SimFixture: mkdtemp failed");
+    dir = tmpl;
+    key = util::generate_p256_key();
+    key_path = dir + "/AuthKey_" + key_id + ".p8";
+    auto written = util::write_file_atomic(key_path, util::private_key_to_pem(key.get()), 0600);
+    if (!written) throw std::runtime_error("SimFixture: cannot write the .p8 file");
+    sim->add_api_key(issuer_id, key_id, util::public_key_to_pem(key.get()), role);
+    sim->start();
+    base_url = sim->base_url();
+  }
+  ~SimFixture() {
+    sim->stop();
+    std::error_code ec;
+    std::filesystem::remove_all(dir, ec);
+  }
+  SimFixture(const SimFixture&) = delete;
+  SimFixture& operator=(const SimFixture&) = delete;
+
+  sim::Simulator& simulator() { return *sim; }
+
+  // A valid token for this key, issued at the simulator's clock (which tests may move).
+  std::string token(std::chrono::seconds lifetime = std::chrono::seconds(15 * 60)) const {
+    return mint(sim->now(), lifetime);
+  }
+  // A token with explicit issue time and lifetime (for auth failure tests).
+  std::string mint(util::TimePoint issued_at, std::chrono::seconds lifetime) const {
+    auto t = asc::make_token(key.get(), {issuer_id, key_id, issued_at, lifetime});
+    if (!t) throw std::runtime_error("SimFixture: cannot sign a token");
+    return *t;
+  }
+  // Headers with a fresh valid bearer token.
+  httplib::Headers auth() const { return {{"Authorization", "Bearer " + token()}}; }
+  // A client for base_url (plain HTTP) with short timeouts.
+  std::unique_ptr<httplib::Client> client() const {
+    auto c = std::make_unique<httplib::Client>(base_url);
+    c->set_connection_timeout(5);
+    c->set_read_timeout(10);
+    return c;
+  }
+
+  std::unique_ptr<sim::Simulator> sim;
+  std::string issuer_id = "69a6de70-03db-47e3-e053-5b8c7c11a4d1";
+  std::string key_id = "SIMTEST001";
+  std::string dir;
+  std::string key_path;
+  std::string base_url;
+  util::Pkey key;
+};
+
+}  // namespace test_support
