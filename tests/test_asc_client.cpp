@@ -8,6 +8,7 @@
 #include <atomic>
 #include <functional>
 #include <mutex>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -44,6 +45,7 @@ class ScriptedServer {
     m_server.Post(".*", route);
     m_server.Patch(".*", route);
     m_server.Delete(".*", route);
+    m_server.set_keep_alive_max_count(1000);
     m_port = m_server.bind_to_any_port("127.0.0.1");
     m_thread = std::thread([this] { m_server.listen_after_bind(); });
     while (!m_server.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
@@ -522,5 +524,40 @@ TEST_CASE("base_url must be http(s)://host[:port]") {
     auto c = asc::Client::create(std::move(*creds), o);
     REQUIRE_FALSE(c.ok());
     CHECK(c.error().kind == util::ErrorKind::client);
+  }
+}
+
+TEST_CASE("parallel callers never have more than max_in_flight requests open, and connections are reused") {
+  for (int max_in_flight : {1, 2, 9}) {
+    CAPTURE(max_in_flight);
+    Harness h([&](asc::ClientOptions& o) { o.max_in_flight = max_in_flight; });
+    std::atomic<int> open{0};
+    std::atomic<int> peak{0};
+    std::mutex ports_mutex;
+    std::set<int> client_ports;
+    h.server.handle([&](const httplib::Request& req, httplib::Response& res) {
+      const int now_open = ++open;
+      int seen = peak.load();
+      while (now_open > seen && !peak.compare_exchange_weak(seen, now_open)) {
+      }
+      {
+        std::lock_guard lock(ports_mutex);
+        client_ports.insert(req.remote_port);
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      --open;
+      json_reply(res, 200, collection({}));
+    });
+    std::vector<std::thread> callers;
+    for (int t = 0; t < 6; ++t)
+      callers.emplace_back([&] {
+        for (int i = 0; i < 3; ++i) CHECK(h.client->send(Harness::get("/v1/apps")).ok());
+      });
+    for (auto& t : callers) t.join();
+    const int expected_peak = std::min(max_in_flight, asc::k_max_in_flight_cap);
+    CHECK(peak.load() <= expected_peak);
+    CHECK(peak.load() >= std::min(expected_peak, 2));
+    // 18 requests over at most max_in_flight keep-alive connections.
+    CHECK(client_ports.size() <= static_cast<size_t>(expected_peak));
   }
 }
