@@ -69,15 +69,15 @@ TEST_CASE("snapshot round trip equals the input, kind by kind") {
       {"profiles", [](const core::Snapshot& s, core::Snapshot& out) { out.profiles = s.profiles; }},
       {"everything", [](const core::Snapshot& s, core::Snapshot& out) { out = s; }},
   };
+  Fixture f;  // one database, one team per case
   for (const auto& c : cases) {
     CAPTURE(c.kind);
-    Fixture f;
     core::Snapshot input;
     c.take(full, input);
-    f.refresh("acme", input);
-    CHECK(f.load("acme") == input);
-    CHECK(f.load("other-team") == core::Snapshot{});
+    f.refresh(c.kind, input);
+    CHECK(f.load(c.kind) == input);
   }
+  CHECK(f.load("other-team") == core::Snapshot{});
 }
 
 TEST_CASE("unsorted input is stored and loaded back normalized") {
@@ -264,4 +264,39 @@ TEST_CASE("apply-time updates keep the mirror in step with what was written") {
   CHECK((*f.mirror.last_run("acme"))->events == 0);
   CHECK(f.mirror.events("acme", 0, 100)->empty());
   CHECK(run > 0);
+}
+
+TEST_CASE("a second connection waits for the writer, then fails with a clear error") {
+  Fixture f;
+  f.refresh("acme", store_test::sample_snapshot());
+  store::OpenOptions options;
+  options.migrations_dir = store_test::source_migrations();
+  options.busy_timeout = std::chrono::milliseconds(50);
+  auto other = store::Database::open(f.db.path(), options);
+  REQUIRE(other.ok());
+  store::Mirror other_mirror(*other);
+
+  auto tx = store::WriteTransaction::begin(f.db);
+  REQUIRE(tx.ok());
+  // WAL: readers are not blocked by the writer.
+  CHECK(*other_mirror.load_snapshot("acme") == store_test::sample_snapshot());
+  auto blocked = other_mirror.begin_run("acme", at("2026-03-14T12:00:00Z"));
+  REQUIRE_FALSE(blocked.ok());
+  CHECK(blocked.error().kind == util::ErrorKind::internal);
+  CHECK(blocked.error().message.find(f.db.path()) != std::string::npos);
+  CHECK(blocked.error().message.find("busy timeout") != std::string::npos);
+  REQUIRE(tx->commit().ok());
+  CHECK(other_mirror.begin_run("acme", at("2026-03-14T12:00:00Z")).ok());
+}
+
+TEST_CASE("an uncommitted write transaction rolls back") {
+  Fixture f;
+  {
+    auto tx = store::WriteTransaction::begin(f.db);
+    REQUIRE(tx.ok());
+    REQUIRE_FALSE(f.mirror.upsert_app("acme", {"a", "b", "c", "d"}).ok());  // nested BEGIN is refused
+    auto s = f.db.prepare("INSERT INTO apps (team, id, bundle_id, name, sku) VALUES ('acme', 'x', 'y', 'z', 'w')");
+    REQUIRE(s->run().ok());
+  }
+  CHECK(f.load("acme").apps.empty());
 }
