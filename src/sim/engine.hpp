@@ -2,6 +2,7 @@
 // The simulator's insides shared by the server and the route files: state, keys, clock,
 // limits, faults, the CA, observation counters and the route table.
 #include <atomic>
+#include <chrono>
 #include <deque>
 #include <functional>
 #include <map>
@@ -84,6 +85,10 @@ class Engine {
                               const std::vector<std::string>& group_ids);
   void remove_beta_tester(const std::string& tester_id);
   std::optional<std::string> accept_invitation(const std::string& email);
+  std::string add_certificate(const std::string& certificate_type, const std::string& common_name,
+                              std::chrono::seconds validity);
+  // Inserts an issued certificate as POST /v1/certificates does; returns its id. State lock held.
+  std::string store_certificate(const IssuedCertificate& issued, const std::string& certificate_type);
   // Empties state, faults, rate windows and counters; keys stay.
   void reset_all();
   void reset_observation();

@@ -4,7 +4,9 @@
 #include <stdexcept>
 
 #include "core/model.hpp"
+#include "sim/csr.hpp"
 #include "sim/engine.hpp"
+#include "util/crypto.hpp"
 #include "util/strings.hpp"
 
 namespace sim {
@@ -97,6 +99,40 @@ std::optional<std::string> Engine::accept_invitation(const std::string& email) {
             inv.provisioning_allowed, inv.visible_apps};
   const std::string id = u.id;
   st.put_user(std::move(u));
+  return id;
+}
+
+std::string Engine::add_certificate(const std::string& certificate_type, const std::string& common_name,
+                                    std::chrono::seconds validity) {
+  if (!core::is_certificate_type(certificate_type))
+    throw std::invalid_argument("add_certificate: unknown certificate type " + certificate_type);
+  auto key = util::generate_rsa_key(2048);
+  auto csr = make_csr_pem(key.get(), common_name);
+  if (!csr) throw std::runtime_error("add_certificate: " + csr.error().message);
+  const auto lifetime = validity.count() > 0 ? validity : options.certificate_validity;
+  auto issued = ca.issue(*csr, certificate_type, now(), lifetime);
+  if (!issued) throw std::runtime_error("add_certificate: " + issued.error().describe());
+  std::lock_guard lock(state_mutex);
+  return store_certificate(*issued, certificate_type);
+}
+
+std::string Engine::store_certificate(const IssuedCertificate& issued, const std::string& certificate_type) {
+  CertificateRec rec;
+  rec.id = state.new_short_id();
+  rec.name = issued.common_name;
+  rec.certificate_type = certificate_type;
+  const size_t colon = issued.common_name.find(": ");
+  rec.display_name = colon == std::string::npos ? issued.common_name : issued.common_name.substr(colon + 2);
+  rec.serial_number = issued.serial_number;
+  if (util::starts_with(certificate_type, "IOS_"))
+    rec.platform = "IOS";
+  else if (util::starts_with(certificate_type, "MAC_") || util::starts_with(certificate_type, "DEVELOPER_ID_"))
+    rec.platform = "MAC_OS";
+  rec.expiration_date = issued.not_after;
+  rec.content_base64 = util::base64_encode(issued.der);
+  rec.activated = true;
+  const std::string id = rec.id;
+  state.certificates[id] = std::move(rec);
   return id;
 }
 

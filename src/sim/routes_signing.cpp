@@ -71,12 +71,6 @@ QuerySpec related(const std::string& type) {
   return s;
 }
 
-std::string certificate_platform(const std::string& type) {
-  if (util::starts_with(type, "IOS_")) return "IOS";
-  if (util::starts_with(type, "MAC_") || util::starts_with(type, "DEVELOPER_ID_")) return "MAC_OS";
-  return "";
-}
-
 // --- certificates ------------------------------------------------------------------------
 
 Reply list_certificates(Engine& e, Call& c) {
@@ -136,19 +130,7 @@ Reply create_certificate(Engine& e, Call& c) {
                                 err.title.empty() ? "An attribute value is invalid." : err.title,
                                 err.detail.empty() ? err.message : err.detail, "/data/attributes/csrContent", ""});
   }
-  CertificateRec rec;
-  rec.id = e.state.new_short_id();
-  rec.name = issued->common_name;
-  rec.certificate_type = type;
-  const size_t colon = issued->common_name.find(": ");
-  rec.display_name = colon == std::string::npos ? issued->common_name : issued->common_name.substr(colon + 2);
-  rec.serial_number = issued->serial_number;
-  rec.platform = certificate_platform(type);
-  rec.expiration_date = issued->not_after;
-  rec.content_base64 = util::base64_encode(issued->der);
-  rec.activated = true;
-  const std::string id = rec.id;
-  e.state.certificates[id] = std::move(rec);
+  const std::string id = e.store_certificate(*issued, type);
   Renderer r(e.state, c.query, c.base_url);
   return single_reply(c, r, r.certificate(e.state.certificates.at(id)), 201);
 }

@@ -302,6 +302,11 @@ std::optional<std::string> Simulator::accept_invitation(const std::string& email
   return m_impl->accept_invitation(email);
 }
 
+std::string Simulator::add_certificate(const std::string& certificate_type, const std::string& common_name,
+                                       std::chrono::seconds validity) {
+  return m_impl->add_certificate(certificate_type, common_name, validity);
+}
+
 void Simulator::advance_clock(std::chrono::seconds by) { m_impl->clock.advance(by); }
 util::TimePoint Simulator::now() const { return m_impl->now(); }
 void Simulator::add_fault(const FaultRule& rule) { m_impl->faults.add(rule); }

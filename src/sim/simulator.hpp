@@ -89,6 +89,12 @@ class Simulator {
   // The invitee accepts: the invitation disappears and a user with its terms appears.
   // Returns the new user id, or std::nullopt when no invitation has that email.
   std::optional<std::string> accept_invitation(const std::string& email);
+  // Issues a certificate through the simulator's CA as if someone had created it in the web UI
+  // (for a fresh RSA 2048 key that is thrown away), valid from now() for `validity` (0 = the
+  // configured certificate_validity). Ignores the slot limit. Returns the certificate id.
+  // Throws std::invalid_argument for an unknown certificate type.
+  std::string add_certificate(const std::string& certificate_type, const std::string& common_name,
+                              std::chrono::seconds validity = std::chrono::seconds(0));
 
   // --- Clock, faults, observation ---------------------------------------------------------
   void advance_clock(std::chrono::seconds by);
