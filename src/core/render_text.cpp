@@ -31,7 +31,11 @@ std::string value_text(const nlohmann::json& v) {
     std::vector<std::string> parts;
     parts.reserve(v.size());
     for (const auto& e : v) parts.push_back(value_text(e));
-    return "[" + util::join(parts, ", ") + "]";
+    // Appending, not "[" + ...: GCC 12 at -O3 warns falsely (-Wrestrict) on `const char* + string&&`.
+    std::string out = "[";
+    out += util::join(parts, ", ");
+    out += ']';
+    return out;
   }
   return v.dump();
 }
