@@ -1,0 +1,159 @@
+// `ascsync plan` and `ascsync apply`.
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+
+#include "cli/cli.hpp"
+#include "cli/commands.hpp"
+#include "config/desired_state.hpp"
+#include "core/render.hpp"
+#include "reconcile/cycle.hpp"
+#include "reconcile/session.hpp"
+#include "util/clock.hpp"
+
+namespace cli {
+
+namespace {
+
+struct PlanFlags {
+  bool json = false;
+  bool no_refresh = false;
+  bool show_notes = false;
+  double lock_wait_seconds = 0;
+};
+
+long long crash_after_writes_from_env() {
+  const char* v = std::getenv("ASCSYNC_CRASH_AFTER_WRITES");
+  return v && *v ? std::atoll(v) : 0;
+}
+
+// Runs plan or apply over the selected teams. Exit: 0 nothing to do / converged, 2 plan has
+// changes (plan only), 1 any error or a blocked / partly applied team.
+int plan_or_apply(const GlobalOptions& global, const PlanFlags& flags, bool apply) {
+  setup_cli_logging(global);
+  auto cfg = load_config(global);
+  if (!cfg) return k_exit_error;
+  auto teams = select_teams(*cfg, global);
+  if (!teams) return k_exit_error;
+  if (teams->empty()) {
+    std::fprintf(stderr, "no enabled teams in %s\n", cfg->path.c_str());
+    return k_exit_error;
+  }
+  auto db = open_database(*cfg);
+  if (!db) return k_exit_error;
+  auto clock = util::system_clock();
+  const bool color = !flags.json && ::isatty(STDOUT_FILENO);
+  int exit_code = k_exit_ok;
+  nlohmann::json all = nlohmann::json::array();
+
+  for (const auto* team : *teams) {
+    auto desired = config::load_desired_state(team->desired_state);
+    if (!desired) {
+      std::fprintf(stderr, "team %s: desired state is invalid, nothing planned:\n%s\n", team->name.c_str(),
+                   desired.error().message.c_str());
+      exit_code = k_exit_error;
+      continue;
+    }
+    std::unique_ptr<asc::Api> api;
+    if (!(flags.no_refresh && !apply)) {
+      auto connected = reconcile::connect(*team, cfg->defaults, clock);
+      if (!connected) {
+        std::fprintf(stderr, "team %s: %s\n", team->name.c_str(), connected.error().describe().c_str());
+        exit_code = k_exit_error;
+        continue;
+      }
+      api = std::move(*connected);
+    }
+    reconcile::CycleOptions options;
+    options.mode = apply ? reconcile::CycleMode::apply : reconcile::CycleMode::plan_only;
+    options.no_refresh = flags.no_refresh;
+    options.lock_wait = std::chrono::milliseconds(static_cast<long long>(flags.lock_wait_seconds * 1000));
+    options.crash_after_writes = crash_after_writes_from_env();
+    auto report = reconcile::run_cycle(team->name, *desired, api.get(), *db, *clock, options);
+    if (!report) {
+      std::fprintf(stderr, "team %s: %s\n", team->name.c_str(), report.error().describe().c_str());
+      if (report.error().kind == util::ErrorKind::conflict)
+        std::fprintf(stderr, "hint: another `ascsync apply` or the daemon is applying; retry later or pass --lock-wait\n");
+      exit_code = k_exit_error;
+      continue;
+    }
+    if (flags.json) {
+      nlohmann::json j = core::render_json(report->plan, report->guard);
+      j["outcome"] = reconcile::to_string(report->outcome);
+      if (report->apply) {
+        j["apply"] = {{"applied", report->apply->applied}, {"adopted", report->apply->adopted},
+                      {"failed", report->apply->failed},   {"skipped", report->apply->skipped},
+                      {"unknown", report->apply->unknown}, {"writes", report->apply->writes}};
+        nlohmann::json outcomes = nlohmann::json::array();
+        for (const auto& o : report->apply->outcomes)
+          outcomes.push_back({{"key", o.key}, {"action", o.action}, {"outcome", o.outcome}, {"error", o.error}});
+        j["apply"]["outcomes"] = outcomes;
+      }
+      all.push_back(std::move(j));
+    } else {
+      if (teams->size() > 1) std::printf("== team %s ==\n", team->name.c_str());
+      core::TextOptions text;
+      text.color = color;
+      text.show_notes = flags.show_notes;
+      std::printf("%s", core::render_text(report->plan, &report->guard, text).c_str());
+      if (report->apply) {
+        const auto& a = *report->apply;
+        for (const auto& o : a.outcomes)
+          if (o.outcome == "failed" || o.outcome == "unknown" || o.outcome == "skipped")
+            std::printf("  %s %s: %s%s%s\n", o.outcome.c_str(), o.key.c_str(), o.action.c_str(),
+                        o.error.empty() ? "" : " — ", o.error.c_str());
+        const auto s = report->plan.summary();
+        if (a.ok())
+          std::printf("\nApply complete! %d added, %d changed, %d destroyed (%lld write requests).\n", s.add, s.change,
+                      s.destroy, a.writes);
+        else
+          std::printf("\nApply incomplete: %d changes applied, %d failed, %d skipped, %d unknown. The next run retries "
+                      "from a fresh refresh.\n",
+                      a.applied, a.failed, a.skipped, a.unknown);
+      }
+    }
+    switch (report->outcome) {
+      case reconcile::CycleOutcome::converged: break;
+      case reconcile::CycleOutcome::changes:
+        if (exit_code == k_exit_ok) exit_code = k_exit_changes;
+        break;
+      case reconcile::CycleOutcome::blocked:
+      case reconcile::CycleOutcome::partial: exit_code = k_exit_error; break;
+    }
+  }
+  if (flags.json) std::printf("%s\n", (all.size() == 1 ? all[0] : nlohmann::json{{"teams", all}}).dump(2).c_str());
+  return exit_code;
+}
+
+void add_plan_flags(CLI::App* sub, PlanFlags& flags) {
+  sub->add_flag("--json", flags.json, "machine-readable plan");
+  sub->add_flag("--notes", flags.show_notes, "list what was deliberately left alone (unmanaged objects, prune off)");
+}
+
+}  // namespace
+
+Runner add_plan(CLI::App& app, GlobalOptions& global) {
+  auto flags = std::make_shared<PlanFlags>();
+  auto* sub = app.add_subcommand(
+      "plan",
+      "Refresh the mirror and show what apply would change, Terraform style. Sends no writes.\n"
+      "Exit codes: 0 no changes, 2 changes, 1 error (invalid desired state, blocked plan, API failure).");
+  add_plan_flags(sub, *flags);
+  sub->add_flag("--no-refresh", flags->no_refresh, "plan from the mirror as it is, without any API request");
+  return [flags, &global]() { return plan_or_apply(global, *flags, false); };
+}
+
+Runner add_apply(CLI::App& app, GlobalOptions& global) {
+  auto flags = std::make_shared<PlanFlags>();
+  auto* sub = app.add_subcommand(
+      "apply",
+      "Refresh, plan, guard and apply: make App Store Connect match the desired state. Every write is journaled "
+      "before it is sent. A plan the guard refuses (prune rules, deletion cap) applies nothing.\n"
+      "Exit codes: 0 converged, 1 error, blocked or partly applied.");
+  add_plan_flags(sub, *flags);
+  sub->add_option("--lock-wait", flags->lock_wait_seconds, "seconds to wait for another applier (default 0)");
+  return [flags, &global]() { return plan_or_apply(global, *flags, true); };
+}
+
+}  // namespace cli

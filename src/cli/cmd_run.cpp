@@ -1,0 +1,129 @@
+// `ascsync run` (the daemon) and `ascsync trigger`.
+#include <httplib.h>
+
+#include <cstdio>
+
+#include "asc/credentials.hpp"
+#include "cli/cli.hpp"
+#include "cli/commands.hpp"
+#include "cli/team_runtime.hpp"
+#include "daemon/service.hpp"
+#include "util/files.hpp"
+#include "util/log.hpp"
+#include "util/strings.hpp"
+
+namespace cli {
+
+namespace {
+
+util::LogFormat log_format(const GlobalOptions& global, const config::DaemonConfig& cfg) {
+  if (global.log_format == "json") return util::LogFormat::json;
+  if (global.log_format == "journal") return util::LogFormat::journal;
+  if (global.log_format == "text") return util::LogFormat::text;
+  return cfg.log.format;
+}
+
+std::optional<std::string> read_token(const std::string& path) {
+  if (path.empty()) return std::string();
+  auto token = util::read_secret_file(path);
+  if (!token) {
+    std::fprintf(stderr, "error: admin token: %s\n", token.error().message.c_str());
+    return std::nullopt;
+  }
+  return util::trim(*token);
+}
+
+int run_daemon(const GlobalOptions& global, bool log_level_given) {
+  const std::string path = resolve_config_path(global.config_path);
+  auto cfg = config::load_daemon_config(path);
+  if (!cfg) {
+    std::fprintf(stderr, "%s\n", cfg.error().message.c_str());
+    return service::k_exit_config;
+  }
+  util::setup_logging(log_level_given ? global.log_level : cfg->log.level, log_format(global, *cfg));
+  spdlog::info("ascsync {} starting with {} ({} teams)", ASCSYNC_VERSION, cfg->path, cfg->teams.size());
+
+  // Start-up checks: the database opens, migrates and passes quick_check; every key is readable.
+  {
+    auto db = store::Database::open(cfg->database);
+    if (!db) {
+      spdlog::critical("database: {}", db.error().describe());
+      return service::k_exit_failure;
+    }
+  }
+  for (const auto& team : cfg->teams) {
+    if (!team.enabled) continue;
+    auto creds = asc::load_credentials(team.issuer_id, team.key_id, team.private_key_file);
+    if (!creds) {
+      spdlog::critical("team {}: {}", team.name, creds.error().message);
+      return service::k_exit_config;
+    }
+  }
+  auto token = read_token(cfg->admin.token_file);
+  if (!token) return service::k_exit_config;
+
+  auto clock = util::system_clock();
+  TeamRuntime runtime(cfg->path, clock);
+  service::ServiceOptions options;
+  options.admin.host = cfg->admin.host;
+  options.admin.port = cfg->admin.port;
+  options.admin.token = *token;
+  service::Service svc(
+      options, [&runtime](const std::string& team, std::stop_token stop) { return runtime.cycle(team, stop); },
+      [&runtime]() { return runtime.reload(); }, clock);
+  return svc.run();
+}
+
+int trigger(const GlobalOptions& global) {
+  auto cfg = load_config(global);
+  if (!cfg) return k_exit_error;
+  auto token = read_token(cfg->admin.token_file);
+  if (!token) return k_exit_error;
+  std::string host = cfg->admin.host;
+  if (host == "0.0.0.0") host = "127.0.0.1";
+  if (host == "::") host = "::1";
+  httplib::Client client(host, cfg->admin.port);
+  client.set_connection_timeout(5);
+  client.set_read_timeout(10);
+  httplib::Headers headers;
+  if (!token->empty()) headers.emplace("Authorization", "Bearer " + *token);
+  std::string target = "/trigger";
+  if (global.teams.size() == 1) target += "?team=" + util::url_encode(global.teams[0]);
+  auto res = client.Post(target.c_str(), headers, "", "text/plain");
+  if (!res) {
+    std::fprintf(stderr, "error: cannot reach the daemon's admin endpoint at %s:%d (%s); is `ascsync run` running?\n",
+                 host.c_str(), cfg->admin.port, httplib::to_string(res.error()).c_str());
+    return k_exit_error;
+  }
+  if (res->status / 100 != 2) {
+    std::fprintf(stderr, "error: the daemon answered %d: %s\n", res->status, res->body.c_str());
+    return k_exit_error;
+  }
+  std::printf("%s\n", res->body.c_str());
+  return k_exit_ok;
+}
+
+}  // namespace
+
+Runner add_run(CLI::App& app, GlobalOptions& global) {
+  auto* sub = app.add_subcommand(
+      "run",
+      "Run the daemon: one cycle per team at start, then every interval (with jitter; sooner after a failure). "
+      "SIGHUP reloads config and desired state (an invalid one keeps the last good state); SIGTERM stops cleanly. "
+      "Serves /healthz, /readyz, /metrics, /status and POST /trigger on the admin address. Exit 0 after a clean stop, "
+      "78 for an invalid configuration at start-up, 1 for other start-up failures.");
+  (void)sub;
+  return [&global, &app]() {
+    const bool level_given = app.get_option("--log-level")->count() > 0;
+    return run_daemon(global, level_given);
+  };
+}
+
+Runner add_trigger(CLI::App& app, GlobalOptions& global) {
+  auto* sub = app.add_subcommand("trigger",
+                                 "Ask a running daemon for an immediate cycle of every team, or of --team T.");
+  (void)sub;
+  return [&global]() { return trigger(global); };
+}
+
+}  // namespace cli

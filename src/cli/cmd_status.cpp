@@ -1,0 +1,106 @@
+#include <cstdio>
+
+#include "cli/cli.hpp"
+#include "cli/commands.hpp"
+#include "cli/table.hpp"
+#include "reconcile/status.hpp"
+#include "store/mirror.hpp"
+#include "util/clock.hpp"
+#include "util/time.hpp"
+
+namespace cli {
+
+namespace {
+
+long long seconds_until(const std::string& rfc3339, util::TimePoint now) {
+  auto t = util::parse_rfc3339(rfc3339);
+  if (!t) return 0;
+  return std::chrono::duration_cast<std::chrono::seconds>(*t - now).count();
+}
+
+void print_team(const nlohmann::json& s, util::TimePoint now) {
+  std::printf("team %s\n", s["team"].get<std::string>().c_str());
+  const auto& run = s["last_run"];
+  if (run.is_null()) {
+    std::printf("  last run      never — run `ascsync mirror` or start the daemon\n");
+    return;
+  }
+  std::printf("  last run      #%lld %s, started %s (%s), %lld requests\n", run["id"].get<long long>(),
+              run["outcome"].get<std::string>().c_str(), run["started_at"].get<std::string>().c_str(),
+              relative_time(seconds_until(run["started_at"].get<std::string>(), now)).c_str(),
+              run["requests"].get<long long>());
+  if (run.contains("error")) std::printf("  error         %s\n", run["error"].get<std::string>().c_str());
+  if (!s["last_success_at"].is_null())
+    std::printf("  last success  %s (%s)\n", s["last_success_at"].get<std::string>().c_str(),
+                relative_time(seconds_until(s["last_success_at"].get<std::string>(), now)).c_str());
+  const auto& c = s["counts"];
+  std::printf("  objects       %lld apps, %lld users, %lld invitations, %lld groups, %lld testers (%lld memberships), "
+              "%lld certificates, %lld profiles\n",
+              c["apps"].get<long long>(), c["users"].get<long long>(), c["invitations"].get<long long>(),
+              c["groups"].get<long long>(), c["testers"].get<long long>(), c["memberships"].get<long long>(),
+              c["certificates"].get<long long>(), c["profiles"].get<long long>());
+  if (!s["rate_budget"].is_null())
+    std::printf("  rate budget   %lld of %lld requests left this hour\n", s["rate_budget"]["remaining"].get<long long>(),
+                s["rate_budget"]["limit"].get<long long>());
+  std::printf("  drift         %lld events in the last run, %lld in all\n",
+              s["drift"]["last_run_events"].get<long long>(), s["drift"]["total_events"].get<long long>());
+  for (const auto& e : s["drift"]["recent"])
+    std::printf("                  %s %s %s\n", e["at"].get<std::string>().c_str(), e["kind"].get<std::string>().c_str(),
+                e["key"].get<std::string>().c_str());
+  std::printf("  journal       %lld pending\n", s["journal_pending"].get<long long>());
+  const auto& nr = s["conditions"]["not_ready"];
+  std::printf("  converged     %lld ready, %zu not ready\n", s["conditions"]["counts"]["ready"].get<long long>(),
+              nr.size());
+  for (const auto& c2 : nr)
+    std::printf("                  %s %s: %s — %s\n", c2["type"].get<std::string>().c_str(),
+                c2["key"].get<std::string>().c_str(), c2["reason"].get<std::string>().c_str(),
+                c2["message"].get<std::string>().c_str());
+  for (const auto& cert : s["certificates"]) {
+    std::printf("  certificate   %s %s (%s) expires %s", cert["type"].get<std::string>().c_str(),
+                cert["name"].get<std::string>().c_str(), cert["id"].get<std::string>().c_str(),
+                cert["expiration_date"].get<std::string>().c_str());
+    if (cert.contains("days_left")) std::printf(" (%lld days)", cert["days_left"].get<long long>());
+    std::printf("\n");
+  }
+}
+
+}  // namespace
+
+Runner add_status(CLI::App& app, GlobalOptions& global) {
+  auto json = std::make_shared<bool>(false);
+  auto* sub = app.add_subcommand("status",
+                                 "Show each team's last run, outcome, object counts, drift, rate budget, pending "
+                                 "journal entries, objects that have not converged and certificate expiry. Reads "
+                                 "the mirror only.");
+  sub->add_flag("--json", *json, "machine-readable output");
+  return [json, &global]() {
+    setup_cli_logging(global);
+    auto cfg = load_config(global);
+    if (!cfg) return k_exit_error;
+    auto teams = select_teams(*cfg, global);
+    if (!teams) return k_exit_error;
+    auto db = open_database(*cfg);
+    if (!db) return k_exit_error;
+    const auto now = util::system_clock()->now();
+    nlohmann::json all = nlohmann::json::array();
+    for (const auto* team : *teams) {
+      auto s = reconcile::team_status(*db, team->name, now);
+      if (!s) {
+        std::fprintf(stderr, "error: team %s: %s\n", team->name.c_str(), s.error().describe().c_str());
+        return k_exit_error;
+      }
+      all.push_back(std::move(*s));
+    }
+    if (*json) {
+      std::printf("%s\n", nlohmann::json{{"teams", all}}.dump(2).c_str());
+    } else {
+      for (size_t i = 0; i < all.size(); ++i) {
+        if (i) std::printf("\n");
+        print_team(all[i], now);
+      }
+    }
+    return k_exit_ok;
+  };
+}
+
+}  // namespace cli

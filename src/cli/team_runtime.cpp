@@ -1,0 +1,184 @@
+#include "cli/team_runtime.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "config/desired_state.hpp"
+#include "reconcile/cycle.hpp"
+#include "reconcile/session.hpp"
+#include "reconcile/status.hpp"
+#include "store/journal.hpp"
+#include "util/time.hpp"
+
+namespace cli {
+
+TeamRuntime::TeamRuntime(std::string config_path, std::shared_ptr<util::Clock> clock)
+    : m_config_path(std::move(config_path)), m_clock(std::move(clock)) {}
+
+std::shared_ptr<const config::DaemonConfig> TeamRuntime::config() const {
+  std::lock_guard lock(m_mutex);
+  return m_loaded.config;
+}
+
+util::Result<std::vector<service::TeamSchedule>> TeamRuntime::reload() {
+  auto cfg = config::load_daemon_config(m_config_path);
+  if (!cfg) return cfg.error();
+  Loaded next;
+  std::string errors;
+  for (const auto& team : cfg->teams) {
+    if (!team.enabled) continue;
+    auto desired = config::load_desired_state(team.desired_state);
+    if (!desired) {
+      errors += (errors.empty() ? "" : "\n") + desired.error().message;
+      continue;
+    }
+    next.desired[team.name] = std::make_shared<const core::DesiredState>(std::move(*desired));
+  }
+  if (!errors.empty()) return util::make_error(util::ErrorKind::client, errors);
+  std::vector<service::TeamSchedule> schedules;
+  for (const auto& team : cfg->teams) {
+    if (!team.enabled) continue;
+    service::TeamSchedule s;
+    s.name = team.name;
+    s.interval = team.interval;
+    s.jitter = cfg->defaults.jitter;
+    schedules.push_back(s);
+  }
+  next.config = std::make_shared<const config::DaemonConfig>(std::move(*cfg));
+  std::lock_guard lock(m_mutex);
+  m_loaded = std::move(next);
+  return schedules;
+}
+
+namespace {
+
+std::string fingerprint(const config::TeamConfig& t, const config::Defaults& d) {
+  return t.issuer_id + "|" + t.key_id + "|" + t.private_key_file + "|" + t.base_url + "|" + t.ca_file + "|" +
+         std::to_string(t.max_parallel) + "|" + std::to_string(d.reserve_percent);
+}
+
+service::CycleResult failed(std::string error) {
+  service::CycleResult r;
+  r.outcome = service::CycleOutcome::failed;
+  r.error = std::move(error);
+  r.summary = "failed: " + r.error;
+  return r;
+}
+
+}  // namespace
+
+service::CycleResult TeamRuntime::cycle(const std::string& team, std::stop_token stop) {
+  std::shared_ptr<const config::DaemonConfig> cfg;
+  std::shared_ptr<const core::DesiredState> desired;
+  std::shared_ptr<Worker> worker;
+  {
+    std::lock_guard lock(m_mutex);
+    cfg = m_loaded.config;
+    auto it = m_loaded.desired.find(team);
+    if (it != m_loaded.desired.end()) desired = it->second;
+    auto& w = m_workers[team];
+    if (!w) w = std::make_shared<Worker>();
+    worker = w;
+  }
+  const config::TeamConfig* tc = cfg ? cfg->find_team(team) : nullptr;
+  if (!tc || !desired) return failed("team " + team + " is not in the configuration");
+
+  const std::string fp = fingerprint(*tc, cfg->defaults);
+  if (!worker->api || worker->fingerprint != fp) {
+    auto api = reconcile::connect(*tc, cfg->defaults, m_clock);
+    if (!api) return failed(api.error().describe());
+    worker->api = std::move(*api);
+    worker->fingerprint = fp;
+    worker->last_requests.clear();
+  }
+  if (!worker->db || worker->db->path() != cfg->database) {
+    worker->db.reset();
+    auto db = store::Database::open(cfg->database);
+    if (!db) return failed(db.error().describe());
+    worker->db.emplace(std::move(*db));
+  }
+
+  reconcile::CycleOptions options;
+  options.mode = reconcile::CycleMode::apply;
+  options.lock_wait = std::chrono::seconds(30);
+  auto report = reconcile::run_cycle(team, *desired, worker->api.get(), *worker->db, *m_clock, options, stop);
+
+  service::CycleResult result;
+  // Requests made during this cycle, from the client's cumulative counters.
+  const auto stats = worker->api->client().stats();
+  for (const auto& rc : stats.by_route) {
+    const auto key = std::make_pair(rc.route, rc.status);
+    const long long delta = rc.count - worker->last_requests[key];
+    worker->last_requests[key] = rc.count;
+    if (delta > 0) result.api_requests.push_back({rc.route, rc.status, delta});
+  }
+  if (stats.budget.known()) {
+    result.rate_limit_remaining = stats.budget.remaining;
+    result.rate_limit_limit = stats.budget.limit;
+  }
+  store::Journal journal(*worker->db);
+  if (auto pending = journal.pending(team)) result.pending_journal_entries = static_cast<long long>(pending->size());
+
+  if (!report) {
+    if (report.error().kind == util::ErrorKind::cancelled) {
+      result.outcome = service::CycleOutcome::cancelled;
+      result.summary = "cancelled";
+      return result;
+    }
+    result.outcome = service::CycleOutcome::failed;
+    result.error = report.error().describe();
+    result.summary = "failed: " + result.error;
+    if (report.error().kind == util::ErrorKind::rate_limited && report.error().retry_after_seconds > 0)
+      result.requeue_after = std::chrono::seconds(report.error().retry_after_seconds);
+    return result;
+  }
+
+  result.summary = report->summary();
+  switch (report->outcome) {
+    case reconcile::CycleOutcome::converged:
+    case reconcile::CycleOutcome::changes: result.outcome = service::CycleOutcome::success; break;
+    case reconcile::CycleOutcome::blocked:
+      result.outcome = service::CycleOutcome::blocked;
+      result.error = report->summary();
+      break;
+    case reconcile::CycleOutcome::partial:
+      result.outcome = stop.stop_requested() ? service::CycleOutcome::cancelled : service::CycleOutcome::failed;
+      result.error = report->apply ? report->apply->first_error() : "partly applied";
+      break;
+  }
+  const auto summary = report->plan.summary();
+  result.plan_changes = {{"create", summary.add}, {"update", summary.change}, {"delete", summary.destroy},
+                         {"adopt", summary.adopt}, {"blocked", summary.blocked}};
+  if (report->refresh) {
+    const auto& c = report->refresh->counts;
+    result.objects = {{"app", c.apps},         {"user", c.users},       {"invitation", c.invitations},
+                      {"beta_group", c.groups}, {"beta_tester", c.testers}, {"membership", c.memberships},
+                      {"certificate", c.certificates}, {"profile", c.profiles}};
+    auto stmt = worker->db->prepare("SELECT kind, count(*) FROM events WHERE team = ?1 AND run_id = ?2 GROUP BY kind");
+    if (stmt) {
+      stmt->bind_text(1, team).bind_int(2, report->refresh->run_id);
+      for (;;) {
+        auto row = stmt->step();
+        if (!row || !*row) break;
+        result.drift_events[stmt->column_text(0)] = stmt->column_int(1);
+      }
+      stmt->reset();
+    }
+    std::vector<service::CertificateExpiry> certs;
+    for (const auto& cert : report->refresh->snapshot.certificates)
+      if (auto exp = util::parse_rfc3339(cert.expiration_date)) certs.push_back({cert.id, cert.certificate_type, *exp});
+    result.certificates = std::move(certs);
+  }
+  return result;
+}
+
+nlohmann::json TeamRuntime::team_status(const std::string& team) {
+  auto cfg = config();
+  if (!cfg) return nullptr;
+  auto db = store::Database::open(cfg->database);
+  if (!db) return {{"error", db.error().describe()}};
+  auto s = reconcile::team_status(*db, team, m_clock->now());
+  if (!s) return {{"error", s.error().describe()}};
+  return std::move(*s);
+}
+
+}  // namespace cli

@@ -1,0 +1,186 @@
+#include "reconcile/cycle.hpp"
+
+#include <set>
+#include <spdlog/spdlog.h>
+
+#include "core/plan_json.hpp"
+#include "core/render.hpp"
+#include "store/apply_lock.hpp"
+#include "store/audit.hpp"
+#include "store/conditions.hpp"
+#include "store/managed.hpp"
+#include "store/mirror.hpp"
+
+namespace reconcile {
+
+const char* to_string(CycleOutcome outcome) {
+  switch (outcome) {
+    case CycleOutcome::converged: return "converged";
+    case CycleOutcome::changes: return "changes";
+    case CycleOutcome::blocked: return "blocked";
+    case CycleOutcome::partial: return "partial";
+  }
+  return "unknown";
+}
+
+std::string CycleReport::summary() const {
+  const auto s = plan.summary();
+  std::string out = std::to_string(s.add) + " to add, " + std::to_string(s.change) + " to change, " +
+                    std::to_string(s.destroy) + " to destroy";
+  if (s.adopt) out += ", " + std::to_string(s.adopt) + " to adopt";
+  if (s.blocked) out += ", " + std::to_string(s.blocked) + " blocked";
+  switch (outcome) {
+    case CycleOutcome::converged: out += apply && apply->writes ? "; applied" : "; in sync"; break;
+    case CycleOutcome::changes: out += "; not applied (plan only)"; break;
+    case CycleOutcome::blocked:
+      out += "; BLOCKED, nothing applied: ";
+      if (!plan.valid()) out += std::to_string(plan.errors.size()) + " plan error(s), first: " + plan.errors.front().message;
+      else if (!guard.reasons.empty()) out += guard.reasons.front();
+      break;
+    case CycleOutcome::partial:
+      out += "; partly applied";
+      if (apply) out += " (" + std::to_string(apply->failed) + " failed, " + std::to_string(apply->skipped) +
+                        " skipped, " + std::to_string(apply->unknown) + " unknown: " + apply->first_error() + ")";
+      break;
+  }
+  if (apply) out += "; " + std::to_string(apply->writes) + " writes";
+  return out;
+}
+
+namespace {
+
+// Marks objects that changed outside ascsync since the last snapshot as drifted; the changes
+// that correct them set them ready again.
+void record_drift(const std::string& team, store::Database& db, int64_t run_id, const core::ManagedSet& managed,
+                  const util::Clock& clock) {
+  auto stmt = db.prepare("SELECT kind, object_key FROM events WHERE team = ?1 AND run_id = ?2");
+  if (!stmt) return;
+  stmt->bind_text(1, team).bind_int(2, run_id);
+  store::Conditions conditions(db);
+  for (;;) {
+    auto row = stmt->step();
+    if (!row || !*row) break;
+    const std::string kind = stmt->column_text(0);
+    const std::string key = stmt->column_text(1);
+    if (managed.count(key))
+      (void)conditions.set_condition(team, key, "drifted", "ChangedOutsideAscsync",
+                                     "App Store Connect shows " + kind + " that ascsync did not make", clock.now());
+  }
+  stmt->reset();
+}
+
+// Conditions of objects the current plan no longer mentions have converged.
+void settle_conditions(const std::string& team, store::Database& db, const core::Plan& plan, const util::Clock& clock) {
+  std::set<std::string> open;
+  for (const auto& c : plan.changes) open.insert(c.key);
+  for (const auto& e : plan.errors) open.insert(e.key);
+  store::Conditions conditions(db);
+  auto all = conditions.conditions(team);
+  if (!all) return;
+  for (const auto& c : *all) {
+    if (c.type == "ready" || open.count(c.key)) continue;
+    (void)conditions.set_condition(team, c.key, "ready", "Converged", "matches the desired state", clock.now());
+  }
+}
+
+void record_blocked(const std::string& team, store::Database& db, const core::Plan& plan, const core::GuardResult& guard,
+                    const util::Clock& clock) {
+  store::Conditions conditions(db);
+  for (const auto& e : plan.errors)
+    (void)conditions.set_condition(team, e.key, "blocked", "PlanError",
+                                   (e.loc.file.empty() ? "" : e.loc.str() + ": ") + e.message, clock.now());
+  const std::string reasons = guard.reasons.empty() ? "" : guard.reasons.front();
+  for (const auto& c : plan.changes)
+    if (c.sends_requests() && !reasons.empty())
+      (void)conditions.set_condition(team, c.key, "blocked", "GuardRefused", reasons, clock.now());
+}
+
+}  // namespace
+
+util::Result<CycleReport> run_cycle(const std::string& team, const core::DesiredState& desired, asc::Api* api,
+                                    store::Database& db, const util::Clock& clock, const CycleOptions& options,
+                                    std::stop_token stop) {
+  CycleReport report;
+  const bool applying = options.mode == CycleMode::apply;
+
+  // Two appliers (two CLIs, or a CLI and the daemon) never run at once.
+  std::optional<store::ApplyLock> lock;
+  if (applying) {
+    // One lock per team and database: "<db>.<team>.lock".
+    auto l = store::ApplyLock::acquire(db.path() + "." + team, options.lock_wait);
+    if (!l) return l.error();
+    lock.emplace(std::move(*l));
+  }
+
+  store::Mirror mirror(db);
+  store::ManagedObjects managed_store(db);
+  core::Snapshot snapshot;
+  if (options.no_refresh && !applying) {
+    auto has = mirror.has_snapshot(team);
+    if (!has) return has.error();
+    if (!*has)
+      return util::make_error(util::ErrorKind::client, "team " + team + " has no mirrored snapshot yet; run `ascsync mirror --team " +
+                                                           team + "` or plan without --no-refresh");
+    auto s = mirror.load_snapshot(team);
+    if (!s) return s.error();
+    snapshot = std::move(*s);
+  } else {
+    if (!api) return util::make_error(util::ErrorKind::internal, "no App Store Connect client");
+    auto r = refresh(team, *api, db, clock);
+    if (!r) return r.error();
+    report.refresh = std::move(*r);
+    snapshot = report.refresh->snapshot;
+    if (applying) {
+      auto rec = resolve_pending(team, db, snapshot, clock);
+      if (!rec) return rec.error();
+      report.recovery = *rec;
+    }
+  }
+  if (stop.stop_requested()) return util::make_error(util::ErrorKind::cancelled, "stop requested");
+
+  auto managed = managed_store.load_managed(team);
+  if (!managed) return managed.error();
+  if (report.refresh && applying) record_drift(team, db, report.refresh->run_id, *managed, clock);
+
+  report.plan = core::make_plan(desired, snapshot, *managed, clock.now());
+  report.guard = core::guard(report.plan, desired.policy, *managed);
+
+  if (!applying) {
+    report.outcome = report.plan.empty() ? CycleOutcome::converged : CycleOutcome::changes;
+    if (!report.plan.valid() || (!report.plan.empty() && !report.guard.allowed)) report.outcome = CycleOutcome::blocked;
+    return report;
+  }
+
+  if (!report.plan.valid() || !report.guard.allowed) {
+    // A blocked plan applies nothing (invariant 2), and says why.
+    record_blocked(team, db, report.plan, report.guard, clock);
+    report.outcome = CycleOutcome::blocked;
+    spdlog::warn("team {}: {}", team, report.summary());
+    return report;
+  }
+
+  bool anything = false;
+  for (const auto& c : report.plan.changes) anything = anything || c.action != core::Action::blocked;
+  if (anything) {
+    store::AuditTrail audit(db);
+    auto plan_id = audit.record_plan(team, core::plan_to_json(report.plan), clock.now());
+    if (!plan_id) return plan_id.error();
+    report.plan_id = *plan_id;
+    ApplyContext ctx;
+    ctx.team = team;
+    ctx.api = api;
+    ctx.db = &db;
+    ctx.clock = &clock;
+    ctx.snapshot = &snapshot;
+    ctx.plan_id = *plan_id;
+    ctx.stop = stop;
+    ctx.crash_after_writes = options.crash_after_writes;
+    report.apply = apply_plan(report.plan, ctx);
+  }
+  settle_conditions(team, db, report.plan, clock);
+  report.outcome = (!report.apply || report.apply->ok()) ? CycleOutcome::converged : CycleOutcome::partial;
+  spdlog::info("team {}: {}", team, report.summary());
+  return report;
+}
+
+}  // namespace reconcile

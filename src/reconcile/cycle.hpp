@@ -1,0 +1,61 @@
+#pragma once
+// One reconcile cycle for one team: refresh → resolve pending journal entries → plan → guard →
+// apply → record. `ascsync plan`, `ascsync apply` and the daemon all run this.
+#include <chrono>
+#include <optional>
+#include <stop_token>
+#include <string>
+
+#include "asc/api.hpp"
+#include "core/desired.hpp"
+#include "core/guard.hpp"
+#include "core/plan.hpp"
+#include "reconcile/executor.hpp"
+#include "reconcile/recover.hpp"
+#include "reconcile/refresh.hpp"
+#include "store/database.hpp"
+#include "util/clock.hpp"
+
+namespace reconcile {
+
+enum class CycleMode {
+  plan_only,  // refresh (unless no_refresh) and plan; no writes to App Store Connect
+  apply,      // the whole cycle
+};
+
+struct CycleOptions {
+  CycleMode mode = CycleMode::apply;
+  // Plan from the stored snapshot without any request (plan_only only).
+  bool no_refresh = false;
+  // How long to wait for another applier's lock (apply only).
+  std::chrono::milliseconds lock_wait{0};
+  long long crash_after_writes = 0;  // see ApplyContext
+};
+
+enum class CycleOutcome {
+  converged,  // nothing to do, or every change applied
+  changes,    // plan_only: the plan has changes
+  blocked,    // the plan is invalid or the guard refused it: nothing was applied
+  partial,    // some changes failed or were skipped; the next cycle retries
+};
+const char* to_string(CycleOutcome outcome);
+
+struct CycleReport {
+  CycleOutcome outcome = CycleOutcome::converged;
+  std::optional<RefreshResult> refresh;
+  RecoveryReport recovery;
+  core::Plan plan;
+  core::GuardResult guard;
+  std::optional<ApplyReport> apply;
+  std::optional<int64_t> plan_id;
+  // One line for logs, STATUS= and `ascsync apply`.
+  std::string summary() const;
+};
+
+// Runs one cycle. An Error means the cycle could not get as far as a plan (refresh failed, lock
+// busy, database error); everything after that is in the report.
+util::Result<CycleReport> run_cycle(const std::string& team, const core::DesiredState& desired, asc::Api* api,
+                                    store::Database& db, const util::Clock& clock, const CycleOptions& options,
+                                    std::stop_token stop = {});
+
+}  // namespace reconcile

@@ -1,0 +1,405 @@
+#include "reconcile/executor.hpp"
+
+#include <csignal>
+#include <spdlog/spdlog.h>
+
+#include "core/plan_json.hpp"
+#include "store/audit.hpp"
+#include "store/conditions.hpp"
+#include "store/journal.hpp"
+#include "store/managed.hpp"
+#include "store/mirror.hpp"
+
+namespace reconcile {
+
+std::string ApplyReport::first_error() const {
+  for (const auto& o : outcomes)
+    if (!o.error.empty()) return o.key + ": " + o.error;
+  return {};
+}
+
+namespace {
+
+using nlohmann::json;
+using util::ErrorKind;
+
+std::vector<std::string> string_list(const json& j) {
+  std::vector<std::string> out;
+  if (j.is_array())
+    for (const auto& v : j) out.push_back(v.get<std::string>());
+  return out;
+}
+
+std::string str(const json& j, const char* field) {
+  const auto it = j.find(field);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+// What one change's execution produced.
+struct Done {
+  json result = json::object();
+  bool unknown = false;  // the write may or may not have happened
+};
+
+class Executor {
+ public:
+  Executor(const core::Plan& plan, ApplyContext& ctx)
+      : m_plan(plan), m_ctx(ctx), m_mirror(*ctx.db), m_journal(*ctx.db), m_managed(*ctx.db),
+        m_audit(*ctx.db), m_conditions(*ctx.db) {
+    for (const auto& g : ctx.snapshot->groups) m_groups[g.id] = &g;
+  }
+
+  ApplyReport run() {
+    for (const auto& change : m_plan.changes) {
+      if (m_report.stopped_early || m_ctx.stop.stop_requested()) {
+        m_report.stopped_early = true;
+        record(change, "skipped", m_ctx.stop.stop_requested() ? "stopped before this change" : "an earlier failure stopped the apply");
+        ++m_report.skipped;
+        continue;
+      }
+      switch (change.action) {
+        case core::Action::adopt: adopt(change); break;
+        case core::Action::blocked: blocked(change); break;
+        default: execute(change); break;
+      }
+    }
+    return std::move(m_report);
+  }
+
+ private:
+  void record(const core::Change& c, const std::string& outcome, const std::string& error) {
+    m_report.outcomes.push_back({c.key, core::to_string(c.action), outcome, error});
+    store::AuditRecord a;
+    a.plan_id = m_ctx.plan_id;
+    a.at = m_ctx.clock->now();
+    a.change_kind = core::to_string(c.kind);
+    a.change_key = c.key;
+    a.action = core::to_string(c.action);
+    a.before = c.before;
+    a.after = c.after;
+    a.outcome = outcome;
+    a.error = error;
+    if (auto r = m_audit.record_audit(m_ctx.team, a); !r)
+      spdlog::error("team {}: audit record for {} failed: {}", m_ctx.team, c.key, r.error().describe());
+  }
+
+  void condition(const std::string& key, std::string_view type, std::string_view reason, const std::string& msg) {
+    if (auto r = m_conditions.set_condition(m_ctx.team, key, type, reason, msg, m_ctx.clock->now()); !r)
+      spdlog::error("team {}: condition for {} not saved: {}", m_ctx.team, key, r.error().describe());
+  }
+
+  void apply_managed(const core::Change& c, std::string_view how) {
+    for (const auto& k : c.unmanage) (void)m_managed.unmark_managed(m_ctx.team, k);
+    for (const auto& k : c.manage) (void)m_managed.mark_managed(m_ctx.team, k, how, m_ctx.clock->now());
+  }
+
+  void adopt(const core::Change& c) {
+    apply_managed(c, "adopted");
+    record(c, "adopted", "");
+    condition(c.key, "ready", "Adopted", c.reason);
+    ++m_report.adopted;
+  }
+
+  void blocked(const core::Change& c) {
+    record(c, "blocked", c.reason);
+    condition(c.key, "blocked", "Blocked", c.reason);
+    ++m_report.blocked;
+  }
+
+  void execute(const core::Change& c) {
+    store::JournalEntry entry;
+    entry.kind = core::to_string(c.kind);
+    entry.action = core::to_string(c.action);
+    entry.natural_key = c.key;
+    entry.request = core::change_to_json(c);
+    entry.plan_id = m_ctx.plan_id;
+    auto id = m_journal.record_pending(m_ctx.team, entry, m_ctx.clock->now());
+    if (!id) {
+      // Without the intent on disk no request may be sent.
+      fail(c, std::nullopt, id.error(), true);
+      return;
+    }
+    auto done = dispatch(c);
+    if (!done) {
+      fail(c, *id, done.error(), false);
+      return;
+    }
+    if (done->unknown) {
+      ++m_report.unknown;
+      m_report.stopped_early = true;
+      const std::string msg = "outcome unknown; the next refresh reads it back";
+      record(c, "unknown", msg);
+      condition(c.key, "failed", "OutcomeUnknown", msg);
+      return;  // the entry stays pending on purpose
+    }
+    apply_managed(c, "created");
+    if (auto r = m_journal.complete(*id, "done", done->result, "", m_ctx.clock->now()); !r)
+      spdlog::error("team {}: journal entry {} not completed: {}", m_ctx.team, *id, r.error().describe());
+    record(c, "applied", "");
+    condition(c.key, "ready", "Applied", c.reason);
+    ++m_report.applied;
+  }
+
+  void fail(const core::Change& c, std::optional<int64_t> id, const util::Error& e, bool local) {
+    const std::string msg = e.describe();
+    spdlog::warn("team {}: {} {} failed: {}", m_ctx.team, core::to_string(c.action), c.key, msg);
+    if (id) (void)m_journal.complete(*id, "failed", nullptr, msg, m_ctx.clock->now());
+    record(c, "failed", msg);
+    condition(c.key, "failed", local ? "LocalError" : "RequestFailed", msg);
+    ++m_report.failed;
+    // A transient failure (or a local one) will hit the next change too: stop and let the next
+    // cycle retry from a fresh refresh. A terminal one (e.g. 409, 422) concerns this object only.
+    if (local || util::is_retryable(e.kind) || e.kind == ErrorKind::auth) m_report.stopped_early = true;
+  }
+
+  // Called after every successful write request.
+  void wrote() {
+    ++m_report.writes;
+    if (m_ctx.crash_after_writes > 0 && m_report.writes >= m_ctx.crash_after_writes) {
+      spdlog::critical("crash point reached after {} writes (ASCSYNC_CRASH_AFTER_WRITES)", m_report.writes);
+      spdlog::default_logger()->flush();
+      std::raise(SIGKILL);
+    }
+  }
+
+  util::Status mirror_ok(util::Status s) {
+    if (!s) spdlog::error("team {}: mirror update failed: {}", m_ctx.team, s.error().describe());
+    return s;
+  }
+
+  // Resolves a group reference: the id in the payload, or the id of a group this apply created.
+  std::optional<std::string> group_id(const json& ref_id, const std::string& group_key) {
+    if (ref_id.is_string()) return ref_id.get<std::string>();
+    auto it = m_created_groups.find(group_key);
+    if (it != m_created_groups.end()) return it->second;
+    return std::nullopt;
+  }
+
+  util::Result<Done> dispatch(const core::Change& c) {
+    using core::Action;
+    using core::ChangeKind;
+    const json& p = c.payload;
+    switch (c.kind) {
+      case ChangeKind::invitation:
+        if (c.action == Action::create) return create_invitation(c);
+        if (c.action == Action::replace) {
+          if (auto s = delete_invitation(str(p, "invitation_id")); !s) return s.error();
+          return create_invitation(c);
+        }
+        if (c.action == Action::destroy) {
+          if (auto s = delete_invitation(str(p, "invitation_id")); !s) return s.error();
+          return Done{};
+        }
+        break;
+      case ChangeKind::user:
+        if (c.action == Action::update) return update_user(c);
+        if (c.action == Action::destroy) {
+          auto s = m_ctx.api->delete_user(str(p, "user_id"));
+          if (!s && s.error().kind != ErrorKind::not_found) return s.error();
+          wrote();
+          (void)mirror_ok(m_mirror.delete_user(m_ctx.team, str(p, "user_id")));
+          return Done{};
+        }
+        break;
+      case ChangeKind::group:
+        if (c.action == Action::create) return create_group(c);
+        if (c.action == Action::replace) {
+          auto s = m_ctx.api->delete_beta_group(str(p, "group_id"));
+          if (!s && s.error().kind != ErrorKind::not_found) return s.error();
+          wrote();
+          (void)mirror_ok(m_mirror.delete_group(m_ctx.team, str(p, "group_id")));
+          return create_group(c);
+        }
+        if (c.action == Action::update) return update_group(c);
+        if (c.action == Action::destroy) {
+          auto s = m_ctx.api->delete_beta_group(str(p, "group_id"));
+          if (!s && s.error().kind != ErrorKind::not_found) return s.error();
+          wrote();
+          (void)mirror_ok(m_mirror.delete_group(m_ctx.team, str(p, "group_id")));
+          return Done{};
+        }
+        break;
+      case ChangeKind::tester:
+        if (c.action == Action::create) return create_tester(c);
+        if (c.action == Action::destroy) {
+          auto s = m_ctx.api->delete_beta_tester(str(p, "tester_id"));
+          if (!s && s.error().kind != ErrorKind::not_found) return s.error();
+          wrote();
+          (void)mirror_ok(m_mirror.delete_tester(m_ctx.team, str(p, "tester_id")));
+          return Done{};
+        }
+        break;
+      case ChangeKind::membership:
+        if (c.action == Action::add_members || c.action == Action::remove_members) return change_members(c);
+        break;
+    }
+    return util::make_error(ErrorKind::internal, std::string("the executor has no rule for ") +
+                                                     core::to_string(c.action) + " " + core::to_string(c.kind));
+  }
+
+  util::Status delete_invitation(const std::string& id) {
+    auto s = m_ctx.api->delete_user_invitation(id);
+    if (!s && s.error().kind != ErrorKind::not_found) return s.error();  // gone already: fine
+    wrote();
+    (void)mirror_ok(m_mirror.delete_invitation(m_ctx.team, id));
+    return util::ok_status();
+  }
+
+  util::Result<Done> create_invitation(const core::Change& c) {
+    const json& p = c.payload;
+    const std::string email = str(p, "email");
+    auto inv = m_ctx.api->create_user_invitation(email, str(p, "firstName"), str(p, "lastName"),
+                                                 string_list(p["roles"]), p.value("allAppsVisible", false),
+                                                 p.value("provisioningAllowed", false),
+                                                 string_list(p.value("visible_app_ids", json::array())));
+    if (!inv) {
+      // 409 (already invited / already a user) or an unclear outcome: read back by email.
+      if (inv.error().kind == ErrorKind::conflict || util::is_retryable(inv.error().kind)) {
+        auto found = m_ctx.api->find_user_invitation_by_email(email);
+        if (!found) return Done{json::object(), true};
+        if (*found) {
+          (void)mirror_ok(m_mirror.upsert_invitation(m_ctx.team, **found));
+          return Done{{{"invitation_id", (*found)->id}, {"read_back", true}}};
+        }
+        if (inv.error().kind != ErrorKind::conflict) return Done{json::object(), true};
+      }
+      return inv.error();
+    }
+    wrote();
+    (void)mirror_ok(m_mirror.upsert_invitation(m_ctx.team, *inv));
+    return Done{{{"invitation_id", inv->id}}};
+  }
+
+  util::Result<Done> update_user(const core::Change& c) {
+    const json& p = c.payload;
+    auto user = m_ctx.api->update_user(str(p, "user_id"), string_list(p["roles"]), p.value("allAppsVisible", false),
+                                       p.value("provisioningAllowed", false),
+                                       string_list(p.value("visible_app_ids", json::array())));
+    if (!user) return user.error();
+    wrote();
+    (void)mirror_ok(m_mirror.upsert_user(m_ctx.team, *user));
+    return Done{{{"user_id", user->id}}};
+  }
+
+  util::Result<Done> create_group(const core::Change& c) {
+    const json& p = c.payload;
+    const json& a = p["attributes"];
+    const std::string app_id = str(p, "app_id");
+    const std::string name = str(p, "name");
+    std::optional<int> limit;
+    if (a.contains("publicLinkLimit") && a["publicLinkLimit"].is_number_integer()) limit = a["publicLinkLimit"].get<int>();
+    auto group = m_ctx.api->create_beta_group(app_id, name, a.value("isInternalGroup", false),
+                                              a.value("hasAccessToAllBuilds", false), a.value("publicLinkEnabled", false),
+                                              limit, a.value("feedbackEnabled", true));
+    if (!group) {
+      if (group.error().kind == ErrorKind::conflict || util::is_retryable(group.error().kind)) {
+        auto found = m_ctx.api->find_beta_group(app_id, name);
+        if (!found) return Done{json::object(), true};
+        if (*found) {
+          (void)mirror_ok(m_mirror.upsert_group(m_ctx.team, **found));
+          m_created_groups[c.key] = (*found)->id;
+          return Done{{{"group_id", (*found)->id}, {"read_back", true}}};
+        }
+        if (group.error().kind != ErrorKind::conflict) return Done{json::object(), true};
+      }
+      return group.error();
+    }
+    wrote();
+    (void)mirror_ok(m_mirror.upsert_group(m_ctx.team, *group));
+    m_created_groups[c.key] = group->id;
+    return Done{{{"group_id", group->id}}};
+  }
+
+  util::Result<Done> update_group(const core::Change& c) {
+    const json& p = c.payload;
+    const auto it = m_groups.find(str(p, "group_id"));
+    if (it == m_groups.end())
+      return util::make_error(ErrorKind::internal, "group " + str(p, "group_id") + " is not in the snapshot");
+    const core::BetaGroup& cur = *it->second;
+    const json& d = p["attributes"];
+    const bool link = d.value("publicLinkEnabled", cur.public_link_enabled);
+    const bool limit_on = d.value("publicLinkLimitEnabled", cur.public_link_limit_enabled);
+    std::optional<int> limit;
+    if (limit_on) {
+      if (d.contains("publicLinkLimit") && d["publicLinkLimit"].is_number_integer()) limit = d["publicLinkLimit"].get<int>();
+      else limit = cur.public_link_limit;
+    }
+    auto group = m_ctx.api->update_beta_group(cur, cur.name, link, limit, d.value("feedbackEnabled", cur.feedback_enabled));
+    if (!group) return group.error();
+    wrote();
+    (void)mirror_ok(m_mirror.upsert_group(m_ctx.team, *group));
+    return Done{{{"group_id", group->id}}};
+  }
+
+  util::Result<Done> create_tester(const core::Change& c) {
+    const json& p = c.payload;
+    std::vector<std::string> group_ids;
+    for (const auto& ref : p["groups"]) {
+      auto id = group_id(ref["id"], str(ref, "key"));
+      if (!id)
+        return util::make_error(ErrorKind::client, "group " + str(ref, "key") + " was not created; the tester waits for it");
+      group_ids.push_back(*id);
+    }
+    const std::string email = str(p, "email");
+    auto tester = m_ctx.api->create_beta_tester(email, str(p, "firstName"), str(p, "lastName"), group_ids);
+    if (!tester) {
+      if (tester.error().kind == ErrorKind::conflict || util::is_retryable(tester.error().kind)) {
+        auto found = m_ctx.api->find_beta_tester_by_email(email);
+        if (!found) return Done{json::object(), true};
+        if (*found) {
+          // The tester exists (e.g. created before a crash): make sure it is in every group.
+          core::BetaTester t = **found;
+          std::vector<std::string> missing;
+          for (const auto& g : group_ids)
+            if (std::find(t.group_ids.begin(), t.group_ids.end(), g) == t.group_ids.end()) missing.push_back(g);
+          for (const auto& g : missing) {
+            if (auto s = m_ctx.api->add_testers_to_group(g, {t.id}); !s) return s.error();
+            wrote();
+            t.group_ids.push_back(g);
+          }
+          (void)mirror_ok(m_mirror.upsert_tester(m_ctx.team, t));
+          return Done{{{"tester_id", t.id}, {"read_back", true}}};
+        }
+        if (tester.error().kind != ErrorKind::conflict) return Done{json::object(), true};
+      }
+      return tester.error();
+    }
+    wrote();
+    core::BetaTester t = *tester;
+    if (t.group_ids.empty()) t.group_ids = group_ids;
+    (void)mirror_ok(m_mirror.upsert_tester(m_ctx.team, t));
+    return Done{{{"tester_id", t.id}}};
+  }
+
+  util::Result<Done> change_members(const core::Change& c) {
+    const json& p = c.payload;
+    auto gid = group_id(p["group_id"], str(p, "group_key"));
+    if (!gid) return util::make_error(ErrorKind::client, "group " + str(p, "group_key") + " was not created");
+    std::vector<std::string> ids;
+    for (const auto& t : p["testers"]) ids.push_back(str(t, "id"));
+    const bool add = c.action == core::Action::add_members;
+    auto s = add ? m_ctx.api->add_testers_to_group(*gid, ids) : m_ctx.api->remove_testers_from_group(*gid, ids);
+    if (!s) return s.error();
+    wrote();
+    (void)mirror_ok(add ? m_mirror.add_memberships(m_ctx.team, *gid, ids)
+                        : m_mirror.remove_memberships(m_ctx.team, *gid, ids));
+    return Done{{{"group_id", *gid}, {"testers", ids.size()}}};
+  }
+
+  const core::Plan& m_plan;
+  ApplyContext& m_ctx;
+  store::Mirror m_mirror;
+  store::Journal m_journal;
+  store::ManagedObjects m_managed;
+  store::AuditTrail m_audit;
+  store::Conditions m_conditions;
+  std::map<std::string, const core::BetaGroup*> m_groups;
+  std::map<std::string, std::string> m_created_groups;  // group key -> id created by this apply
+  ApplyReport m_report;
+};
+
+}  // namespace
+
+ApplyReport apply_plan(const core::Plan& plan, ApplyContext& ctx) { return Executor(plan, ctx).run(); }
+
+}  // namespace reconcile

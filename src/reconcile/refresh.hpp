@@ -1,0 +1,29 @@
+#pragma once
+// Refresh: list everything App Store Connect holds for a team and atomically replace the
+// mirror's snapshot. Invariant 1: a listing that failed on any page leaves the previous
+// snapshot untouched and records the run as failed — no plan is ever made from a partial view.
+#include <cstdint>
+#include <string>
+
+#include "asc/api.hpp"
+#include "core/model.hpp"
+#include "store/mirror.hpp"
+#include "util/clock.hpp"
+
+namespace reconcile {
+
+struct RefreshResult {
+  int64_t run_id = 0;
+  core::Snapshot snapshot;  // what was committed
+  store::SnapshotCounts counts;
+  asc::FetchStats fetch;
+  int64_t drift_events = 0;  // events this run recorded
+  asc::BudgetSnapshot budget;
+};
+
+// One refresh of `team`. On failure the error describes the first failed listing; the run row
+// says "failed" and the previous snapshot stays.
+util::Result<RefreshResult> refresh(const std::string& team, asc::Api& api, store::Database& db,
+                                    const util::Clock& clock);
+
+}  // namespace reconcile
