@@ -12,6 +12,7 @@
 #include <string>
 
 #include <httplib.h>
+#include <nlohmann/json.hpp>
 
 #include "asc/jwt.hpp"
 #include "sim/simulator.hpp"
@@ -73,5 +74,45 @@ struct SimFixture {
   std::string base_url;
   util::Pkey key;
 };
+
+// --- JSON:API request helpers ------------------------------------------------------------
+
+struct JsonReply {
+  int status = 0;  // 0 = no HTTP response (network error)
+  nlohmann::json body;  // null when the body was empty or not JSON
+  httplib::Headers headers;
+  // The first error's code, or "" when there is none.
+  std::string code() const {
+    if (!body.is_object() || !body.contains("errors") || body["errors"].empty()) return "";
+    return body["errors"][0].value("code", "");
+  }
+};
+
+inline JsonReply send(SimFixture& fx, const std::string& method, const std::string& path,
+                      const nlohmann::json& body = nullptr) {
+  auto cli = fx.client();
+  const auto headers = fx.auth();
+  const std::string text = body.is_null() ? "" : body.dump();
+  httplib::Result res = [&] {
+    if (method == "GET") return cli->Get(path, headers);
+    if (method == "POST") return cli->Post(path, headers, text, "application/json");
+    if (method == "PATCH") return cli->Patch(path, headers, text, "application/json");
+    if (method == "PUT") return cli->Put(path, headers, text, "application/json");
+    return cli->Delete(path, headers, text, "application/json");
+  }();
+  JsonReply out;
+  if (!res) return out;
+  out.status = res->status;
+  out.headers = res->headers;
+  if (!res->body.empty()) out.body = nlohmann::json::parse(res->body, nullptr, false);
+  return out;
+}
+
+// {"data":[{"type":type,"id":id}, ...]}
+inline nlohmann::json linkages(const std::string& type, const std::vector<std::string>& ids) {
+  nlohmann::json data = nlohmann::json::array();
+  for (const auto& id : ids) data.push_back({{"type", type}, {"id", id}});
+  return {{"data", data}};
+}
 
 }  // namespace test_support
