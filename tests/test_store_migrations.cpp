@@ -268,3 +268,15 @@ TEST_CASE("migration directories with gaps, duplicates or nothing are refused") 
   CHECK_FALSE(store::load_migrations(migrations).ok());
   CHECK_FALSE(store::load_migrations(dir.file("nope")).ok());
 }
+
+TEST_CASE("an in-memory database gets the schema too") {
+  auto db = store::Database::open(":memory:", options_for(source_migrations()));
+  REQUIRE(db.ok());
+  CHECK(db->schema_version() == 2);
+  CHECK(*db->query_text("PRAGMA foreign_keys") == "1");
+  store::Mirror mirror(*db);
+  auto run = mirror.begin_run("acme", at("2026-03-14T09:00:00Z"));
+  REQUIRE(run.ok());
+  REQUIRE(mirror.commit_snapshot("acme", *run, store_test::sample_snapshot(), {}, at("2026-03-14T09:00:01Z")).ok());
+  CHECK(*mirror.load_snapshot("acme") == store_test::sample_snapshot());
+}

@@ -31,6 +31,7 @@ class Database {
  public:
   // Opens (or creates) the database at `path`, applies the connection policy, checks it with
   // PRAGMA quick_check and migrates it to the newest schema found in the migrations directory.
+  // ":memory:" opens a private in-memory database (no WAL), for tests.
   // A database that already holds data is first copied with VACUUM INTO
   // "<path>.bak-v<old>-<UTC timestamp>". Refuses a database whose schema is newer than the
   // migrations known here, and a non-empty file that was never an ascsync database.
