@@ -127,6 +127,27 @@ The guard blocks this plan; nothing will be applied:
   CHECK(core::render_text(p, nullptr).find("1 object left alone or waiting (notes not shown).") != std::string::npos);
 }
 
+TEST_CASE("text: a new group lists its declared attributes; adopted memberships are counted") {
+  core::Plan p;
+  p.team = "acme";
+  p.changes.push_back({core::ChangeKind::group, Action::create, "group:com.acme.app/QA", "declared", nullptr,
+                       {{"isInternalGroup", false}, {"publicLinkLimit", nullptr}, {"feedbackEnabled", true}}, nullptr,
+                       {}, {}, {}});
+  p.changes.push_back({core::ChangeKind::membership, Action::adopt, "membership:com.acme.app/QA", "in the group",
+                       nullptr, nullptr, nullptr,
+                       {"membership:com.acme.app/QA/a@x.com", "membership:com.acme.app/QA/b@x.com"}, {}, {}});
+  const std::string expected = R"(ascsync will perform the following actions for team "acme":
+
+  + group "com.acme.app/QA" will be created
+      feedbackEnabled: true
+      isInternalGroup: false
+  = membership "com.acme.app/QA" will adopt 2 members (in the group)
+
+Plan: 2 to adopt, 1 to add, 0 to change, 0 to destroy.
+)";
+  CHECK(core::render_text(p, nullptr) == expected);
+}
+
 TEST_CASE("JSON: document shape, summary and guard") {
   const Small w = small();
   const auto p = small_plan(w);

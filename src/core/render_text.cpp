@@ -61,7 +61,11 @@ struct Header {
 Header header_for(const Change& c) {
   const std::string kind = to_string(c.kind);
   switch (c.action) {
-    case Action::adopt: return {"=", k_cyan, kind, "will be adopted", true};
+    case Action::adopt:
+      if (c.kind == ChangeKind::membership) {
+        return {"=", k_cyan, kind, "will adopt " + count_of(c.manage.size(), "member", "members"), true};
+      }
+      return {"=", k_cyan, kind, "will be adopted", true};
     case Action::create:
       if (c.kind == ChangeKind::invitation) return {"+", k_green, "user", "will be invited", false};
       return {"+", k_green, kind, "will be created", false};
@@ -99,7 +103,7 @@ void render_change(std::ostringstream& out, const Change& c, const Painter& pain
   switch (c.action) {
     case Action::create:
       for (const auto& [name, value] : c.after.items()) {
-        if (value == "") continue;  // an undeclared name, not worth a line
+        if (value.is_null() || value == "") continue;  // undeclared, not worth a line
         out << indent << name << ": " << value_text(value) << "\n";
       }
       break;
