@@ -81,6 +81,11 @@ struct JsonReply {
   int status = 0;  // 0 = no HTTP response (network error)
   nlohmann::json body;  // null when the body was empty or not JSON
   httplib::Headers headers;
+  // A response header's value, or "" when absent.
+  std::string header(const std::string& name) const {
+    auto it = headers.find(name);
+    return it == headers.end() ? "" : it->second;
+  }
   // The first error's code, or "" when there is none.
   std::string code() const {
     if (!body.is_object() || !body.contains("errors") || body["errors"].empty()) return "";
