@@ -1,8 +1,9 @@
 // Planner benchmark: a synthetic team of 500 users and 10,000 testers in 50 groups (5 apps), planned
 // from several starting points. Prints a table of CPU milliseconds (median of the runs) for
-// make_plan(), guard() and both renderers. Usage: bench_plan [runs (default 5)]
+// make_plan(), guard() and both renderers. Usage: bench_plan [runs (default 5)] [scenario substring]
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 #include <functional>
 #include <string>
@@ -146,6 +147,7 @@ double median(std::vector<double> v) {
 
 int main(int argc, char** argv) {
   const int runs = argc > 1 ? std::max(1, std::atoi(argv[1])) : 5;
+  const std::string only = argc > 2 ? argv[2] : "";
   const auto now = *util::parse_rfc3339("2026-11-21T10:00:00Z");
   struct Scenario {
     const char* name;
@@ -165,6 +167,7 @@ int main(int argc, char** argv) {
               std::string(7, '-').c_str(), std::string(10, '-').c_str(), std::string(10, '-').c_str(),
               std::string(10, '-').c_str(), std::string(10, '-').c_str());
   for (const auto& sc : scenarios) {
+    if (std::string(sc.name).find(only) == std::string::npos) continue;
     std::vector<double> plan_t, guard_t, text_t, json_t;
     core::Plan plan;
     size_t sink = 0;
