@@ -21,7 +21,7 @@ namespace service {
 
 struct AdminOptions {
   std::string host = "127.0.0.1";
-  int port = 9479;  // 0 = any free port; see AdminServer::port()
+  int port = 9469;  // 0 = any free port; see AdminServer::port()
   std::string token;  // empty = no authentication (loopback only)
 };
 
