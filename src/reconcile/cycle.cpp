@@ -162,6 +162,7 @@ util::Result<CycleReport> run_cycle(const std::string& team, const core::Desired
   bool anything = false;
   for (const auto& c : report.plan.changes) anything = anything || c.action != core::Action::blocked;
   if (anything) {
+    spdlog::info("team {}: applying plan\n{}", team, core::render_text(report.plan, &report.guard, {}));
     store::AuditTrail audit(db);
     auto plan_id = audit.record_plan(team, core::plan_to_json(report.plan), clock.now());
     if (!plan_id) return plan_id.error();
