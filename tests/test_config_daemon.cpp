@@ -166,6 +166,20 @@ TEST_CASE("the private key is found in CREDENTIALS_DIRECTORY by file name") {
   CHECK(found->teams.at(0).private_key_file == creds.str("AuthKey_2X9R4HXF34.p8"));
 }
 
+TEST_CASE("the shipped unit's LoadCredential=keys:/etc/ascsync/keys names credentials keys_<file>") {
+  Install dir;
+  TempDir creds;
+  creds.write("keys_AuthKey_2X9R4HXF34.p8", "key");
+  std::string yaml = k_team;
+  yaml.replace(yaml.find("key.p8"), 6, "/etc/ascsync/keys/AuthKey_2X9R4HXF34.p8");
+  const std::string path = dir.write("ascsync.yaml", yaml);
+  config::Environment env;
+  env.credentials_directory = creds.path.string();
+  auto found = config::load_daemon_config(path, env);
+  REQUIRE(found.ok());
+  CHECK(found->teams.at(0).private_key_file == creds.str("keys_AuthKey_2X9R4HXF34.p8"));
+}
+
 TEST_CASE("each daemon config error is reported at its place with a hint") {
   struct Case {
     const char* name;

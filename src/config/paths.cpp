@@ -38,10 +38,14 @@ std::optional<std::string> find_config_file(const std::string& declared, const s
   if (fs::exists(direct, ec)) return direct;
   if (!credentials_directory.empty()) {
     const std::string name = fs::path(declared).filename().string();
+    // LoadCredential=NAME:/file gives "$CREDENTIALS_DIRECTORY/NAME"; LoadCredential=keys:/dir
+    // (the shipped unit) gives one credential per file, named "keys_<file name>".
     if (!name.empty()) {
-      const std::string cred = (fs::path(credentials_directory) / name).lexically_normal().string();
-      if (tried) tried->push_back(cred);
-      if (fs::exists(cred, ec)) return cred;
+      for (const std::string& candidate : {name, "keys_" + name}) {
+        const std::string cred = (fs::path(credentials_directory) / candidate).lexically_normal().string();
+        if (tried) tried->push_back(cred);
+        if (fs::exists(cred, ec)) return cred;
+      }
     }
   }
   return std::nullopt;
