@@ -561,3 +561,18 @@ TEST_CASE("parallel callers never have more than max_in_flight requests open, an
     CHECK(client_ports.size() <= static_cast<size_t>(expected_peak));
   }
 }
+
+TEST_CASE("two clients of one key can share one budget") {
+  Harness a;
+  auto shared = std::make_shared<asc::RateBudget>(a.clock);
+  Harness b([&](asc::ClientOptions& o) { o.shared_budget = shared; });
+  Harness c([&](asc::ClientOptions& o) { o.shared_budget = shared; });
+  b.server.handle([](const httplib::Request&, httplib::Response& res) {
+    res.set_header("X-Rate-Limit", "user-hour-lim:3600;user-hour-rem:42;");
+    json_reply(res, 200, collection({}));
+  });
+  REQUIRE(b.client->send(Harness::get("/v1/apps")).ok());
+  CHECK(c.client->budget().remaining == 42);
+  CHECK(shared->snapshot().limit == 3600);
+  CHECK_FALSE(a.client->budget().known());
+}

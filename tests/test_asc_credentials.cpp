@@ -62,6 +62,7 @@ std::string find_in_path(const std::string& name) {
 
 // Runs argv with output to `log`; returns the exit status (-1 when it did not exit normally).
 int run(const std::vector<std::string>& argv, const std::string& log) {
+  std::fflush(stdout);  // or the child's freopen would flush our buffered output a second time
   const pid_t pid = ::fork();
   if (pid == 0) {
     std::FILE* out = std::freopen(log.c_str(), "w", stdout);

@@ -103,7 +103,8 @@ Client::Client(Credentials credentials, ClientOptions options, Origin origin)
       m_clock(m_options.clock ? m_options.clock : util::system_clock()),
       m_sleeper(m_options.sleeper ? m_options.sleeper : real_sleeper()),
       m_tokens(std::move(credentials), m_clock, m_options.token),
-      m_budget(m_clock, m_options.budget),
+      m_budget(m_options.shared_budget ? m_options.shared_budget
+                                       : std::make_shared<RateBudget>(m_clock, m_options.budget)),
       m_backoff(m_options.retry, m_options.jitter_seed),
       m_pool(std::make_unique<Pool>(m_options, m_origin)) {}
 
@@ -209,7 +210,7 @@ util::Result<Response> Client::send(const Request& request, CallStats* stats) {
   };
   while (true) {
     ++attempts;
-    auto wait = m_budget.acquire();
+    auto wait = m_budget->acquire();
     if (!wait) return with_context(wait.error(), request.method + " " + request.route);
     if (wait->count() > 0) m_sleeper(*wait);
     auto token = m_tokens.token();
@@ -229,7 +230,7 @@ util::Result<Response> Client::send(const Request& request, CallStats* stats) {
       return a.transport_error;
     }
 
-    if (auto header = parse_rate_limit(a.rate_limit)) m_budget.observe(*header);
+    if (auto header = parse_rate_limit(a.rate_limit)) m_budget->observe(*header);
 
     if (a.status >= 200 && a.status < 300) {
       Response out;
@@ -323,10 +324,10 @@ ClientStats Client::stats() const {
     for (const auto& [key, n] : m_by_route) out.by_route.push_back({key.first, key.second, n});
   }
   out.tokens_signed = m_tokens.tokens_signed();
-  out.budget = m_budget.snapshot();
+  out.budget = m_budget->snapshot();
   return out;
 }
 
-BudgetSnapshot Client::budget() const { return m_budget.snapshot(); }
+BudgetSnapshot Client::budget() const { return m_budget->snapshot(); }
 
 }  // namespace asc

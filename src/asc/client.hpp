@@ -44,6 +44,9 @@ struct ClientOptions {
   int max_in_flight = 1;
   RetryOptions retry;
   BudgetOptions budget;
+  // Apple counts the budget per key: clients of one key (e.g. CLI and daemon code paths in one
+  // process) should share one. Null = this client keeps its own, built from `budget`.
+  std::shared_ptr<RateBudget> shared_budget;
   TokenOptions token;
   std::shared_ptr<util::Clock> clock;  // null = system clock
   Sleeper sleeper;                     // null = really sleep
@@ -138,7 +141,7 @@ class Client {
   std::shared_ptr<util::Clock> m_clock;
   Sleeper m_sleeper;
   TokenProvider m_tokens;
-  RateBudget m_budget;
+  std::shared_ptr<RateBudget> m_budget;
   Backoff m_backoff;
   std::unique_ptr<Pool> m_pool;
 
