@@ -21,7 +21,8 @@ store::Database open_db(const std::string& path) {
   return std::move(db).value();
 }
 
-store::JournalEntry add_tester_intent(const std::string& email, std::optional<int64_t> plan_id = std::nullopt) {
+store::JournalEntry add_tester_intent(const std::string& email,
+                                      std::optional<int64_t> plan_id = std::nullopt) {
   store::JournalEntry e;
   e.kind = "tester";
   e.action = "create";
@@ -53,8 +54,10 @@ TEST_CASE("journal: pending entries survive a crash and complete once") {
     store::AuditTrail audit(db);
     auto plan = audit.record_plan("acme", {{"changes", 2}}, at("2026-03-14T09:00:00Z"));
     REQUIRE(plan.ok());
-    auto a = journal.record_pending("acme", add_tester_intent("ann@example.com", *plan), at("2026-03-14T09:00:01Z"));
-    auto b = journal.record_pending("acme", add_tester_intent("bob@example.com", *plan), at("2026-03-14T09:00:02Z"));
+    auto a = journal.record_pending("acme", add_tester_intent("ann@example.com", *plan),
+                                    at("2026-03-14T09:00:01Z"));
+    auto b = journal.record_pending("acme", add_tester_intent("bob@example.com", *plan),
+                                    at("2026-03-14T09:00:02Z"));
     REQUIRE(a.ok());
     REQUIRE(b.ok());
     done_id = *a;
@@ -105,7 +108,9 @@ TEST_CASE("journal: failures carry their error, bad outcomes are refused") {
   auto id = journal.record_pending("acme", add_tester_intent("x@example.com"), at("2026-03-14T09:00:00Z"));
   REQUIRE(id.ok());
   CHECK_FALSE(journal.complete(*id, "maybe", nullptr, "", at("2026-03-14T09:00:01Z")).ok());
-  REQUIRE(journal.complete(*id, "failed", nullptr, "client: HTTP 409 ENTITY_ERROR", at("2026-03-14T09:00:01Z")).ok());
+  REQUIRE(
+      journal.complete(*id, "failed", nullptr, "client: HTTP 409 ENTITY_ERROR", at("2026-03-14T09:00:01Z"))
+          .ok());
   auto recent = journal.recent("acme", 1);
   CHECK(recent->front().state == "failed");
   CHECK(recent->front().error == "client: HTTP 409 ENTITY_ERROR");
@@ -121,7 +126,8 @@ TEST_CASE("managed objects: mark, keep the first how, unmark") {
   REQUIRE(managed.mark_managed("acme", "group:com.x/Beta", "adopted", at("2026-03-14T09:00:00Z")).ok());
   REQUIRE(managed.mark_managed("acme", "tester:ann@example.com", "adopted", at("2026-03-15T09:00:00Z")).ok());
   REQUIRE(managed.mark_managed("other", "user:bob@example.com", "created", at("2026-03-14T09:00:00Z")).ok());
-  CHECK_FALSE(managed.mark_managed("acme", "user:x@example.com", "borrowed", at("2026-03-14T09:00:00Z")).ok());
+  CHECK_FALSE(
+      managed.mark_managed("acme", "user:x@example.com", "borrowed", at("2026-03-14T09:00:00Z")).ok());
 
   CHECK(*managed.load_managed("acme") == std::set<std::string>{"group:com.x/Beta", "tester:ann@example.com"});
   auto list = managed.list_managed("acme");
@@ -141,10 +147,14 @@ TEST_CASE("conditions: upsert keeps the last transition time until the type chan
   auto db = open_db(dir.file("ascsync.db"));
   store::Conditions conditions(db);
   const std::string key = "tester:ann@example.com";
-  REQUIRE(conditions.set_condition("acme", key, "drifted", "MissingFromGroup", "not in Beta",
-                                   at("2026-03-14T09:00:00Z")).ok());
-  REQUIRE(conditions.set_condition("acme", key, "drifted", "MissingFromGroup", "still not in Beta",
-                                   at("2026-03-14T10:00:00Z")).ok());
+  REQUIRE(conditions
+              .set_condition("acme", key, "drifted", "MissingFromGroup", "not in Beta",
+                             at("2026-03-14T09:00:00Z"))
+              .ok());
+  REQUIRE(conditions
+              .set_condition("acme", key, "drifted", "MissingFromGroup", "still not in Beta",
+                             at("2026-03-14T10:00:00Z"))
+              .ok());
   auto list = conditions.conditions("acme");
   REQUIRE(list->size() == 1);
   CHECK((*list)[0].type == "drifted");
@@ -159,8 +169,10 @@ TEST_CASE("conditions: upsert keeps the last transition time until the type chan
   CHECK((*list)[0].last_transition_at == at("2026-03-14T11:00:00Z"));
 
   CHECK_FALSE(conditions.set_condition("acme", key, "happy", "", "", at("2026-03-14T11:00:00Z")).ok());
-  REQUIRE(conditions.set_condition("acme", "group:com.x/Beta", "blocked", "DeletionCapExceeded", "12 > 10",
-                                   at("2026-03-14T11:00:00Z")).ok());
+  REQUIRE(conditions
+              .set_condition("acme", "group:com.x/Beta", "blocked", "DeletionCapExceeded", "12 > 10",
+                             at("2026-03-14T11:00:00Z"))
+              .ok());
   list = conditions.conditions("acme");
   REQUIRE(list->size() == 2);
   CHECK((*list)[0].key == "group:com.x/Beta");

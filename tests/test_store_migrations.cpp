@@ -86,13 +86,14 @@ TEST_CASE("a new database gets the whole schema and the connection policy") {
   CHECK(*db->query_text("PRAGMA synchronous") == "2");  // FULL
   CHECK(*db->query_text("PRAGMA busy_timeout") == "5000");
   CHECK(*db->query_text("PRAGMA user_version") == "2");
-  for (const char* table : {"apps", "users", "user_visible_apps", "user_invitations", "invitation_visible_apps",
-                            "beta_groups", "beta_testers", "group_memberships", "certificates", "profiles",
-                            "profile_certificates", "sync_runs", "events", "managed_objects", "conditions",
-                            "journal", "plans", "audit"}) {
+  for (const char* table :
+       {"apps", "users", "user_visible_apps", "user_invitations", "invitation_visible_apps", "beta_groups",
+        "beta_testers", "group_memberships", "certificates", "profiles", "profile_certificates", "sync_runs",
+        "events", "managed_objects", "conditions", "journal", "plans", "audit"}) {
     CAPTURE(table);
-    CHECK(*db->query_text(std::string("SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = '") +
-                          table + "'") == "1");
+    CHECK(
+        *db->query_text(std::string("SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = '") +
+                        table + "'") == "1");
   }
   // No certificate content or private material columns, ever.
   CHECK(*db->query_text("SELECT count(*) FROM pragma_table_info('certificates') WHERE name LIKE '%content%' "
@@ -157,7 +158,8 @@ TEST_CASE("a second migration in the same second does not overwrite the first ba
   REQUIRE(store::Database::open(path, options_for(older_migrations(dir, 1))).ok());
   for (int i = 0; i < 2; ++i) {
     // Back to what version 1 looked like.
-    if (i > 0) raw_exec(path, "DROP TABLE audit; DROP TABLE journal; DROP TABLE plans; PRAGMA user_version = 1");
+    if (i > 0)
+      raw_exec(path, "DROP TABLE audit; DROP TABLE journal; DROP TABLE plans; PRAGMA user_version = 1");
     auto db = store::Database::open(path, options);
     REQUIRE(db.ok());
     CHECK(db->backup_path() == path + ".bak-v1-20260314T091500Z" + (i == 0 ? "" : "-2"));
@@ -214,7 +216,9 @@ TEST_CASE("quick_check at open catches a damaged file") {
     store::Mirror mirror(*db);
     auto run = mirror.begin_run("acme", at("2026-03-14T09:00:00Z"));
     REQUIRE(run.ok());
-    REQUIRE(mirror.commit_snapshot("acme", *run, store_test::sample_snapshot(), {}, at("2026-03-14T09:01:00Z")).ok());
+    REQUIRE(
+        mirror.commit_snapshot("acme", *run, store_test::sample_snapshot(), {}, at("2026-03-14T09:01:00Z"))
+            .ok());
     REQUIRE(db->exec("PRAGMA wal_checkpoint(TRUNCATE)").ok());
   }
   const auto size = fs::file_size(path);
@@ -237,7 +241,8 @@ TEST_CASE("quick_check at open catches a damaged file") {
 TEST_CASE("a broken migration rolls back and names its file") {
   TempDir dir;
   const std::string migrations = older_migrations(dir, 1);
-  std::ofstream(migrations + "/0002_broken.sql") << "CREATE TABLE ok_table (x INTEGER);\nCREATE TABLE oops (;\n";
+  std::ofstream(migrations + "/0002_broken.sql")
+      << "CREATE TABLE ok_table (x INTEGER);\nCREATE TABLE oops (;\n";
   const auto path = dir.file("ascsync.db");
   auto db = store::Database::open(path, options_for(migrations));
   REQUIRE_FALSE(db.ok());
@@ -277,6 +282,7 @@ TEST_CASE("an in-memory database gets the schema too") {
   store::Mirror mirror(*db);
   auto run = mirror.begin_run("acme", at("2026-03-14T09:00:00Z"));
   REQUIRE(run.ok());
-  REQUIRE(mirror.commit_snapshot("acme", *run, store_test::sample_snapshot(), {}, at("2026-03-14T09:00:01Z")).ok());
+  REQUIRE(mirror.commit_snapshot("acme", *run, store_test::sample_snapshot(), {}, at("2026-03-14T09:00:01Z"))
+              .ok());
   CHECK(*mirror.load_snapshot("acme") == store_test::sample_snapshot());
 }

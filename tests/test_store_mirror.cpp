@@ -27,8 +27,8 @@ struct Fixture {
   }
 
   // A complete successful refresh of `team`; returns the run id.
-  int64_t refresh(const std::string& team, const core::Snapshot& snapshot, const char* when = "2026-03-14T09:00:00Z",
-                  store::RunStats stats = {}) {
+  int64_t refresh(const std::string& team, const core::Snapshot& snapshot,
+                  const char* when = "2026-03-14T09:00:00Z", store::RunStats stats = {}) {
     auto run = mirror.begin_run(team, at(when));
     REQUIRE(run.ok());
     auto st = mirror.commit_snapshot(team, *run, snapshot, stats, at(when) + std::chrono::seconds(30));
@@ -65,7 +65,8 @@ TEST_CASE("snapshot round trip equals the input, kind by kind") {
       {"invitations", [](const core::Snapshot& s, core::Snapshot& out) { out.invitations = s.invitations; }},
       {"groups", [](const core::Snapshot& s, core::Snapshot& out) { out.groups = s.groups; }},
       {"testers", [](const core::Snapshot& s, core::Snapshot& out) { out.testers = s.testers; }},
-      {"certificates", [](const core::Snapshot& s, core::Snapshot& out) { out.certificates = s.certificates; }},
+      {"certificates",
+       [](const core::Snapshot& s, core::Snapshot& out) { out.certificates = s.certificates; }},
       {"profiles", [](const core::Snapshot& s, core::Snapshot& out) { out.profiles = s.profiles; }},
       {"everything", [](const core::Snapshot& s, core::Snapshot& out) { out = s; }},
   };
@@ -184,15 +185,18 @@ TEST_CASE("a run can be finished only once, and only by its team") {
 
   auto run = f.mirror.begin_run("acme", at("2026-03-14T12:00:00Z"));
   CHECK_FALSE(f.mirror.commit_snapshot("other", *run, changed, {}, at("2026-03-14T12:00:01Z")).ok());
-  CHECK_FALSE(f.mirror.fail_run("other", *run, util::make_error(util::ErrorKind::network, "x"), {},
-                                at("2026-03-14T12:00:01Z"))
+  CHECK_FALSE(f.mirror
+                  .fail_run("other", *run, util::make_error(util::ErrorKind::network, "x"), {},
+                            at("2026-03-14T12:00:01Z"))
                   .ok());
   CHECK(f.load("other") == core::Snapshot{});
-  CHECK(f.mirror.fail_run("acme", *run, util::make_error(util::ErrorKind::network, "x"), {},
-                          at("2026-03-14T12:00:01Z"))
+  CHECK(f.mirror
+            .fail_run("acme", *run, util::make_error(util::ErrorKind::network, "x"), {},
+                      at("2026-03-14T12:00:01Z"))
             .ok());
-  CHECK_FALSE(f.mirror.fail_run("acme", *run, util::make_error(util::ErrorKind::network, "x"), {},
-                                at("2026-03-14T12:00:02Z"))
+  CHECK_FALSE(f.mirror
+                  .fail_run("acme", *run, util::make_error(util::ErrorKind::network, "x"), {},
+                            at("2026-03-14T12:00:02Z"))
                   .ok());
 }
 
@@ -220,8 +224,9 @@ TEST_CASE("apply-time updates keep the mirror in step with what was written") {
     expected.invitations.erase(expected.invitations.begin());
   }
   SUBCASE("groups and testers") {
-    core::BetaGroup group{"g4", "app2", "New", "2026-03-14T00:00:00.000+00:00", false, false, false, false,
-                          std::nullopt, "", true};
+    core::BetaGroup group{"g4",         "app2", "New", "2026-03-14T00:00:00.000+00:00",
+                          false,        false,  false, false,
+                          std::nullopt, "",     true};
     REQUIRE(f.mirror.upsert_group("acme", group).ok());
     expected.groups.push_back(group);
     core::BetaTester tester{"t4", "ivy@example.com", "Ivy", "I", "EMAIL", "INVITED", {"g4"}};
@@ -244,8 +249,9 @@ TEST_CASE("apply-time updates keep the mirror in step with what was written") {
     CHECK(unknown.error().message.find("FOREIGN KEY") != std::string::npos);
   }
   SUBCASE("certificates, apps and profiles") {
-    core::Certificate cert{"c3", "New Dist", "IOS_DISTRIBUTION", "Example Inc", "5E6F", "IOS",
-                           "2027-03-14T00:00:00.000+00:00", true};
+    core::Certificate cert{
+        "c3", "New Dist", "IOS_DISTRIBUTION", "Example Inc", "5E6F", "IOS", "2027-03-14T00:00:00.000+00:00",
+        true};
     REQUIRE(f.mirror.upsert_certificate("acme", cert).ok());
     expected.certificates.push_back(cert);
     REQUIRE(f.mirror.delete_certificate("acme", "c1").ok());
@@ -295,7 +301,8 @@ TEST_CASE("an uncommitted write transaction rolls back") {
     auto tx = store::WriteTransaction::begin(f.db);
     REQUIRE(tx.ok());
     REQUIRE_FALSE(f.mirror.upsert_app("acme", {"a", "b", "c", "d"}).ok());  // nested BEGIN is refused
-    auto s = f.db.prepare("INSERT INTO apps (team, id, bundle_id, name, sku) VALUES ('acme', 'x', 'y', 'z', 'w')");
+    auto s =
+        f.db.prepare("INSERT INTO apps (team, id, bundle_id, name, sku) VALUES ('acme', 'x', 'y', 'z', 'w')");
     REQUIRE(s->run().ok());
   }
   CHECK(f.load("acme").apps.empty());

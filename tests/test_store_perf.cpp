@@ -23,12 +23,18 @@ core::Snapshot big_team() {
   }
   for (int g = 0; g < 50; ++g) {
     std::snprintf(buf, sizeof buf, "group%02d", g);
-    s.groups.push_back({buf, s.apps[static_cast<size_t>(g % 10)].id, buf, "2025-01-01T00:00:00.000+00:00", g % 10 == 0,
-                        false, false, false, std::nullopt, "", true});
+    s.groups.push_back({buf, s.apps[static_cast<size_t>(g % 10)].id, buf, "2025-01-01T00:00:00.000+00:00",
+                        g % 10 == 0, false, false, false, std::nullopt, "", true});
   }
   for (int u = 0; u < 500; ++u) {
     std::snprintf(buf, sizeof buf, "user%04d", u);
-    s.users.push_back({buf, std::string(buf) + "@example.com", "First", "Last", {"DEVELOPER"}, u % 2 == 0, false,
+    s.users.push_back({buf,
+                       std::string(buf) + "@example.com",
+                       "First",
+                       "Last",
+                       {"DEVELOPER"},
+                       u % 2 == 0,
+                       false,
                        u % 2 == 0 ? std::vector<std::string>{} : std::vector<std::string>{"app01", "app02"}});
   }
   for (int t = 0; t < 10000; ++t) {
@@ -78,8 +84,13 @@ TEST_CASE("committing a 10,000-tester snapshot with its diff is fast") {
   for (size_t i = 0; i < 100; ++i) {
     second.testers[i].state = "ACCEPTED";
     second.testers[100 + i].group_ids = {"group49"};
-    second.testers.push_back({"new" + std::to_string(i), "new" + std::to_string(i) + "@example.com", "", "",
-                              "EMAIL", "INVITED", {"group00"}});
+    second.testers.push_back({"new" + std::to_string(i),
+                              "new" + std::to_string(i) + "@example.com",
+                              "",
+                              "",
+                              "EMAIL",
+                              "INVITED",
+                              {"group00"}});
   }
   second.normalize();
   const double churned = commit(second, "2026-03-14T11:00:00Z");
@@ -94,10 +105,10 @@ TEST_CASE("committing a 10,000-tester snapshot with its diff is fast") {
 
   rusage usage{};
   ::getrusage(RUSAGE_SELF, &usage);
-  MESSAGE("10k testers/50 groups/500 users: first commit " << initial * 1000 << " ms, unchanged " << unchanged * 1000
-                                                           << " ms, 1% churn (" << events << " events) "
-                                                           << churned * 1000 << " ms, load " << load * 1000
-                                                           << " ms, peak RSS " << usage.ru_maxrss / 1024 << " MiB");
+  MESSAGE("10k testers/50 groups/500 users: first commit "
+          << initial * 1000 << " ms, unchanged " << unchanged * 1000 << " ms, 1% churn (" << events
+          << " events) " << churned * 1000 << " ms, load " << load * 1000 << " ms, peak RSS "
+          << usage.ru_maxrss / 1024 << " MiB");
   // Generous bounds: this also runs in Debug under ASan on a shared 2-core machine.
   CHECK(initial < 10.0);
   CHECK(unchanged < 10.0);

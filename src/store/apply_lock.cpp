@@ -33,9 +33,9 @@ util::Result<ApplyLock> ApplyLock::acquire(const std::string& db_path, std::chro
   std::string path = db_path + ".lock";
   const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (fd < 0)
-    return util::make_error(util::ErrorKind::internal, "cannot open apply lock " + path + ": " +
-                                                           std::strerror(errno) +
-                                                           "; check the directory is writable by the ascsync user");
+    return util::make_error(util::ErrorKind::internal,
+                            "cannot open apply lock " + path + ": " + std::strerror(errno) +
+                                "; check the directory is writable by the ascsync user");
   const auto deadline = std::chrono::steady_clock::now() + wait;
   while (true) {
     if (::flock(fd, LOCK_EX | LOCK_NB) == 0) {
@@ -74,7 +74,9 @@ ApplyLock& ApplyLock::operator=(ApplyLock&& other) noexcept {
   return *this;
 }
 
-ApplyLock::~ApplyLock() { release(); }
+ApplyLock::~ApplyLock() {
+  release();
+}
 
 void ApplyLock::release() {
   if (m_fd < 0) return;

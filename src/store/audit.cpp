@@ -5,7 +5,9 @@
 namespace store {
 
 namespace {
-util::TimePoint parse_time(const std::string& text) { return util::parse_rfc3339(text).value_or(util::TimePoint{}); }
+util::TimePoint parse_time(const std::string& text) {
+  return util::parse_rfc3339(text).value_or(util::TimePoint{});
+}
 }  // namespace
 
 util::Result<int64_t> AuditTrail::record_plan(const std::string& team, const nlohmann::json& plan,
@@ -33,7 +35,8 @@ util::Result<std::optional<StoredPlan>> AuditTrail::plan(int64_t plan_id) {
 }
 
 util::Result<std::optional<StoredPlan>> AuditTrail::latest_plan(const std::string& team) {
-  auto s = m_db->prepare("SELECT id, team, created_at, plan FROM plans WHERE team = ?1 ORDER BY id DESC LIMIT 1");
+  auto s =
+      m_db->prepare("SELECT id, team, created_at, plan FROM plans WHERE team = ?1 ORDER BY id DESC LIMIT 1");
   if (!s) return std::move(s).error();
   s->bind_text(1, team);
   return one_plan(*s);
@@ -46,7 +49,10 @@ util::Result<int64_t> AuditTrail::record_audit(const std::string& team, const Au
   if (!s) return std::move(s).error();
   s->bind_text(1, team).bind_opt_int(2, r.plan_id).bind_text(3, util::format_rfc3339(r.at));
   s->bind_text(4, r.change_kind).bind_text(5, r.change_key).bind_text(6, r.action);
-  s->bind_text(7, r.before.dump()).bind_text(8, r.after.dump()).bind_text(9, r.outcome).bind_text(10, r.error);
+  s->bind_text(7, r.before.dump())
+      .bind_text(8, r.after.dump())
+      .bind_text(9, r.outcome)
+      .bind_text(10, r.error);
   if (auto st = s->run(); !st) return std::move(st).error();
   return static_cast<int64_t>(sqlite3_last_insert_rowid(m_db->handle()));
 }

@@ -2,11 +2,10 @@
 // The audit trail of the apply step: each plan that was acted on, and one record per change
 // attempted under it with before/after and the outcome.
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "store/database.hpp"
 #include "util/clock.hpp"

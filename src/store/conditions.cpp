@@ -5,16 +5,20 @@
 namespace store {
 
 util::Status Conditions::set_condition(const std::string& team, const std::string& key, std::string_view type,
-                                       std::string_view reason, std::string_view message, util::TimePoint at) {
+                                       std::string_view reason, std::string_view message,
+                                       util::TimePoint at) {
   if (type != "ready" && type != "drifted" && type != "blocked" && type != "failed")
-    return util::make_error(util::ErrorKind::internal, "condition type must be ready, drifted, blocked or failed, "
-                                                       "not \"" + std::string(type) + "\" (a bug)");
+    return util::make_error(util::ErrorKind::internal,
+                            "condition type must be ready, drifted, blocked or failed, "
+                            "not \"" +
+                                std::string(type) + "\" (a bug)");
   // SET expressions read the old row, so the CASE sees the previous type.
   auto s = m_db->prepare(
       "INSERT INTO conditions (team, key, type, reason, message, last_transition_at, updated_at) "
       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6) "
       "ON CONFLICT (team, key) DO UPDATE SET "
-      "last_transition_at = CASE WHEN type = excluded.type THEN last_transition_at ELSE excluded.updated_at END, "
+      "last_transition_at = CASE WHEN type = excluded.type THEN last_transition_at ELSE excluded.updated_at "
+      "END, "
       "type = excluded.type, reason = excluded.reason, message = excluded.message, "
       "updated_at = excluded.updated_at");
   if (!s) return std::move(s).error();

@@ -88,15 +88,16 @@ util::Status Database::migrate(const OpenOptions& options) {
   m_schema_version = current;
   if (current > newest)
     return open_error(m_path, "database schema version " + std::to_string(current) +
-                                  " is newer than this ascsync knows (" + std::to_string(newest) +
-                                  " in " + dir + "); upgrade ascsync or use another database");
+                                  " is newer than this ascsync knows (" + std::to_string(newest) + " in " +
+                                  dir + "); upgrade ascsync or use another database");
   if (current == newest) return util::ok_status();
 
   auto tables = query_text("SELECT count(*) FROM sqlite_schema");
   if (!tables) return std::move(tables).error();
   if (current == 0 && *tables != "0")
-    return open_error(m_path, "file holds tables but no ascsync schema version; it is not an ascsync "
-                              "database, choose another path");
+    return open_error(m_path,
+                      "file holds tables but no ascsync schema version; it is not an ascsync "
+                      "database, choose another path");
   if (current > 0) {
     const util::SystemClock system;
     const util::Clock& clock = options.clock != nullptr ? *options.clock : system;
@@ -171,7 +172,8 @@ WriteTransaction::~WriteTransaction() {
 util::Status WriteTransaction::commit() {
   Database* db = m_db;
   m_db = nullptr;
-  if (db == nullptr) return util::make_error(util::ErrorKind::internal, "transaction already finished (a bug)");
+  if (db == nullptr)
+    return util::make_error(util::ErrorKind::internal, "transaction already finished (a bug)");
   auto st = db->exec("COMMIT");
   // A failed COMMIT (e.g. SQLITE_BUSY) can leave the transaction open; never leave it dangling.
   if (!st && sqlite3_get_autocommit(db->handle()) == 0) (void)db->exec("ROLLBACK");

@@ -11,7 +11,9 @@ util::Result<int64_t> Journal::record_pending(const std::string& team, const Jou
       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', ?7)");
   if (!s) return std::move(s).error();
   s->bind_text(1, team).bind_opt_int(2, entry.plan_id).bind_text(3, entry.kind).bind_text(4, entry.action);
-  s->bind_text(5, entry.natural_key).bind_text(6, entry.request.dump()).bind_text(7, util::format_rfc3339(at));
+  s->bind_text(5, entry.natural_key)
+      .bind_text(6, entry.request.dump())
+      .bind_text(7, util::format_rfc3339(at));
   if (auto st = s->run(); !st) return std::move(st).error();
   return static_cast<int64_t>(sqlite3_last_insert_rowid(m_db->handle()));
 }
@@ -19,8 +21,9 @@ util::Result<int64_t> Journal::record_pending(const std::string& team, const Jou
 util::Status Journal::complete(int64_t id, std::string_view outcome, const nlohmann::json& result,
                                std::string_view error, util::TimePoint at) {
   if (outcome != "done" && outcome != "failed" && outcome != "resolved")
-    return util::make_error(util::ErrorKind::internal, "journal outcome must be done, failed or resolved, not \"" +
-                                                           std::string(outcome) + "\" (a bug)");
+    return util::make_error(
+        util::ErrorKind::internal,
+        "journal outcome must be done, failed or resolved, not \"" + std::string(outcome) + "\" (a bug)");
   auto s = m_db->prepare(
       "UPDATE journal SET state = ?2, result = ?3, error = ?4, completed_at = ?5 "
       "WHERE id = ?1 AND state = 'pending'");
@@ -29,9 +32,10 @@ util::Status Journal::complete(int64_t id, std::string_view outcome, const nlohm
   s->bind_text(5, util::format_rfc3339(at));
   if (auto st = s->run(); !st) return st;
   if (sqlite3_changes(m_db->handle()) != 1)
-    return util::make_error(util::ErrorKind::internal,
-                            m_db->path() + ": journal entry " + std::to_string(id) +
-                                " is not pending (unknown or completed already); this is a bug, please report it");
+    return util::make_error(
+        util::ErrorKind::internal,
+        m_db->path() + ": journal entry " + std::to_string(id) +
+            " is not pending (unknown or completed already); this is a bug, please report it");
   return util::ok_status();
 }
 
@@ -70,7 +74,8 @@ util::Result<std::vector<JournalEntry>> Journal::query(const char* sql, const st
     e.result = nlohmann::json::parse(s->column_text(8), nullptr, false);
     e.error = s->column_text(9);
     e.created_at = util::parse_rfc3339(s->column_text(10)).value_or(util::TimePoint{});
-    if (!s->column_is_null(11)) e.completed_at = util::parse_rfc3339(s->column_text(11)).value_or(util::TimePoint{});
+    if (!s->column_is_null(11))
+      e.completed_at = util::parse_rfc3339(s->column_text(11)).value_or(util::TimePoint{});
     out.push_back(std::move(e));
   }
 }

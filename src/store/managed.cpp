@@ -4,11 +4,12 @@
 
 namespace store {
 
-util::Status ManagedObjects::mark_managed(const std::string& team, const std::string& key, std::string_view how,
-                                          util::TimePoint at) {
+util::Status ManagedObjects::mark_managed(const std::string& team, const std::string& key,
+                                          std::string_view how, util::TimePoint at) {
   if (how != "created" && how != "adopted")
-    return util::make_error(util::ErrorKind::internal,
-                            "managed objects are \"created\" or \"adopted\", not \"" + std::string(how) + "\" (a bug)");
+    return util::make_error(
+        util::ErrorKind::internal,
+        "managed objects are \"created\" or \"adopted\", not \"" + std::string(how) + "\" (a bug)");
   auto s = m_db->prepare(
       "INSERT INTO managed_objects (team, key, how, since) VALUES (?1, ?2, ?3, ?4) "
       "ON CONFLICT (team, key) DO NOTHING");

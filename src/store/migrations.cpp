@@ -51,7 +51,8 @@ util::Result<std::vector<Migration>> load_migrations(const std::string& dir) {
   }
   if (ec) return migration_error(dir, "cannot list: " + ec.message());
   if (out.empty()) return migration_error(dir, "holds no NNNN_name.sql files");
-  std::sort(out.begin(), out.end(), [](const Migration& a, const Migration& b) { return a.version < b.version; });
+  std::sort(out.begin(), out.end(),
+            [](const Migration& a, const Migration& b) { return a.version < b.version; });
   for (size_t i = 0; i < out.size(); ++i) {
     if (out[i].version != static_cast<int>(i + 1))
       return migration_error(dir, "expected version " + std::to_string(i + 1) + " but found " + out[i].name +

@@ -9,9 +9,9 @@
 namespace store {
 
 struct Migration {
-  int version = 0;    // from the NNNN prefix
-  std::string name;   // file name, e.g. "0002_apply_journal.sql"
-  std::string sql;    // the file's content; must not BEGIN/COMMIT itself
+  int version = 0;   // from the NNNN prefix
+  std::string name;  // file name, e.g. "0002_apply_journal.sql"
+  std::string sql;   // the file's content; must not BEGIN/COMMIT itself
 };
 
 // The migrations directory to use: `explicit_dir` when not empty, else the source tree's

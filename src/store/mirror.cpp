@@ -10,11 +10,15 @@ namespace store {
 
 namespace {
 
-util::TimePoint parse_time(const std::string& text) { return util::parse_rfc3339(text).value_or(util::TimePoint{}); }
+util::TimePoint parse_time(const std::string& text) {
+  return util::parse_rfc3339(text).value_or(util::TimePoint{});
+}
 
 constexpr const char* k_run_columns =
-    "SELECT id, team, started_at, finished_at, outcome, error, requests_sent, rate_remaining, rate_limit, apps, "
-    "users, invitations, beta_groups, beta_testers, memberships, certificates, profiles, events FROM sync_runs ";
+    "SELECT id, team, started_at, finished_at, outcome, error, requests_sent, rate_remaining, rate_limit, "
+    "apps, "
+    "users, invitations, beta_groups, beta_testers, memberships, certificates, profiles, events FROM "
+    "sync_runs ";
 
 SyncRun read_run(const Statement& s) {
   SyncRun run;
@@ -34,9 +38,10 @@ SyncRun read_run(const Statement& s) {
 }
 
 util::Error not_running(const std::string& team, int64_t run_id) {
-  return util::make_error(util::ErrorKind::internal, "sync run " + std::to_string(run_id) + " of team \"" + team +
-                                                         "\" is not running (finished already or another team's); "
-                                                         "this is a bug, please report it");
+  return util::make_error(util::ErrorKind::internal,
+                          "sync run " + std::to_string(run_id) + " of team \"" + team +
+                              "\" is not running (finished already or another team's); "
+                              "this is a bug, please report it");
 }
 
 // Brings the stored rows from `before` to `after` using the delta between them.
@@ -122,8 +127,8 @@ util::Status in_transaction(Database& db, Fn fn) {
 
 SnapshotCounts count_rows(const core::Snapshot& snapshot) {
   auto n = [](size_t size) { return static_cast<int64_t>(size); };
-  return {n(snapshot.apps.size()),   n(snapshot.users.size()),        n(snapshot.invitations.size()),
-          n(snapshot.groups.size()), n(snapshot.testers.size()),      n(snapshot.membership_count()),
+  return {n(snapshot.apps.size()),         n(snapshot.users.size()),   n(snapshot.invitations.size()),
+          n(snapshot.groups.size()),       n(snapshot.testers.size()), n(snapshot.membership_count()),
           n(snapshot.certificates.size()), n(snapshot.profiles.size())};
 }
 
@@ -222,7 +227,8 @@ util::Result<std::optional<SyncRun>> Mirror::last_run(const std::string& team) {
 }
 
 util::Result<std::optional<SyncRun>> Mirror::last_successful_run(const std::string& team) {
-  return one_run(std::string(k_run_columns) + "WHERE team = ?1 AND outcome = 'ok' ORDER BY id DESC LIMIT 1", team);
+  return one_run(std::string(k_run_columns) + "WHERE team = ?1 AND outcome = 'ok' ORDER BY id DESC LIMIT 1",
+                 team);
 }
 
 util::Result<std::vector<SyncRun>> Mirror::recent_runs(const std::string& team, int limit) {
@@ -290,8 +296,8 @@ util::Status Mirror::upsert_invitation(const std::string& team, const core::Invi
 }
 
 util::Status Mirror::delete_invitation(const std::string& team, const std::string& invitation_id) {
-  return in_transaction(*m_db,
-                        [&] { return rows::delete_row(*m_db, rows::Table::invitations, team, invitation_id); });
+  return in_transaction(
+      *m_db, [&] { return rows::delete_row(*m_db, rows::Table::invitations, team, invitation_id); });
 }
 
 util::Status Mirror::upsert_group(const std::string& team, const core::BetaGroup& group) {
@@ -313,7 +319,8 @@ util::Status Mirror::upsert_tester(const std::string& team, const core::BetaTest
 }
 
 util::Status Mirror::delete_tester(const std::string& team, const std::string& tester_id) {
-  return in_transaction(*m_db, [&] { return rows::delete_row(*m_db, rows::Table::testers, team, tester_id); });
+  return in_transaction(*m_db,
+                        [&] { return rows::delete_row(*m_db, rows::Table::testers, team, tester_id); });
 }
 
 util::Status Mirror::add_memberships(const std::string& team, const std::string& group_id,
@@ -339,8 +346,8 @@ util::Status Mirror::upsert_certificate(const std::string& team, const core::Cer
 }
 
 util::Status Mirror::delete_certificate(const std::string& team, const std::string& certificate_id) {
-  return in_transaction(*m_db,
-                        [&] { return rows::delete_row(*m_db, rows::Table::certificates, team, certificate_id); });
+  return in_transaction(
+      *m_db, [&] { return rows::delete_row(*m_db, rows::Table::certificates, team, certificate_id); });
 }
 
 util::Status Mirror::upsert_profile(const std::string& team, const core::Profile& profile) {

@@ -4,11 +4,10 @@
 // step calls the upsert_* / delete_* / *_memberships methods after each successful write so the
 // mirror tracks what ascsync did without waiting for the next refresh.
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "core/model.hpp"
 #include "store/database.hpp"
@@ -76,8 +75,8 @@ class Mirror {
                                const RunStats& stats, util::TimePoint finished);
 
   // Finishes the run as failed; the stored snapshot stays untouched.
-  util::Status fail_run(const std::string& team, int64_t run_id, const util::Error& error, const RunStats& stats,
-                        util::TimePoint finished);
+  util::Status fail_run(const std::string& team, int64_t run_id, const util::Error& error,
+                        const RunStats& stats, util::TimePoint finished);
 
   // The team's stored snapshot, normalized; empty when the team was never refreshed.
   util::Result<core::Snapshot> load_snapshot(const std::string& team);

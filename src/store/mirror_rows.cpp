@@ -19,8 +19,9 @@ std::vector<std::string> decode_list(const std::string& text) {
   return util::split(text, ',');
 }
 
-util::Status replace_children(Database& db, const char* delete_sql, const char* insert_sql, const std::string& team,
-                              const std::string& parent_id, const std::vector<std::string>& child_ids) {
+util::Status replace_children(Database& db, const char* delete_sql, const char* insert_sql,
+                              const std::string& team, const std::string& parent_id,
+                              const std::vector<std::string>& child_ids) {
   {
     auto del = db.prepare(delete_sql);
     if (!del) return std::move(del).error();
@@ -71,7 +72,11 @@ util::Status write_app(Database& db, const std::string& team, const core::App& a
       "ON CONFLICT (team, id) DO UPDATE SET bundle_id = excluded.bundle_id, name = excluded.name, "
       "sku = excluded.sku");
   if (!s) return std::move(s).error();
-  s->bind_text(1, team).bind_text(2, app.id).bind_text(3, app.bundle_id).bind_text(4, app.name).bind_text(5, app.sku);
+  s->bind_text(1, team)
+      .bind_text(2, app.id)
+      .bind_text(3, app.bundle_id)
+      .bind_text(4, app.name)
+      .bind_text(5, app.sku);
   return s->run();
 }
 
@@ -80,8 +85,10 @@ util::Status write_user(Database& db, const std::string& team, const core::User&
     auto s = db.prepare(
         "INSERT INTO users (team, id, username, first_name, last_name, roles, all_apps_visible, "
         "provisioning_allowed) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
-        "ON CONFLICT (team, id) DO UPDATE SET username = excluded.username, first_name = excluded.first_name, "
-        "last_name = excluded.last_name, roles = excluded.roles, all_apps_visible = excluded.all_apps_visible, "
+        "ON CONFLICT (team, id) DO UPDATE SET username = excluded.username, first_name = "
+        "excluded.first_name, "
+        "last_name = excluded.last_name, roles = excluded.roles, all_apps_visible = "
+        "excluded.all_apps_visible, "
         "provisioning_allowed = excluded.provisioning_allowed");
     if (!s) return std::move(s).error();
     s->bind_text(1, team).bind_text(2, user.id).bind_text(3, user.username).bind_text(4, user.first_name);
@@ -89,9 +96,10 @@ util::Status write_user(Database& db, const std::string& team, const core::User&
     s->bind_bool(8, user.provisioning_allowed);
     if (auto st = s->run(); !st) return st;
   }
-  return replace_children(db, "DELETE FROM user_visible_apps WHERE team = ?1 AND user_id = ?2",
-                          "INSERT OR IGNORE INTO user_visible_apps (team, user_id, app_id) VALUES (?1, ?2, ?3)",
-                          team, user.id, user.visible_app_ids);
+  return replace_children(
+      db, "DELETE FROM user_visible_apps WHERE team = ?1 AND user_id = ?2",
+      "INSERT OR IGNORE INTO user_visible_apps (team, user_id, app_id) VALUES (?1, ?2, ?3)", team, user.id,
+      user.visible_app_ids);
 }
 
 util::Status write_invitation(Database& db, const std::string& team, const core::Invitation& inv) {
@@ -100,7 +108,8 @@ util::Status write_invitation(Database& db, const std::string& team, const core:
         "INSERT INTO user_invitations (team, id, email, first_name, last_name, roles, all_apps_visible, "
         "provisioning_allowed, expiration_date) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
         "ON CONFLICT (team, id) DO UPDATE SET email = excluded.email, first_name = excluded.first_name, "
-        "last_name = excluded.last_name, roles = excluded.roles, all_apps_visible = excluded.all_apps_visible, "
+        "last_name = excluded.last_name, roles = excluded.roles, all_apps_visible = "
+        "excluded.all_apps_visible, "
         "provisioning_allowed = excluded.provisioning_allowed, expiration_date = excluded.expiration_date");
     if (!s) return std::move(s).error();
     s->bind_text(1, team).bind_text(2, inv.id).bind_text(3, inv.email).bind_text(4, inv.first_name);
@@ -127,7 +136,11 @@ util::Status write_group(Database& db, const std::string& team, const core::Beta
       "public_link_limit = excluded.public_link_limit, public_link = excluded.public_link, "
       "feedback_enabled = excluded.feedback_enabled");
   if (!s) return std::move(s).error();
-  s->bind_text(1, team).bind_text(2, g.id).bind_text(3, g.app_id).bind_text(4, g.name).bind_text(5, g.created_date);
+  s->bind_text(1, team)
+      .bind_text(2, g.id)
+      .bind_text(3, g.app_id)
+      .bind_text(4, g.name)
+      .bind_text(5, g.created_date);
   s->bind_bool(6, g.is_internal).bind_bool(7, g.has_access_to_all_builds).bind_bool(8, g.public_link_enabled);
   s->bind_bool(9, g.public_link_limit_enabled);
   s->bind_opt_int(10, g.public_link_limit ? std::optional<int64_t>(*g.public_link_limit) : std::nullopt);
@@ -151,9 +164,11 @@ util::Status write_certificate(Database& db, const std::string& team, const core
   auto s = db.prepare(
       "INSERT INTO certificates (team, id, name, certificate_type, display_name, serial_number, platform, "
       "expiration_date, activated) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
-      "ON CONFLICT (team, id) DO UPDATE SET name = excluded.name, certificate_type = excluded.certificate_type, "
+      "ON CONFLICT (team, id) DO UPDATE SET name = excluded.name, certificate_type = "
+      "excluded.certificate_type, "
       "display_name = excluded.display_name, serial_number = excluded.serial_number, "
-      "platform = excluded.platform, expiration_date = excluded.expiration_date, activated = excluded.activated");
+      "platform = excluded.platform, expiration_date = excluded.expiration_date, activated = "
+      "excluded.activated");
   if (!s) return std::move(s).error();
   s->bind_text(1, team).bind_text(2, c.id).bind_text(3, c.name).bind_text(4, c.certificate_type);
   s->bind_text(5, c.display_name).bind_text(6, c.serial_number).bind_text(7, c.platform);
@@ -178,20 +193,34 @@ util::Status write_profile(Database& db, const std::string& team, const core::Pr
   }
   return replace_children(
       db, "DELETE FROM profile_certificates WHERE team = ?1 AND profile_id = ?2",
-      "INSERT OR IGNORE INTO profile_certificates (team, profile_id, certificate_id) VALUES (?1, ?2, ?3)", team,
-      p.id, p.certificate_ids);
+      "INSERT OR IGNORE INTO profile_certificates (team, profile_id, certificate_id) VALUES (?1, ?2, ?3)",
+      team, p.id, p.certificate_ids);
 }
 
 util::Status delete_row(Database& db, Table table, const std::string& team, const std::string& id) {
   const char* sql = nullptr;
   switch (table) {
-    case Table::apps: sql = "DELETE FROM apps WHERE team = ?1 AND id = ?2"; break;
-    case Table::users: sql = "DELETE FROM users WHERE team = ?1 AND id = ?2"; break;
-    case Table::invitations: sql = "DELETE FROM user_invitations WHERE team = ?1 AND id = ?2"; break;
-    case Table::groups: sql = "DELETE FROM beta_groups WHERE team = ?1 AND id = ?2"; break;
-    case Table::testers: sql = "DELETE FROM beta_testers WHERE team = ?1 AND id = ?2"; break;
-    case Table::certificates: sql = "DELETE FROM certificates WHERE team = ?1 AND id = ?2"; break;
-    case Table::profiles: sql = "DELETE FROM profiles WHERE team = ?1 AND id = ?2"; break;
+    case Table::apps:
+      sql = "DELETE FROM apps WHERE team = ?1 AND id = ?2";
+      break;
+    case Table::users:
+      sql = "DELETE FROM users WHERE team = ?1 AND id = ?2";
+      break;
+    case Table::invitations:
+      sql = "DELETE FROM user_invitations WHERE team = ?1 AND id = ?2";
+      break;
+    case Table::groups:
+      sql = "DELETE FROM beta_groups WHERE team = ?1 AND id = ?2";
+      break;
+    case Table::testers:
+      sql = "DELETE FROM beta_testers WHERE team = ?1 AND id = ?2";
+      break;
+    case Table::certificates:
+      sql = "DELETE FROM certificates WHERE team = ?1 AND id = ?2";
+      break;
+    case Table::profiles:
+      sql = "DELETE FROM profiles WHERE team = ?1 AND id = ?2";
+      break;
   }
   auto s = db.prepare(sql);
   if (!s) return std::move(s).error();
@@ -201,7 +230,8 @@ util::Status delete_row(Database& db, Table table, const std::string& team, cons
 
 util::Status add_membership(Database& db, const std::string& team, const std::string& group_id,
                             const std::string& tester_id) {
-  auto s = db.prepare("INSERT OR IGNORE INTO group_memberships (team, group_id, tester_id) VALUES (?1, ?2, ?3)");
+  auto s =
+      db.prepare("INSERT OR IGNORE INTO group_memberships (team, group_id, tester_id) VALUES (?1, ?2, ?3)");
   if (!s) return std::move(s).error();
   s->bind_text(1, team).bind_text(2, group_id).bind_text(3, tester_id);
   return s->run();
@@ -237,31 +267,31 @@ util::Status replace_tester_memberships(Database& db, const std::string& team, c
 
 util::Result<core::Snapshot> read_snapshot(Database& db, const std::string& team) {
   core::Snapshot snap;
-  auto st = for_each_row(db, "SELECT id, bundle_id, name, sku FROM apps WHERE team = ?1 ORDER BY id", team,
-                         [&](Statement& s) {
-                           snap.apps.push_back({s.column_text(0), s.column_text(1), s.column_text(2),
-                                                s.column_text(3)});
-                         });
+  auto st = for_each_row(
+      db, "SELECT id, bundle_id, name, sku FROM apps WHERE team = ?1 ORDER BY id", team, [&](Statement& s) {
+        snap.apps.push_back({s.column_text(0), s.column_text(1), s.column_text(2), s.column_text(3)});
+      });
   if (!st) return std::move(st).error();
 
-  st = for_each_row(db,
-                    "SELECT id, username, first_name, last_name, roles, all_apps_visible, provisioning_allowed "
-                    "FROM users WHERE team = ?1 ORDER BY id",
-                    team, [&](Statement& s) {
-                      core::User u;
-                      u.id = s.column_text(0);
-                      u.username = s.column_text(1);
-                      u.first_name = s.column_text(2);
-                      u.last_name = s.column_text(3);
-                      u.roles = decode_list(s.column_text(4));
-                      u.all_apps_visible = s.column_bool(5);
-                      u.provisioning_allowed = s.column_bool(6);
-                      snap.users.push_back(std::move(u));
-                    });
+  st = for_each_row(
+      db,
+      "SELECT id, username, first_name, last_name, roles, all_apps_visible, provisioning_allowed "
+      "FROM users WHERE team = ?1 ORDER BY id",
+      team, [&](Statement& s) {
+        core::User u;
+        u.id = s.column_text(0);
+        u.username = s.column_text(1);
+        u.first_name = s.column_text(2);
+        u.last_name = s.column_text(3);
+        u.roles = decode_list(s.column_text(4));
+        u.all_apps_visible = s.column_bool(5);
+        u.provisioning_allowed = s.column_bool(6);
+        snap.users.push_back(std::move(u));
+      });
   if (!st) return std::move(st).error();
-  st = attach_children(db,
-                       "SELECT user_id, app_id FROM user_visible_apps WHERE team = ?1 ORDER BY user_id, app_id",
-                       team, snap.users, &core::User::visible_app_ids);
+  st = attach_children(
+      db, "SELECT user_id, app_id FROM user_visible_apps WHERE team = ?1 ORDER BY user_id, app_id", team,
+      snap.users, &core::User::visible_app_ids);
   if (!st) return std::move(st).error();
 
   st = for_each_row(db,
@@ -327,39 +357,41 @@ util::Result<core::Snapshot> read_snapshot(Database& db, const std::string& team
                        team, snap.testers, &core::BetaTester::group_ids);
   if (!st) return std::move(st).error();
 
-  st = for_each_row(db,
-                    "SELECT id, name, certificate_type, display_name, serial_number, platform, expiration_date, "
-                    "activated FROM certificates WHERE team = ?1 ORDER BY id",
-                    team, [&](Statement& s) {
-                      core::Certificate c;
-                      c.id = s.column_text(0);
-                      c.name = s.column_text(1);
-                      c.certificate_type = s.column_text(2);
-                      c.display_name = s.column_text(3);
-                      c.serial_number = s.column_text(4);
-                      c.platform = s.column_text(5);
-                      c.expiration_date = s.column_text(6);
-                      c.activated = s.column_bool(7);
-                      snap.certificates.push_back(std::move(c));
-                    });
+  st = for_each_row(
+      db,
+      "SELECT id, name, certificate_type, display_name, serial_number, platform, expiration_date, "
+      "activated FROM certificates WHERE team = ?1 ORDER BY id",
+      team, [&](Statement& s) {
+        core::Certificate c;
+        c.id = s.column_text(0);
+        c.name = s.column_text(1);
+        c.certificate_type = s.column_text(2);
+        c.display_name = s.column_text(3);
+        c.serial_number = s.column_text(4);
+        c.platform = s.column_text(5);
+        c.expiration_date = s.column_text(6);
+        c.activated = s.column_bool(7);
+        snap.certificates.push_back(std::move(c));
+      });
   if (!st) return std::move(st).error();
 
-  st = for_each_row(db,
-                    "SELECT id, name, platform, profile_type, profile_state, uuid, created_date, expiration_date, "
-                    "bundle_id_id FROM profiles WHERE team = ?1 ORDER BY id",
-                    team, [&](Statement& s) {
-                      core::Profile p;
-                      p.id = s.column_text(0);
-                      p.name = s.column_text(1);
-                      p.platform = s.column_text(2);
-                      p.profile_type = s.column_text(3);
-                      p.profile_state = s.column_text(4);
-                      p.uuid = s.column_text(5);
-                      p.created_date = s.column_text(6);
-                      p.expiration_date = s.column_text(7);
-                      p.bundle_id_id = s.column_text(8);
-                      snap.profiles.push_back(std::move(p));
-                    });
+  st = for_each_row(
+      db,
+      "SELECT id, name, platform, profile_type, profile_state, uuid, created_date, expiration_date, "
+      "bundle_id_id FROM profiles WHERE team = ?1 ORDER BY id",
+      team, [&](Statement& s) {
+        core::Profile p;
+        p.id = s.column_text(0);
+        p.name = s.column_text(1);
+        p.platform = s.column_text(2);
+        p.profile_type = s.column_text(3);
+        p.profile_state = s.column_text(4);
+        p.uuid = s.column_text(5);
+        p.created_date = s.column_text(6);
+        p.expiration_date = s.column_text(7);
+        p.bundle_id_id = s.column_text(8);
+        snap.profiles.push_back(std::move(p));
+      });
   if (!st) return std::move(st).error();
   st = attach_children(db,
                        "SELECT profile_id, certificate_id FROM profile_certificates WHERE team = ?1 "

@@ -87,8 +87,8 @@ class GroupNames {
 
 void user_events(const KindDelta<core::User>& delta, std::vector<DriftEvent>& out) {
   for (const auto* u : delta.added)
-    out.push_back({"user_added", user_key(u->username),
-                   {{"id", u->id}, {"email", u->username}, {"roles", u->roles}}});
+    out.push_back(
+        {"user_added", user_key(u->username), {{"id", u->id}, {"email", u->username}, {"roles", u->roles}}});
   for (const auto* u : delta.removed)
     out.push_back({"user_removed", user_key(u->username), {{"id", u->id}, {"email", u->username}}});
   for (const auto& [b, a] : delta.changed) {
@@ -107,7 +107,8 @@ void user_events(const KindDelta<core::User>& delta, std::vector<DriftEvent>& ou
 
 void invitation_events(const KindDelta<core::Invitation>& delta, std::vector<DriftEvent>& out) {
   for (const auto* i : delta.added)
-    out.push_back({"invitation_added", invitation_key(i->email),
+    out.push_back({"invitation_added",
+                   invitation_key(i->email),
                    {{"id", i->id}, {"email", i->email}, {"roles", i->roles}}});
   for (const auto* i : delta.removed)
     out.push_back({"invitation_removed", invitation_key(i->email), {{"id", i->id}, {"email", i->email}}});
@@ -127,11 +128,14 @@ void invitation_events(const KindDelta<core::Invitation>& delta, std::vector<Dri
   }
 }
 
-void group_events(const KindDelta<core::BetaGroup>& delta, const GroupNames& names, std::vector<DriftEvent>& out) {
+void group_events(const KindDelta<core::BetaGroup>& delta, const GroupNames& names,
+                  std::vector<DriftEvent>& out) {
   auto key_of = [&](const core::BetaGroup& g) { return group_key(names.bundle_of_app(g.app_id), g.name); };
   for (const auto* g : delta.added)
-    out.push_back({"group_added", key_of(*g), {{"id", g->id}, {"name", g->name}, {"is_internal", g->is_internal}}});
-  for (const auto* g : delta.removed) out.push_back({"group_removed", key_of(*g), {{"id", g->id}, {"name", g->name}}});
+    out.push_back(
+        {"group_added", key_of(*g), {{"id", g->id}, {"name", g->name}, {"is_internal", g->is_internal}}});
+  for (const auto* g : delta.removed)
+    out.push_back({"group_removed", key_of(*g), {{"id", g->id}, {"name", g->name}}});
   for (const auto& [b, a] : delta.changed) {
     nlohmann::json changes = nlohmann::json::object();
     note(changes, "name", b->name, a->name);
@@ -155,12 +159,15 @@ nlohmann::json group_keys(const std::vector<std::string>& group_ids, const Group
   return out;
 }
 
-void tester_events(const KindDelta<core::BetaTester>& delta, const GroupNames& names, std::vector<DriftEvent>& out) {
+void tester_events(const KindDelta<core::BetaTester>& delta, const GroupNames& names,
+                   std::vector<DriftEvent>& out) {
   for (const auto* t : delta.added)
-    out.push_back({"tester_added", tester_key(t->email),
+    out.push_back({"tester_added",
+                   tester_key(t->email),
                    {{"id", t->id}, {"email", t->email}, {"groups", group_keys(t->group_ids, names)}}});
   for (const auto* t : delta.removed)
-    out.push_back({"tester_removed", tester_key(t->email),
+    out.push_back({"tester_removed",
+                   tester_key(t->email),
                    {{"id", t->id}, {"email", t->email}, {"groups", group_keys(t->group_ids, names)}}});
   for (const auto& [b, a] : delta.changed) {
     nlohmann::json changes = nlohmann::json::object();
@@ -170,7 +177,8 @@ void tester_events(const KindDelta<core::BetaTester>& delta, const GroupNames& n
     note(changes, "invite_type", b->invite_type, a->invite_type);
     note(changes, "state", b->state, a->state);
     if (!changes.empty())
-      out.push_back({"tester_changed", tester_key(a->email), {{"id", a->id}, {"changes", std::move(changes)}}});
+      out.push_back(
+          {"tester_changed", tester_key(a->email), {{"id", a->id}, {"changes", std::move(changes)}}});
 
     const auto old_groups = sorted(b->group_ids);
     const auto new_groups = sorted(a->group_ids);
@@ -182,12 +190,14 @@ void tester_events(const KindDelta<core::BetaTester>& delta, const GroupNames& n
                         std::back_inserter(left));
     for (const auto& gid : joined) {
       const auto [bundle, name] = names.bundle_and_name(gid);
-      out.push_back({"membership_added", membership_key(bundle, name, a->email),
+      out.push_back({"membership_added",
+                     membership_key(bundle, name, a->email),
                      {{"group_id", gid}, {"tester_id", a->id}}});
     }
     for (const auto& gid : left) {
       const auto [bundle, name] = names.bundle_and_name(gid);
-      out.push_back({"membership_removed", membership_key(bundle, name, a->email),
+      out.push_back({"membership_removed",
+                     membership_key(bundle, name, a->email),
                      {{"group_id", gid}, {"tester_id", a->id}}});
     }
   }
@@ -202,7 +212,8 @@ void certificate_events(const KindDelta<core::Certificate>& delta, std::vector<D
                           {"expiration_date", c.expiration_date}};
   };
   for (const auto* c : delta.added) out.push_back({"certificate_added", certificate_key(c->id), summary(*c)});
-  for (const auto* c : delta.removed) out.push_back({"certificate_revoked", certificate_key(c->id), summary(*c)});
+  for (const auto* c : delta.removed)
+    out.push_back({"certificate_revoked", certificate_key(c->id), summary(*c)});
   for (const auto& [b, a] : delta.changed) {
     nlohmann::json changes = nlohmann::json::object();
     note(changes, "name", b->name, a->name);
@@ -213,7 +224,8 @@ void certificate_events(const KindDelta<core::Certificate>& delta, std::vector<D
     note(changes, "expiration_date", b->expiration_date, a->expiration_date);
     note(changes, "activated", b->activated, a->activated);
     if (changes.empty()) continue;
-    out.push_back({"certificate_changed", certificate_key(a->id), {{"id", a->id}, {"changes", std::move(changes)}}});
+    out.push_back(
+        {"certificate_changed", certificate_key(a->id), {{"id", a->id}, {"changes", std::move(changes)}}});
   }
 }
 

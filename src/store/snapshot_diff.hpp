@@ -1,11 +1,10 @@
 #pragma once
 // The difference between two snapshots of one team, matched by Apple id: used to update the
 // mirror row by row and to record drift events. Pure, no I/O.
+#include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "core/model.hpp"
 
@@ -13,8 +12,8 @@ namespace store {
 
 template <typename T>
 struct KindDelta {
-  std::vector<const T*> added;    // only in the newer snapshot
-  std::vector<const T*> removed;  // only in the older snapshot
+  std::vector<const T*> added;                         // only in the newer snapshot
+  std::vector<const T*> removed;                       // only in the older snapshot
   std::vector<std::pair<const T*, const T*>> changed;  // (older, newer): same id, different value
   bool empty() const { return added.empty() && removed.empty() && changed.empty(); }
   size_t size() const { return added.size() + removed.size() + changed.size(); }

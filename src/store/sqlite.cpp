@@ -98,12 +98,17 @@ void Statement::reset() {
 std::string Statement::column_text(int index) const {
   const auto* text = sqlite3_column_text(m_stmt, index);
   if (text == nullptr) return {};
-  return std::string(reinterpret_cast<const char*>(text), static_cast<size_t>(sqlite3_column_bytes(m_stmt, index)));
+  return std::string(reinterpret_cast<const char*>(text),
+                     static_cast<size_t>(sqlite3_column_bytes(m_stmt, index)));
 }
 
-int64_t Statement::column_int(int index) const { return sqlite3_column_int64(m_stmt, index); }
+int64_t Statement::column_int(int index) const {
+  return sqlite3_column_int64(m_stmt, index);
+}
 
-bool Statement::column_is_null(int index) const { return sqlite3_column_type(m_stmt, index) == SQLITE_NULL; }
+bool Statement::column_is_null(int index) const {
+  return sqlite3_column_type(m_stmt, index) == SQLITE_NULL;
+}
 
 std::optional<int64_t> Statement::column_opt_int(int index) const {
   if (column_is_null(index)) return std::nullopt;
