@@ -395,6 +395,18 @@ Reply list_testers(Engine& e, Call& c) {
         [](const TesterRec&) { return true; }, false, q);
     return collection_reply(c, r, page, render);
   }
+  // Fast path: the testers of one app, in id order, from the per-app index.
+  auto by_app = q.filters.find("apps");
+  if (q.sort.empty() && q.filters.size() == 1 && by_app != q.filters.end() && by_app->second.size() == 1) {
+    auto page = page_by_id<TesterRec>(
+        st.app_testers(by_app->second.front()),
+        [&](const std::pair<const std::string, int>& entry) {
+          auto t = st.testers.find(entry.first);
+          return t == st.testers.end() ? nullptr : &t->second;
+        },
+        [](const TesterRec&) { return true; }, false, q);
+    return collection_reply(c, r, page, render);
+  }
   std::set<std::string> app_filter;
   if (auto a = q.filters.find("apps"); a != q.filters.end()) app_filter = {a->second.begin(), a->second.end()};
   auto keep = [&](const TesterRec& t) {

@@ -133,6 +133,7 @@ bool State::add_membership(const std::string& group_id, const std::string& teste
   if (!g->second.testers.insert(tester_id).second) return false;
   t->second.groups.insert(group_id);
   if (!g->second.is_internal) ++m_external[g->second.app_id][tester_id];
+  ++m_app_testers[g->second.app_id][tester_id];
   return true;
 }
 
@@ -147,6 +148,8 @@ bool State::remove_membership(const std::string& group_id, const std::string& te
     auto it = per_app.find(tester_id);
     if (it != per_app.end() && --it->second <= 0) per_app.erase(it);
   }
+  auto& all = m_app_testers[g->second.app_id];
+  if (auto it = all.find(tester_id); it != all.end() && --it->second <= 0) all.erase(it);
   return true;
 }
 
@@ -167,6 +170,12 @@ size_t State::external_tester_count(const std::string& app_id) const {
 bool State::is_external_tester_of(const std::string& app_id, const std::string& tester_id) const {
   auto it = m_external.find(app_id);
   return it != m_external.end() && it->second.contains(tester_id);
+}
+
+const std::map<std::string, int>& State::app_testers(const std::string& app_id) const {
+  static const std::map<std::string, int> k_none;
+  auto it = m_app_testers.find(app_id);
+  return it == m_app_testers.end() ? k_none : it->second;
 }
 
 std::vector<std::string> State::app_groups(const std::string& app_id) const {
@@ -190,6 +199,7 @@ void State::clear() {
   invitation_by_email.clear();
   tester_by_email.clear();
   m_external.clear();
+  m_app_testers.clear();
 }
 
 namespace {

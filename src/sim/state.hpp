@@ -165,6 +165,9 @@ class State {
   size_t external_tester_count(const std::string& app_id) const;
   bool is_external_tester_of(const std::string& app_id, const std::string& tester_id) const;
 
+  // Testers in any group of the app: tester id -> number of the app's groups holding it.
+  const std::map<std::string, int>& app_testers(const std::string& app_id) const;
+
   // Ids of the groups of an app, sorted.
   std::vector<std::string> app_groups(const std::string& app_id) const;
 
@@ -178,6 +181,8 @@ class State {
   std::mt19937_64 m_rng;
   // app id -> tester id -> number of the app's external groups the tester is in.
   std::map<std::string, std::map<std::string, int>> m_external;
+  // app id -> tester id -> number of the app's groups (internal or external) the tester is in.
+  std::map<std::string, std::map<std::string, int>> m_app_testers;
 };
 
 }  // namespace sim
