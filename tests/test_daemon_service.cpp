@@ -3,6 +3,8 @@
 #include <doctest/doctest.h>
 
 #include <httplib.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -36,6 +38,29 @@ bool wait_until(const std::function<bool()>& pred, std::chrono::milliseconds tim
     std::this_thread::sleep_for(2ms);
   }
   return true;
+}
+
+// Sends `request` as is over a fresh loopback connection and returns everything answered.
+std::string raw_http(int port, const std::string& request) {
+  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  REQUIRE(fd >= 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  timeval tv{10, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  REQUIRE(send(fd, request.data(), request.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(request.size()));
+  std::string out;
+  char buf[4096];
+  while (true) {
+    const ssize_t n = recv(fd, buf, sizeof buf, 0);
+    if (n <= 0) break;
+    out.append(buf, static_cast<size_t>(n));
+  }
+  close(fd);
+  return out;
 }
 
 ServiceOptions test_options() {
@@ -206,6 +231,15 @@ TEST_CASE("service: admin endpoints serve health, readiness, metrics, status and
   REQUIRE(res);
   CHECK(res->status >= 400);
   CHECK(h.cycles("acme") == 3);
+
+  // What `curl -X POST url` sends: no Content-Length, hence no body. Answered at once, not
+  // after the server's read timeout.
+  const auto started = std::chrono::steady_clock::now();
+  const std::string raw = raw_http(h.service->admin_port(), "POST /trigger?team=acme HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                                                             "Connection: close\r\n\r\n");
+  CHECK(raw.rfind("HTTP/1.1 202", 0) == 0);
+  CHECK(std::chrono::steady_clock::now() - started < 2s);
+  REQUIRE(wait_until([&] { return h.cycles("acme") == 4; }));
 
   CHECK(h.stop() == service::k_exit_ok);
   CHECK_FALSE(h.service->healthy());

@@ -99,11 +99,11 @@ TEST_CASE("systemd: the sandbox scores an exposure of at most 2.0") {
   if (!have_systemd_analyze()) FAIL("systemd-analyze not found: install the Debian package 'systemd'");
   UnitCopy copy;
   const auto r = run_command("systemd-analyze security --offline=yes --no-pager " + copy.path());
-  INFO(r.output);
-  REQUIRE(r.exit_code == 0);
+  REQUIRE_MESSAGE(r.exit_code == 0, r.output);
   std::smatch m;
-  REQUIRE(std::regex_search(r.output, m, std::regex(R"(Overall exposure level for [^:]+: ([0-9]+\.[0-9]+))")));
+  const bool found = std::regex_search(r.output, m, std::regex(R"(Overall exposure level for [^:]+: ([0-9]+\.[0-9]+))"));
+  REQUIRE_MESSAGE(found, r.output);
   const double score = std::stod(m[1].str());
   MESSAGE("exposure score: " << score);
-  CHECK(score <= 2.0);
+  CHECK_MESSAGE(score <= 2.0, r.output);
 }

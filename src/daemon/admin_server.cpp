@@ -26,6 +26,13 @@ void send_json(httplib::Response& res, int status, const nlohmann::json& body) {
   res.set_content(body.dump(2) + "\n", "application/json");
 }
 
+bool authorized(const httplib::Request& req, const std::string& token) {
+  const std::string auth = req.get_header_value("Authorization");
+  const std::string prefix = "Bearer ";
+  return auth.size() > prefix.size() && util::iequals(auth.substr(0, prefix.size()), prefix) &&
+         constant_time_equal(auth.substr(prefix.size()), token);
+}
+
 }  // namespace
 
 bool is_loopback_host(const std::string& host) {
@@ -51,16 +58,20 @@ util::Status AdminServer::start() {
   srv.set_keep_alive_max_count(20);
 
   const std::string token = m_options.token;
-  srv.set_pre_routing_handler([token](const httplib::Request& req, httplib::Response& res) {
-    if (token.empty() || req.path == "/healthz") return httplib::Server::HandlerResponse::Unhandled;
-    const std::string auth = req.get_header_value("Authorization");
-    const std::string prefix = "Bearer ";
-    if (auth.size() > prefix.size() && util::iequals(auth.substr(0, prefix.size()), prefix) &&
-        constant_time_equal(auth.substr(prefix.size()), token))
-      return httplib::Server::HandlerResponse::Unhandled;
-    res.set_header("WWW-Authenticate", "Bearer realm=\"ascsync\"");
-    send_json(res, 401, {{"error", "missing or wrong bearer token"}});
-    return httplib::Server::HandlerResponse::Handled;
+  srv.set_pre_routing_handler([this, token](const httplib::Request& req, httplib::Response& res) {
+    if (!token.empty() && req.path != "/healthz" && !authorized(req, token)) {
+      res.set_header("WWW-Authenticate", "Bearer realm=\"ascsync\"");
+      send_json(res, 401, {{"error", "missing or wrong bearer token"}});
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    // `curl -X POST url` sends neither Content-Length nor Transfer-Encoding: per RFC 9112 there
+    // is no body, but cpp-httplib would wait for one until its read timeout. Answer at once.
+    if (req.method == "POST" && req.path == "/trigger" && !req.has_header("Content-Length") &&
+        !req.has_header("Transfer-Encoding")) {
+      handle_trigger(req, res);
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    return httplib::Server::HandlerResponse::Unhandled;
   });
 
   srv.Get("/healthz", [this](const httplib::Request&, httplib::Response& res) {
@@ -78,16 +89,7 @@ util::Status AdminServer::start() {
   srv.Get("/status", [this](const httplib::Request&, httplib::Response& res) {
     send_json(res, 200, m_handlers.status ? m_handlers.status() : nlohmann::json::object());
   });
-  srv.Post("/trigger", [this](const httplib::Request& req, httplib::Response& res) {
-    std::optional<std::string> team;
-    if (req.has_param("team")) team = req.get_param_value("team");
-    const auto triggered = m_handlers.trigger ? m_handlers.trigger(team) : std::vector<std::string>{};
-    if (triggered.empty()) {
-      send_json(res, 404, {{"error", team ? "unknown team: " + *team : std::string("no teams configured")}});
-      return;
-    }
-    send_json(res, 202, {{"triggered", triggered}});
-  });
+  srv.Post("/trigger", [this](const httplib::Request& req, httplib::Response& res) { handle_trigger(req, res); });
 
   int port = m_options.port;
   if (port == 0) {
@@ -110,6 +112,17 @@ util::Status AdminServer::start() {
   spdlog::info("admin endpoint on http://{}:{}{}", m_options.host, m_port,
                m_options.token.empty() ? "" : " (bearer token required)");
   return util::ok_status();
+}
+
+void AdminServer::handle_trigger(const httplib::Request& req, httplib::Response& res) {
+  std::optional<std::string> team;
+  if (req.has_param("team")) team = req.get_param_value("team");
+  const auto triggered = m_handlers.trigger ? m_handlers.trigger(team) : std::vector<std::string>{};
+  if (triggered.empty()) {
+    send_json(res, 404, {{"error", team ? "unknown team: " + *team : std::string("no teams configured")}});
+    return;
+  }
+  send_json(res, 202, {{"triggered", triggered}});
 }
 
 void AdminServer::stop() {

@@ -15,6 +15,8 @@
 
 namespace httplib {
 class Server;
+struct Request;
+struct Response;
 }
 
 namespace service {
@@ -54,6 +56,8 @@ class AdminServer {
   int port() const { return m_port; }
 
  private:
+  void handle_trigger(const httplib::Request& req, httplib::Response& res);
+
   AdminOptions m_options;
   AdminHandlers m_handlers;
   std::unique_ptr<httplib::Server> m_server;

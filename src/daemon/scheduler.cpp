@@ -133,8 +133,10 @@ void worker_loop(std::shared_ptr<Scheduler::Shared> sh, std::shared_ptr<Schedule
       std::lock_guard done(sh->done_mutex);
       if (sh->on_done) sh->on_done(name, result, elapsed, finished);
     }
-    if (!result.ok())
+    if (result.outcome == CycleOutcome::failed || result.outcome == CycleOutcome::blocked)
       spdlog::warn("team {}: cycle {}: {}", name, to_string(result.outcome), result.error);
+    else if (result.outcome == CycleOutcome::cancelled)
+      spdlog::info("team {}: cycle cancelled", name);
     lock.lock();
     sh->idle_cv.notify_all();
   }

@@ -44,9 +44,7 @@ Service::Service(ServiceOptions options, CycleFn cycle, ReloadFn reload, std::sh
                   [this](const std::string& team, const CycleResult& r, std::chrono::duration<double> elapsed,
                          util::TimePoint finished) {
                     m_metrics.record_cycle(team, r, elapsed, finished);
-                    if (r.outcome == CycleOutcome::success)
-                      spdlog::info("team {}: {} ({:.1f} s)", team, r.summary.empty() ? "in sync" : r.summary,
-                                   elapsed.count());
+                    spdlog::debug("team {}: cycle {} in {:.1f} s", team, to_string(r.outcome), elapsed.count());
                     wake_main_loop();  // refreshes STATUS=
                   }) {
   int fds[2];
