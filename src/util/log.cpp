@@ -48,8 +48,9 @@ class PriorityFlag final : public spdlog::custom_flag_formatter {
       case spdlog::level::critical: prio = 2; break;
       default: break;
     }
-    const std::string s = "<" + std::to_string(prio) + ">";
-    dest.append(s.data(), s.data() + s.size());
+    // "<N>" built in a fixed buffer (GCC 12 -O3 misreports -Wrestrict on the string version).
+    const char s[3] = {'<', static_cast<char>('0' + prio), '>'};
+    dest.append(s, s + sizeof s);
   }
   std::unique_ptr<custom_flag_formatter> clone() const override { return std::make_unique<PriorityFlag>(); }
 };
