@@ -250,8 +250,11 @@ void Service::reload() {
   for (const auto& name : before) {
     if (after.count(name) == 0) m_metrics.forget_team(name);
   }
-  // The desired state may have changed: every team converges to it now, not at its next tick.
-  m_scheduler.trigger_all();
+  // The desired state may have changed: every team converges to it now, not at its next tick
+  // (teams new to the configuration already start with an immediate cycle).
+  for (const auto& name : before) {
+    if (after.count(name) > 0) m_scheduler.trigger(name);
+  }
   {
     std::lock_guard lock(m_mutex);
     m_config_valid = true;
