@@ -68,7 +68,8 @@ TEST_CASE("ascsim pages by cursor and never skips or repeats items that exist th
     for (const auto& id : seen) CHECK(seen.count(id) == 1);
     // Restore the doomed testers' absence pattern for the next walk: fresh doomed ones.
     doomed.clear();
-    for (const auto& t : fx.sim->dump_state()["betaTesters"]) {
+    const json state = fx.sim->dump_state();
+    for (const auto& t : state["betaTesters"]) {
       const std::string id = t["id"];
       if (!stable.contains(id)) doomed.push_back(id);
     }
