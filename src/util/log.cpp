@@ -7,18 +7,82 @@
 
 #include <mutex>
 #include <nlohmann/json.hpp>
-#include <regex>
 
 namespace util {
 
+namespace {
+
+bool is_token_char(char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+         c == '~' || c == '+' || c == '/' || c == '=' || c == '-';
+}
+
+bool is_b64url_char(char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+}
+
+// Length of a base64url run starting at pos.
+size_t b64url_run(std::string_view s, size_t pos) {
+  size_t n = 0;
+  while (pos + n < s.size() && is_b64url_char(s[pos + n])) ++n;
+  return n;
+}
+
+// Length of a compact JWS ("eyJ….….…") starting at pos, or 0.
+size_t jwt_length(std::string_view s, size_t pos) {
+  const size_t a = b64url_run(s, pos);
+  if (a < 4 || pos + a >= s.size() || s[pos + a] != '.') return 0;
+  const size_t b = b64url_run(s, pos + a + 1);
+  if (b < 4 || pos + a + 1 + b >= s.size() || s[pos + a + 1 + b] != '.') return 0;
+  const size_t c = b64url_run(s, pos + a + b + 2);
+  return c == 0 ? 0 : a + b + c + 2;
+}
+
+}  // namespace
+
 std::string redact(std::string_view text) {
-  static const std::regex k_bearer(R"((Bearer|bearer)\s+[A-Za-z0-9._~+/=-]+)");
-  static const std::regex k_jwt(R"(eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]+)");
-  static const std::regex k_pem(R"(-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----)");
-  std::string out(text);
-  if (out.find("PRIVATE KEY") != std::string::npos) out = std::regex_replace(out, k_pem, "[REDACTED KEY]");
-  if (out.find("earer") != std::string::npos) out = std::regex_replace(out, k_bearer, "Bearer [REDACTED]");
-  if (out.find("eyJ") != std::string::npos) out = std::regex_replace(out, k_jwt, "[REDACTED JWT]");
+  std::string out;
+  out.reserve(text.size());
+  size_t i = 0;
+  while (i < text.size()) {
+    const std::string_view rest = text.substr(i);
+    // PEM private keys, whole block.
+    if (rest.substr(0, 11) == "-----BEGIN ") {
+      const size_t header_end = rest.find("-----", 11);
+      if (header_end != std::string_view::npos &&
+          rest.substr(0, header_end).find("PRIVATE KEY") != std::string_view::npos) {
+        const size_t end = rest.find("-----END ", header_end + 5);
+        const size_t close = end == std::string_view::npos ? std::string_view::npos : rest.find("-----", end + 9);
+        out += "[REDACTED KEY]";
+        i += close == std::string_view::npos ? rest.size() : close + 5;
+        continue;
+      }
+    }
+    // "Bearer <token>" (any case of the B).
+    if ((rest.substr(0, 6) == "Bearer" || rest.substr(0, 6) == "bearer") && rest.size() > 6 &&
+        (rest[6] == ' ' || rest[6] == '\t')) {
+      size_t j = 6;
+      while (j < rest.size() && (rest[j] == ' ' || rest[j] == '\t')) ++j;
+      size_t k = j;
+      while (k < rest.size() && is_token_char(rest[k])) ++k;
+      if (k > j) {
+        out += "Bearer [REDACTED]";
+        i += k;
+        continue;
+      }
+    }
+    // Bare JWTs.
+    if (rest.substr(0, 3) == "eyJ" && (i == 0 || !is_b64url_char(text[i - 1]))) {
+      const size_t n = jwt_length(text, i);
+      if (n) {
+        out += "[REDACTED JWT]";
+        i += n;
+        continue;
+      }
+    }
+    out += text[i];
+    ++i;
+  }
   return out;
 }
 
