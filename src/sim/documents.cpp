@@ -17,13 +17,17 @@ std::string next_url(const Call& call, const Cursor& cursor) {
   return url;
 }
 
-Reply single_reply(Call& call, Renderer& renderer, nlohmann::json data, int status) {
-  nlohmann::json doc = {{"data", std::move(data)}};
-  renderer.finish(doc);
-  const std::string self = doc["data"]["links"]["self"].get<std::string>();
-  doc["links"] = {{"self", status == 201 ? self : self_url(call)}};
-  Reply r = json_reply(status, doc);
-  if (status == 201) r.headers.emplace_back("Location", self);
+Reply single_reply(Call& call, Renderer& renderer, const Rendered& data, int status) {
+  Reply r;
+  r.status = status;
+  r.body.reserve(data.text.size() + 256);
+  r.body += "{\"data\":";
+  r.body += data.text;
+  renderer.finish(r.body);
+  r.body += ",\"links\":{\"self\":";
+  append_json_string(r.body, status == 201 ? data.self : self_url(call));
+  r.body += "}}";
+  if (status == 201) r.headers.emplace_back("Location", data.self);
   return r;
 }
 

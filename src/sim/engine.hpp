@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <type_traits>
 #include <vector>
 
 #include <httplib.h>
@@ -103,11 +104,12 @@ void add_admin_routes(httplib::Server& server, Engine& engine, std::function<std
 
 // --- helpers shared by the route files ---------------------------------------------------
 
-// A collection document for one page: data, included, links {self, next?}, meta.paging.
+// A collection document for one page: data, included, links {self, next?}, meta.paging. Written
+// as text, exactly as nlohmann::json::dump() would write the document.
 template <typename T, typename RenderOne>
 Reply collection_reply(Call& call, Renderer& renderer, const Page<T>& page, RenderOne render_one);
 // A single-resource document {data, included?, links.self}.
-Reply single_reply(Call& call, Renderer& renderer, nlohmann::json data, int status = 200);
+Reply single_reply(Call& call, Renderer& renderer, const Rendered& data, int status = 200);
 // A linkage page {data:[{type,id}], links, meta.paging}.
 Reply linkage_reply(Call& call, const std::string& type, const std::vector<std::string>& ids);
 Reply no_content(int status = 204);
@@ -143,14 +145,31 @@ bool filter_allows_email(const Query& q, const std::string& name, const std::str
 
 template <typename T, typename RenderOne>
 Reply collection_reply(Call& call, Renderer& renderer, const Page<T>& page, RenderOne render_one) {
-  nlohmann::json data = nlohmann::json::array();
-  for (const T* rec : page.items) data.push_back(render_one(*rec));
-  nlohmann::json doc = {{"data", std::move(data)}};
+  Reply reply;
+  std::string& doc = reply.body;
+  doc.reserve(page.items.size() * 1024 + 512);
+  doc += "{\"data\":[";
+  for (size_t i = 0; i < page.items.size(); ++i) {
+    if (i > 0) doc += ',';
+    if constexpr (std::is_same_v<decltype(render_one(*page.items[i])), Rendered>)
+      doc += render_one(*page.items[i]).text;
+    else
+      doc += nlohmann::json(render_one(*page.items[i])).dump();
+  }
+  doc += ']';
   renderer.finish(doc);
-  doc["links"] = {{"self", self_url(call)}};
-  if (page.next) doc["links"]["next"] = next_url(call, *page.next);
-  doc["meta"] = {{"paging", {{"total", page.total}, {"limit", call.query.limit}}}};
-  return json_reply(200, doc);
+  doc += ",\"links\":{";
+  if (page.next) {
+    doc += "\"next\":";
+    append_json_string(doc, next_url(call, *page.next));
+    doc += ',';
+  }
+  doc += "\"self\":";
+  append_json_string(doc, self_url(call));
+  doc += "},\"meta\":{\"paging\":{\"limit\":" + std::to_string(call.query.limit) +
+         ",\"total\":" + std::to_string(page.total) + "}}}";
+  reply.status = 200;
+  return reply;
 }
 
 }  // namespace sim

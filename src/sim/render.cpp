@@ -1,241 +1,441 @@
 #include "sim/render.hpp"
 
 #include <algorithm>
+#include <initializer_list>
 
 #include "util/time.hpp"
 
 namespace sim {
 
-nlohmann::json Renderer::resource(const std::string& type, const std::string& id) const {
-  nlohmann::json res = nlohmann::json::object();
-  res["type"] = type;
-  res["id"] = id;
-  res["links"] = {{"self", m_base + "/v1/" + type + "/" + id}};
-  return res;
+namespace {
+
+// Text nlohmann::json::dump() writes unchanged between quotes.
+bool plain(std::string_view s) {
+  return std::all_of(s.begin(), s.end(), [](char ch) {
+    const auto c = static_cast<unsigned char>(ch);
+    return c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
+  });
 }
 
-void Renderer::attr(nlohmann::json& res, const std::string& type, const char* name, nlohmann::json value) const {
+// Appends the concatenation of `parts` as one JSON string.
+void append_json_concat(std::string& out, std::initializer_list<std::string_view> parts) {
+  if (std::all_of(parts.begin(), parts.end(), plain)) {
+    out += '"';
+    for (auto p : parts) out += p;
+    out += '"';
+    return;
+  }
+  std::string joined;
+  for (auto p : parts) joined += p;
+  append_json_string(out, joined);
+}
+
+std::string str(std::string_view s) {
+  std::string out;
+  append_json_string(out, s);
+  return out;
+}
+
+std::string boolean(bool b) { return b ? "true" : "false"; }
+
+std::string str_array(const std::vector<std::string>& values) {
+  std::string out = "[";
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (i > 0) out += ',';
+    append_json_string(out, values[i]);
+  }
+  out += ']';
+  return out;
+}
+
+// {"id":id,"type":type}
+void append_identifier(std::string& out, const std::string& type, const std::string& id) {
+  out += "{\"id\":";
+  append_json_string(out, id);
+  out += ",\"type\":";
+  append_json_string(out, type);
+  out += '}';
+}
+
+std::string paging_meta(size_t total, int limit) {
+  return "{\"paging\":{\"limit\":" + std::to_string(limit) + ",\"total\":" + std::to_string(total) + "}}";
+}
+
+}  // namespace
+
+void to_json(nlohmann::json& j, const Rendered& r) { j = nlohmann::json::parse(r.text); }
+
+void append_json_string(std::string& out, std::string_view s) {
+  if (plain(s)) {
+    out += '"';
+    out += s;
+    out += '"';
+    return;
+  }
+  out += nlohmann::json(std::string(s)).dump();
+}
+
+void Renderer::Members::write(std::string& out) {
+  std::sort(m_items.begin(), m_items.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  out += '{';
+  for (size_t i = 0; i < m_items.size(); ++i) {
+    if (i > 0) out += ',';
+    append_json_string(out, m_items[i].first);
+    out += ':';
+    out += m_items[i].second;
+  }
+  out += '}';
+}
+
+Rendered Renderer::rendered(std::string text, const std::string& type, const std::string& id) const {
+  Rendered r{std::move(text), {}};
+  r.self.reserve(m_base.size() + type.size() + id.size() + 5);
+  r.self.append(m_base).append("/v1/").append(type).append("/").append(id);
+  return r;
+}
+
+void Renderer::write_resource(std::string& out, const std::string& type, const std::string& id, Members& attrs,
+                              Members& rels) const {
+  out += '{';
+  if (!attrs.empty()) {
+    out += "\"attributes\":";
+    attrs.write(out);
+    out += ',';
+  }
+  out += "\"id\":";
+  append_json_string(out, id);
+  out += ",\"links\":{\"self\":";
+  append_json_concat(out, {m_base, "/v1/", type, "/", id});
+  out += '}';
+  if (!rels.empty()) {
+    out += ",\"relationships\":";
+    rels.write(out);
+  }
+  out += ",\"type\":";
+  append_json_string(out, type);
+  out += '}';
+}
+
+void Renderer::attr(Members& attrs, const std::string& type, const char* name, std::string value_text) const {
   if (!m_query.wants(type, name)) return;
-  res["attributes"][name] = std::move(value);
+  attrs.add(name, std::move(value_text));
 }
 
-void Renderer::include(nlohmann::json res) {
-  auto key = std::make_pair(res["type"].get<std::string>(), res["id"].get<std::string>());
-  if (m_included_keys.insert(std::move(key)).second) m_included.push_back(std::move(res));
+std::string Renderer::rel_links(const std::string& type, const std::string& id, const std::string& rel) const {
+  std::string out = "\"links\":{\"related\":";
+  append_json_concat(out, {m_base, "/v1/", type, "/", id, "/", rel});
+  out += ",\"self\":";
+  append_json_concat(out, {m_base, "/v1/", type, "/", id, "/relationships/", rel});
+  out += '}';
+  return out;
 }
 
-void Renderer::finish(nlohmann::json& doc) {
-  if (!m_included.empty()) doc["included"] = std::move(m_included);
-  m_included = nlohmann::json::array();
+void Renderer::finish(std::string& doc) {
+  if (!m_included.empty()) {
+    doc += ",\"included\":[";
+    doc += m_included;
+    doc += ']';
+  }
+  m_included.clear();
   m_included_keys.clear();
 }
 
 template <typename RenderOne>
-void Renderer::to_many(nlohmann::json& res, const std::string& type, const std::string& id, const std::string& rel,
-                       const std::string& rel_type, const std::vector<std::string>& ids, bool top,
-                       RenderOne render_one) {
+void Renderer::include(const std::string& type, const std::string& id, RenderOne render_one) {
+  if (!m_included_keys.emplace(type, id).second) return;
+  if (!m_included.empty()) m_included += ',';
+  render_one(m_included, id);
+}
+
+template <typename LinkageFn, typename RenderOne>
+void Renderer::to_many(Members& rels, const std::string& type, const std::string& id, const std::string& rel,
+                       const std::string& rel_type, bool top, LinkageFn linkage, RenderOne render_one) {
   if (!m_query.wants(type, rel)) return;
-  nlohmann::json r = {{"links",
-                       {{"self", m_base + "/v1/" + type + "/" + id + "/relationships/" + rel},
-                        {"related", m_base + "/v1/" + type + "/" + id + "/" + rel}}}};
+  std::string r = "{";
+  std::string meta;
   if (top && m_query.includes.contains(rel)) {
     const int limit = m_query.include_limit(rel);
-    nlohmann::json data = nlohmann::json::array();
-    for (size_t i = 0; i < ids.size() && i < static_cast<size_t>(limit); ++i) {
-      data.push_back({{"type", rel_type}, {"id", ids[i]}});
-      include(render_one(ids[i]));
+    const Linkage l = linkage();
+    r += "\"data\":[";
+    for (size_t i = 0; i < l.ids.size() && i < static_cast<size_t>(limit); ++i) {
+      if (i > 0) r += ',';
+      append_identifier(r, rel_type, l.ids[i]);
+      include(rel_type, l.ids[i], render_one);
     }
-    r["data"] = std::move(data);
-    r["meta"] = {{"paging", {{"total", ids.size()}, {"limit", limit}}}};
+    r += "],";
+    meta = ",\"meta\":" + paging_meta(l.total, limit);
   }
-  res["relationships"][rel] = std::move(r);
+  r += rel_links(type, id, rel);
+  r += meta;
+  r += '}';
+  rels.add(rel, std::move(r));
 }
 
 template <typename RenderOne>
-void Renderer::to_one(nlohmann::json& res, const std::string& type, const std::string& id, const std::string& rel,
+void Renderer::to_one(Members& rels, const std::string& type, const std::string& id, const std::string& rel,
                       const std::string& rel_type, const std::string& target, bool top, RenderOne render_one) {
   if (!m_query.wants(type, rel)) return;
-  nlohmann::json r = {{"links",
-                       {{"self", m_base + "/v1/" + type + "/" + id + "/relationships/" + rel},
-                        {"related", m_base + "/v1/" + type + "/" + id + "/" + rel}}}};
+  std::string r = "{";
   if (top && m_query.includes.contains(rel) && !target.empty()) {
-    r["data"] = {{"type", rel_type}, {"id", target}};
-    include(render_one(target));
+    r += "\"data\":";
+    append_identifier(r, rel_type, target);
+    r += ',';
+    include(rel_type, target, render_one);
   }
-  res["relationships"][rel] = std::move(r);
+  r += rel_links(type, id, rel);
+  r += '}';
+  rels.add(rel, std::move(r));
 }
 
-nlohmann::json Renderer::app_impl(const AppRec& r, bool top) {
-  auto res = resource("apps", r.id);
-  attr(res, "apps", "name", r.name);
-  attr(res, "apps", "bundleId", r.bundle_id);
-  attr(res, "apps", "sku", r.sku);
-  attr(res, "apps", "primaryLocale", r.primary_locale);
-  attr(res, "apps", "isOrEverWasMadeForKids", false);
-  to_many(res, "apps", r.id, "betaGroups", "betaGroups", m_state.app_groups(r.id), top,
-          [&](const std::string& gid) { return group_impl(m_state.groups.at(gid), false); });
+Rendered Renderer::app(const AppRec& r) {
+  std::string out;
+  app_impl(out, r, true);
+  return rendered(std::move(out), "apps", r.id);
+}
+Rendered Renderer::user(const UserRec& r) {
+  std::string out;
+  user_impl(out, r, true);
+  return rendered(std::move(out), "users", r.id);
+}
+Rendered Renderer::invitation(const InvitationRec& r) {
+  std::string out;
+  invitation_impl(out, r, true);
+  return rendered(std::move(out), "userInvitations", r.id);
+}
+Rendered Renderer::group(const GroupRec& r) {
+  std::string out;
+  group_impl(out, r, true);
+  return rendered(std::move(out), "betaGroups", r.id);
+}
+Rendered Renderer::tester(const TesterRec& r) {
+  std::string out;
+  out.reserve(1024);
+  tester_impl(out, r, true);
+  return rendered(std::move(out), "betaTesters", r.id);
+}
+Rendered Renderer::certificate(const CertificateRec& r) {
+  std::string out;
+  certificate_impl(out, r);
+  return rendered(std::move(out), "certificates", r.id);
+}
+Rendered Renderer::profile(const ProfileRec& r) {
+  std::string out;
+  profile_impl(out, r, true);
+  return rendered(std::move(out), "profiles", r.id);
+}
+Rendered Renderer::bundle_id(const BundleIdRec& r) {
+  std::string out;
+  bundle_id_impl(out, r, true);
+  return rendered(std::move(out), "bundleIds", r.id);
+}
+Rendered Renderer::device(const DeviceRec& r) {
+  std::string out;
+  device_impl(out, r);
+  return rendered(std::move(out), "devices", r.id);
+}
+
+namespace {
+// Relationships of a resource the simulator does not model have no linkage.
+constexpr auto k_no_render = [](std::string&, const std::string&) {};
+}  // namespace
+
+void Renderer::app_impl(std::string& out, const AppRec& r, bool top) {
+  static const std::string t = "apps";
+  Members attrs, rels;
+  attr(attrs, t, "name", str(r.name));
+  attr(attrs, t, "bundleId", str(r.bundle_id));
+  attr(attrs, t, "sku", str(r.sku));
+  attr(attrs, t, "primaryLocale", str(r.primary_locale));
+  attr(attrs, t, "isOrEverWasMadeForKids", boolean(false));
+  to_many(
+      rels, t, r.id, "betaGroups", "betaGroups", top,
+      [&] {
+        auto ids = m_state.app_groups(r.id);
+        const size_t n = ids.size();
+        return Linkage{std::move(ids), n};
+      },
+      [&](std::string& o, const std::string& gid) { group_impl(o, m_state.groups.at(gid), false); });
   // Relationships the simulator does not model: present (and empty) only when included.
   if (top)
     for (const auto& rel : m_query.includes)
-      if (rel != "betaGroups" && m_query.wants("apps", rel))
-        res["relationships"][rel] = {{"links",
-                                      {{"self", m_base + "/v1/apps/" + r.id + "/relationships/" + rel},
-                                       {"related", m_base + "/v1/apps/" + r.id + "/" + rel}}},
-                                     {"data", nlohmann::json::array()},
-                                     {"meta", {{"paging", {{"total", 0}, {"limit", m_query.include_limit(rel)}}}}}};
-  return res;
+      if (rel != "betaGroups" && m_query.wants(t, rel))
+        rels.add(rel, "{\"data\":[]," + rel_links(t, r.id, rel) + ",\"meta\":" +
+                          paging_meta(0, m_query.include_limit(rel)) + "}");
+  write_resource(out, t, r.id, attrs, rels);
 }
 
-nlohmann::json Renderer::user_impl(const UserRec& r, bool top) {
-  auto res = resource("users", r.id);
-  attr(res, "users", "username", r.username);
-  attr(res, "users", "firstName", r.first_name);
-  attr(res, "users", "lastName", r.last_name);
-  attr(res, "users", "roles", r.roles);
-  attr(res, "users", "allAppsVisible", r.all_apps_visible);
-  attr(res, "users", "provisioningAllowed", r.provisioning_allowed);
-  to_many(res, "users", r.id, "visibleApps", "apps", {r.visible_apps.begin(), r.visible_apps.end()}, top,
-          [&](const std::string& aid) { return app_impl(m_state.apps.at(aid), false); });
-  return res;
+void Renderer::user_impl(std::string& out, const UserRec& r, bool top) {
+  static const std::string t = "users";
+  Members attrs, rels;
+  attr(attrs, t, "username", str(r.username));
+  attr(attrs, t, "firstName", str(r.first_name));
+  attr(attrs, t, "lastName", str(r.last_name));
+  attr(attrs, t, "roles", str_array(r.roles));
+  attr(attrs, t, "allAppsVisible", boolean(r.all_apps_visible));
+  attr(attrs, t, "provisioningAllowed", boolean(r.provisioning_allowed));
+  to_many(
+      rels, t, r.id, "visibleApps", "apps", top,
+      [&] { return Linkage{{r.visible_apps.begin(), r.visible_apps.end()}, r.visible_apps.size()}; },
+      [&](std::string& o, const std::string& aid) { app_impl(o, m_state.apps.at(aid), false); });
+  write_resource(out, t, r.id, attrs, rels);
 }
 
-nlohmann::json Renderer::invitation_impl(const InvitationRec& r, bool top) {
-  auto res = resource("userInvitations", r.id);
-  attr(res, "userInvitations", "email", r.email);
-  attr(res, "userInvitations", "firstName", r.first_name);
-  attr(res, "userInvitations", "lastName", r.last_name);
-  attr(res, "userInvitations", "expirationDate", util::format_rfc3339(r.expiration_date));
-  attr(res, "userInvitations", "roles", r.roles);
-  attr(res, "userInvitations", "allAppsVisible", r.all_apps_visible);
-  attr(res, "userInvitations", "provisioningAllowed", r.provisioning_allowed);
-  to_many(res, "userInvitations", r.id, "visibleApps", "apps", {r.visible_apps.begin(), r.visible_apps.end()}, top,
-          [&](const std::string& aid) { return app_impl(m_state.apps.at(aid), false); });
-  return res;
+void Renderer::invitation_impl(std::string& out, const InvitationRec& r, bool top) {
+  static const std::string t = "userInvitations";
+  Members attrs, rels;
+  attr(attrs, t, "email", str(r.email));
+  attr(attrs, t, "firstName", str(r.first_name));
+  attr(attrs, t, "lastName", str(r.last_name));
+  attr(attrs, t, "expirationDate", str(util::format_rfc3339(r.expiration_date)));
+  attr(attrs, t, "roles", str_array(r.roles));
+  attr(attrs, t, "allAppsVisible", boolean(r.all_apps_visible));
+  attr(attrs, t, "provisioningAllowed", boolean(r.provisioning_allowed));
+  to_many(
+      rels, t, r.id, "visibleApps", "apps", top,
+      [&] { return Linkage{{r.visible_apps.begin(), r.visible_apps.end()}, r.visible_apps.size()}; },
+      [&](std::string& o, const std::string& aid) { app_impl(o, m_state.apps.at(aid), false); });
+  write_resource(out, t, r.id, attrs, rels);
 }
 
-nlohmann::json Renderer::group_impl(const GroupRec& r, bool top) {
-  const std::string t = "betaGroups";
-  auto res = resource(t, r.id);
-  attr(res, t, "name", r.name);
-  attr(res, t, "createdDate", util::format_rfc3339(r.created_date));
-  attr(res, t, "isInternalGroup", r.is_internal);
-  attr(res, t, "hasAccessToAllBuilds", r.has_access_to_all_builds);
-  attr(res, t, "publicLinkEnabled", r.public_link_enabled);
+void Renderer::group_impl(std::string& out, const GroupRec& r, bool top) {
+  static const std::string t = "betaGroups";
+  Members attrs, rels;
+  attr(attrs, t, "name", str(r.name));
+  attr(attrs, t, "createdDate", str(util::format_rfc3339(r.created_date)));
+  attr(attrs, t, "isInternalGroup", boolean(r.is_internal));
+  attr(attrs, t, "hasAccessToAllBuilds", boolean(r.has_access_to_all_builds));
+  attr(attrs, t, "publicLinkEnabled", boolean(r.public_link_enabled));
   if (r.public_link_enabled && !r.public_link_id.empty()) {
-    attr(res, t, "publicLinkId", r.public_link_id);
-    attr(res, t, "publicLink", "https://testflight.apple.com/join/" + r.public_link_id);
+    attr(attrs, t, "publicLinkId", str(r.public_link_id));
+    attr(attrs, t, "publicLink", str("https://testflight.apple.com/join/" + r.public_link_id));
   }
-  attr(res, t, "publicLinkLimitEnabled", r.public_link_limit_enabled);
-  if (r.has_public_link_limit) attr(res, t, "publicLinkLimit", r.public_link_limit);
-  attr(res, t, "feedbackEnabled", r.feedback_enabled);
-  attr(res, t, "iosBuildsAvailableForAppleSiliconMac", r.ios_builds_available_for_apple_silicon_mac);
-  attr(res, t, "iosBuildsAvailableForAppleVision", r.ios_builds_available_for_apple_vision);
-  to_one(res, t, r.id, "app", "apps", r.app_id, top,
-         [&](const std::string& aid) { return app_impl(m_state.apps.at(aid), false); });
-  to_many(res, t, r.id, "builds", "builds", {}, top, [](const std::string&) { return nlohmann::json(); });
-  std::vector<std::string> first;
-  if (top && m_query.includes.contains("betaTesters")) {
-    // Only the capped prefix is needed; copying 100,000 ids per group would be wasteful.
-    const size_t cap = static_cast<size_t>(m_query.include_limit("betaTesters"));
-    for (auto it = r.testers.begin(); it != r.testers.end() && first.size() < cap; ++it) first.push_back(*it);
-  }
-  if (m_query.wants(t, "betaTesters")) {
-    to_many(res, t, r.id, "betaTesters", "betaTesters", first, top,
-            [&](const std::string& tid) { return tester_impl(m_state.testers.at(tid), false); });
-    if (res["relationships"]["betaTesters"].contains("meta"))
-      res["relationships"]["betaTesters"]["meta"]["paging"]["total"] = r.testers.size();
-  }
-  return res;
+  attr(attrs, t, "publicLinkLimitEnabled", boolean(r.public_link_limit_enabled));
+  if (r.has_public_link_limit) attr(attrs, t, "publicLinkLimit", std::to_string(r.public_link_limit));
+  attr(attrs, t, "feedbackEnabled", boolean(r.feedback_enabled));
+  attr(attrs, t, "iosBuildsAvailableForAppleSiliconMac", boolean(r.ios_builds_available_for_apple_silicon_mac));
+  attr(attrs, t, "iosBuildsAvailableForAppleVision", boolean(r.ios_builds_available_for_apple_vision));
+  to_one(rels, t, r.id, "app", "apps", r.app_id, top,
+         [&](std::string& o, const std::string& aid) { app_impl(o, m_state.apps.at(aid), false); });
+  to_many(rels, t, r.id, "builds", "builds", top, [] { return Linkage{}; }, k_no_render);
+  to_many(
+      rels, t, r.id, "betaTesters", "betaTesters", top,
+      [&] {
+        // Only the capped prefix is needed; copying 100,000 ids per group would be wasteful.
+        const size_t cap = static_cast<size_t>(m_query.include_limit("betaTesters"));
+        Linkage l{{}, r.testers.size()};
+        for (auto it = r.testers.begin(); it != r.testers.end() && l.ids.size() < cap; ++it) l.ids.push_back(*it);
+        return l;
+      },
+      [&](std::string& o, const std::string& tid) { tester_impl(o, m_state.testers.at(tid), false); });
+  write_resource(out, t, r.id, attrs, rels);
 }
 
-nlohmann::json Renderer::tester_impl(const TesterRec& r, bool top) {
-  const std::string t = "betaTesters";
-  auto res = resource(t, r.id);
-  attr(res, t, "firstName", r.first_name);
-  attr(res, t, "lastName", r.last_name);
-  attr(res, t, "email", r.email);
-  attr(res, t, "inviteType", r.invite_type);
-  attr(res, t, "state", r.state);
-  const bool want_apps = m_query.wants(t, "apps");
-  to_many(res, t, r.id, "apps", "apps", want_apps ? m_state.tester_apps(r) : std::vector<std::string>{}, top,
-          [&](const std::string& aid) { return app_impl(m_state.apps.at(aid), false); });
-  to_many(res, t, r.id, "betaGroups", "betaGroups", {r.groups.begin(), r.groups.end()}, top,
-          [&](const std::string& gid) { return group_impl(m_state.groups.at(gid), false); });
-  to_many(res, t, r.id, "builds", "builds", {}, top, [](const std::string&) { return nlohmann::json(); });
-  return res;
+void Renderer::tester_impl(std::string& out, const TesterRec& r, bool top) {
+  static const std::string t = "betaTesters";
+  Members attrs, rels;
+  attr(attrs, t, "firstName", str(r.first_name));
+  attr(attrs, t, "lastName", str(r.last_name));
+  attr(attrs, t, "email", str(r.email));
+  attr(attrs, t, "inviteType", str(r.invite_type));
+  attr(attrs, t, "state", str(r.state));
+  to_many(
+      rels, t, r.id, "apps", "apps", top,
+      [&] {
+        auto ids = m_state.tester_apps(r);
+        const size_t n = ids.size();
+        return Linkage{std::move(ids), n};
+      },
+      [&](std::string& o, const std::string& aid) { app_impl(o, m_state.apps.at(aid), false); });
+  to_many(
+      rels, t, r.id, "betaGroups", "betaGroups", top,
+      [&] { return Linkage{{r.groups.begin(), r.groups.end()}, r.groups.size()}; },
+      [&](std::string& o, const std::string& gid) { group_impl(o, m_state.groups.at(gid), false); });
+  to_many(rels, t, r.id, "builds", "builds", top, [] { return Linkage{}; }, k_no_render);
+  write_resource(out, t, r.id, attrs, rels);
 }
 
-nlohmann::json Renderer::certificate(const CertificateRec& r) {
-  const std::string t = "certificates";
-  auto res = resource(t, r.id);
-  attr(res, t, "name", r.name);
-  attr(res, t, "certificateType", r.certificate_type);
-  attr(res, t, "displayName", r.display_name);
-  attr(res, t, "serialNumber", r.serial_number);
-  if (!r.platform.empty()) attr(res, t, "platform", r.platform);
-  attr(res, t, "expirationDate", util::format_rfc3339(r.expiration_date));
-  attr(res, t, "certificateContent", r.content_base64);
-  attr(res, t, "activated", r.activated);
-  return res;
+void Renderer::certificate_impl(std::string& out, const CertificateRec& r) {
+  static const std::string t = "certificates";
+  Members attrs, rels;
+  attr(attrs, t, "name", str(r.name));
+  attr(attrs, t, "certificateType", str(r.certificate_type));
+  attr(attrs, t, "displayName", str(r.display_name));
+  attr(attrs, t, "serialNumber", str(r.serial_number));
+  if (!r.platform.empty()) attr(attrs, t, "platform", str(r.platform));
+  attr(attrs, t, "expirationDate", str(util::format_rfc3339(r.expiration_date)));
+  attr(attrs, t, "certificateContent", str(r.content_base64));
+  attr(attrs, t, "activated", boolean(r.activated));
+  write_resource(out, t, r.id, attrs, rels);
 }
 
-nlohmann::json Renderer::profile_impl(const ProfileRec& r, bool top) {
-  const std::string t = "profiles";
-  auto res = resource(t, r.id);
-  attr(res, t, "name", r.name);
-  attr(res, t, "platform", r.platform);
-  attr(res, t, "profileType", r.profile_type);
-  attr(res, t, "profileState", r.profile_state);
-  attr(res, t, "profileContent", r.profile_content);
-  attr(res, t, "uuid", r.uuid);
-  attr(res, t, "createdDate", util::format_rfc3339(r.created_date));
-  attr(res, t, "expirationDate", util::format_rfc3339(r.expiration_date));
-  to_one(res, t, r.id, "bundleId", "bundleIds", r.bundle_id_id, top, [&](const std::string& bid) {
-    return bundle_id_impl(m_state.bundle_ids.at(bid), false);
-  });
-  std::vector<std::string> certs;
-  for (const auto& c : r.certificates)
-    if (m_state.certificates.contains(c)) certs.push_back(c);
-  to_many(res, t, r.id, "certificates", "certificates", certs, top,
-          [&](const std::string& cid) { return certificate(m_state.certificates.at(cid)); });
-  to_many(res, t, r.id, "devices", "devices", {r.devices.begin(), r.devices.end()}, top,
-          [&](const std::string& did) { return device(m_state.devices.at(did)); });
-  return res;
+void Renderer::profile_impl(std::string& out, const ProfileRec& r, bool top) {
+  static const std::string t = "profiles";
+  Members attrs, rels;
+  attr(attrs, t, "name", str(r.name));
+  attr(attrs, t, "platform", str(r.platform));
+  attr(attrs, t, "profileType", str(r.profile_type));
+  attr(attrs, t, "profileState", str(r.profile_state));
+  attr(attrs, t, "profileContent", str(r.profile_content));
+  attr(attrs, t, "uuid", str(r.uuid));
+  attr(attrs, t, "createdDate", str(util::format_rfc3339(r.created_date)));
+  attr(attrs, t, "expirationDate", str(util::format_rfc3339(r.expiration_date)));
+  to_one(rels, t, r.id, "bundleId", "bundleIds", r.bundle_id_id, top,
+         [&](std::string& o, const std::string& bid) { bundle_id_impl(o, m_state.bundle_ids.at(bid), false); });
+  to_many(
+      rels, t, r.id, "certificates", "certificates", top,
+      [&] {
+        Linkage l;
+        for (const auto& c : r.certificates)
+          if (m_state.certificates.contains(c)) l.ids.push_back(c);
+        l.total = l.ids.size();
+        return l;
+      },
+      [&](std::string& o, const std::string& cid) { certificate_impl(o, m_state.certificates.at(cid)); });
+  to_many(
+      rels, t, r.id, "devices", "devices", top,
+      [&] { return Linkage{{r.devices.begin(), r.devices.end()}, r.devices.size()}; },
+      [&](std::string& o, const std::string& did) { device_impl(o, m_state.devices.at(did)); });
+  write_resource(out, t, r.id, attrs, rels);
 }
 
-nlohmann::json Renderer::bundle_id_impl(const BundleIdRec& r, bool top) {
-  const std::string t = "bundleIds";
-  auto res = resource(t, r.id);
-  attr(res, t, "name", r.name);
-  attr(res, t, "platform", r.platform);
-  attr(res, t, "identifier", r.identifier);
-  attr(res, t, "seedId", r.seed_id);
-  std::vector<std::string> profiles;
-  for (const auto& [pid, p] : m_state.profiles)
-    if (p.bundle_id_id == r.id) profiles.push_back(pid);
-  to_many(res, t, r.id, "profiles", "profiles", profiles, top,
-          [&](const std::string& pid) { return profile_impl(m_state.profiles.at(pid), false); });
-  to_many(res, t, r.id, "bundleIdCapabilities", "bundleIdCapabilities", {}, top,
-          [](const std::string&) { return nlohmann::json(); });
+void Renderer::bundle_id_impl(std::string& out, const BundleIdRec& r, bool top) {
+  static const std::string t = "bundleIds";
+  Members attrs, rels;
+  attr(attrs, t, "name", str(r.name));
+  attr(attrs, t, "platform", str(r.platform));
+  attr(attrs, t, "identifier", str(r.identifier));
+  attr(attrs, t, "seedId", str(r.seed_id));
+  to_many(
+      rels, t, r.id, "profiles", "profiles", top,
+      [&] {
+        Linkage l;
+        for (const auto& [pid, p] : m_state.profiles)
+          if (p.bundle_id_id == r.id) l.ids.push_back(pid);
+        l.total = l.ids.size();
+        return l;
+      },
+      [&](std::string& o, const std::string& pid) { profile_impl(o, m_state.profiles.at(pid), false); });
+  to_many(rels, t, r.id, "bundleIdCapabilities", "bundleIdCapabilities", top, [] { return Linkage{}; },
+          k_no_render);
   std::string app_id;
   for (const auto& [aid, a] : m_state.apps)
     if (a.bundle_id == r.identifier) app_id = aid;
-  to_one(res, t, r.id, "app", "apps", app_id, top,
-         [&](const std::string& aid) { return app_impl(m_state.apps.at(aid), false); });
-  return res;
+  to_one(rels, t, r.id, "app", "apps", app_id, top,
+         [&](std::string& o, const std::string& aid) { app_impl(o, m_state.apps.at(aid), false); });
+  write_resource(out, t, r.id, attrs, rels);
 }
 
-nlohmann::json Renderer::device(const DeviceRec& r) {
-  const std::string t = "devices";
-  auto res = resource(t, r.id);
-  attr(res, t, "name", r.name);
-  attr(res, t, "platform", r.platform);
-  attr(res, t, "udid", r.udid);
-  attr(res, t, "deviceClass", r.device_class);
-  attr(res, t, "status", r.status);
-  if (!r.model.empty()) attr(res, t, "model", r.model);
-  attr(res, t, "addedDate", util::format_rfc3339(r.added_date));
-  return res;
+void Renderer::device_impl(std::string& out, const DeviceRec& r) {
+  static const std::string t = "devices";
+  Members attrs, rels;
+  attr(attrs, t, "name", str(r.name));
+  attr(attrs, t, "platform", str(r.platform));
+  attr(attrs, t, "udid", str(r.udid));
+  attr(attrs, t, "deviceClass", str(r.device_class));
+  attr(attrs, t, "status", str(r.status));
+  if (!r.model.empty()) attr(attrs, t, "model", str(r.model));
+  attr(attrs, t, "addedDate", str(util::format_rfc3339(r.added_date)));
+  write_resource(out, t, r.id, attrs, rels);
 }
 
 }  // namespace sim
