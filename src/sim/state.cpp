@@ -1,5 +1,7 @@
 #include "sim/state.hpp"
 
+#include <malloc.h>
+
 #include <algorithm>
 
 #include "core/model.hpp"
@@ -131,8 +133,9 @@ bool State::add_membership(const std::string& group_id, const std::string& teste
   auto t = testers.find(tester_id);
   if (g == groups.end() || t == testers.end()) return false;
   if (!g->second.testers.insert(tester_id).second) return false;
+  if (!g->second.is_internal && !in_external_group(t->second, g->second.app_id, group_id))
+    ++m_external_count[g->second.app_id];
   t->second.groups.insert(group_id);
-  if (!g->second.is_internal) ++m_external[g->second.app_id][tester_id];
   ++m_app_testers[g->second.app_id][tester_id];
   return true;
 }
@@ -143,10 +146,9 @@ bool State::remove_membership(const std::string& group_id, const std::string& te
   if (g == groups.end() || t == testers.end()) return false;
   if (g->second.testers.erase(tester_id) == 0) return false;
   t->second.groups.erase(group_id);
-  if (!g->second.is_internal) {
-    auto& per_app = m_external[g->second.app_id];
-    auto it = per_app.find(tester_id);
-    if (it != per_app.end() && --it->second <= 0) per_app.erase(it);
+  if (!g->second.is_internal && !in_external_group(t->second, g->second.app_id, group_id)) {
+    auto it = m_external_count.find(g->second.app_id);
+    if (it != m_external_count.end() && --it->second == 0) m_external_count.erase(it);
   }
   auto& all = m_app_testers[g->second.app_id];
   if (auto it = all.find(tester_id); it != all.end() && --it->second <= 0) all.erase(it);
@@ -162,14 +164,24 @@ std::vector<std::string> State::tester_apps(const TesterRec& tester) const {
   return {out.begin(), out.end()};
 }
 
+bool State::in_external_group(const TesterRec& tester, const std::string& app_id,
+                              const std::string& except_group) const {
+  for (const auto& gid : tester.groups) {
+    if (gid == except_group) continue;
+    auto g = groups.find(gid);
+    if (g != groups.end() && !g->second.is_internal && g->second.app_id == app_id) return true;
+  }
+  return false;
+}
+
 size_t State::external_tester_count(const std::string& app_id) const {
-  auto it = m_external.find(app_id);
-  return it == m_external.end() ? 0 : it->second.size();
+  auto it = m_external_count.find(app_id);
+  return it == m_external_count.end() ? 0 : it->second;
 }
 
 bool State::is_external_tester_of(const std::string& app_id, const std::string& tester_id) const {
-  auto it = m_external.find(app_id);
-  return it != m_external.end() && it->second.contains(tester_id);
+  auto t = testers.find(tester_id);
+  return t != testers.end() && in_external_group(t->second, app_id, "");
 }
 
 const std::map<std::string, int>& State::app_testers(const std::string& app_id) const {
@@ -198,8 +210,10 @@ void State::clear() {
   user_by_email.clear();
   invitation_by_email.clear();
   tester_by_email.clear();
-  m_external.clear();
+  m_external_count.clear();
   m_app_testers.clear();
+  // Give the freed records back to the system; a big team would otherwise stay resident.
+  malloc_trim(0);
 }
 
 namespace {
@@ -278,6 +292,9 @@ std::string State::load(const nlohmann::json& doc) {
   // Keep our id generator: loading must not make later ids repeat earlier ones.
   fresh.m_rng = m_rng;
   *this = std::move(fresh);
+  // The old state and the conversion garbage are free now; return their pages to the system
+  // (glibc keeps them resident otherwise, doubling RSS after loading a big team).
+  malloc_trim(0);
   return {};
 }
 

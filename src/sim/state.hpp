@@ -178,9 +178,13 @@ class State {
   std::string load(const nlohmann::json& doc);
 
  private:
+  // True when the tester is in an external group of the app other than `except_group`.
+  bool in_external_group(const TesterRec& tester, const std::string& app_id, const std::string& except_group) const;
+
   std::mt19937_64 m_rng;
-  // app id -> tester id -> number of the app's external groups the tester is in.
-  std::map<std::string, std::map<std::string, int>> m_external;
+  // app id -> number of testers in at least one of the app's external groups. A count, not a
+  // per-tester index: the tester's own few groups answer is_external_tester_of().
+  std::map<std::string, size_t> m_external_count;
   // app id -> tester id -> number of the app's groups (internal or external) the tester is in.
   std::map<std::string, std::map<std::string, int>> m_app_testers;
 };
