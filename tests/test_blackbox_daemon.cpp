@@ -309,3 +309,22 @@ TEST_CASE("ascsync run: start-up refusals exit 78 with the reason and never repo
     CHECK(f.sim().write_count() == 0);
   }
 }
+
+TEST_CASE("ascsync run: no WATCHDOG=1 when WATCHDOG_PID names another process") {
+  DaemonFixture f;
+  f.add_apps({"com.acme.shop"});
+  f.write_desired(k_desired);
+  f.notify = std::make_unique<test_support::NotifySocket>(f.dir + "/notify.sock");
+  auto env = f.base_env();
+  env.push_back("NOTIFY_SOCKET=" + f.notify->path());
+  env.push_back("WATCHDOG_USEC=200000");
+  env.push_back("WATCHDOG_PID=1");  // systemd's watchdog is meant for another process
+  f.daemon = std::make_unique<test_support::ChildProcess>(
+      test_support::ascsync_binary(), Strings{"--config", f.config_path, "run"}, env, f.log_path, false);
+  REQUIRE_MESSAGE(f.notify->wait_for("READY=1"), f.log());
+  REQUIRE_MESSAGE(f.wait_for_cycle(0), f.log());
+  std::this_thread::sleep_for(500ms);  // 2.5 watchdog intervals
+  CHECK_MESSAGE(f.notify->values("WATCHDOG").empty(), f.log());
+  f.daemon->signal(SIGTERM);
+  CHECK(f.daemon->wait(20s) == 0);
+}
