@@ -66,6 +66,9 @@ class Client::Pool {
     c->set_read_timeout(rs, ru);
     c->set_write_timeout(ws, wu);
     c->set_keep_alive(true);
+    // httplib writes headers and body separately; without this, Nagle + delayed ACK hold every
+    // request body back ~40 ms.
+    c->set_tcp_nodelay(true);
     // Redirects could lead requests (and the token) to another host: never follow them.
     c->set_follow_location(false);
     // Paths are encoded by Query already; httplib must not encode them twice.

@@ -220,6 +220,7 @@ void Simulator::start() {
   server.set_payload_max_length(k_max_body);
   server.set_keep_alive_max_count(1000);
   server.set_keep_alive_timeout(2);
+  server.set_tcp_nodelay(true);
   add_admin_routes(server, impl, [&impl] { return impl.base_url(); });
   auto v1 = [&impl](const httplib::Request& req, httplib::Response& res) { impl.handle_v1(req, res); };
   server.Get("/v1/.*", v1);
