@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/desired.hpp"
+#include "core/keys.hpp"
 #include "core/model.hpp"
 #include "util/clock.hpp"
 
@@ -19,15 +20,7 @@ namespace core {
 // them. Only these may ever be deleted.
 using ManagedSet = std::set<std::string>;
 
-// Natural keys. Emails are normalised with email_key(); bundle ids and group names are kept as is.
-std::string user_key(const std::string& email);        // "user:<email>"
-std::string invitation_key(const std::string& email);  // "invitation:<email>"
-std::string tester_key(const std::string& email);      // "tester:<email>"
-std::string group_key(const std::string& bundle_id, const std::string& name);  // "group:<bundleId>/<name>"
-// "membership:<bundleId>/<group name>/<email>"
-std::string membership_key(const std::string& bundle_id, const std::string& group_name, const std::string& email);
-// The key of a group's whole member list, used by batched membership changes: "membership:<bundleId>/<name>".
-std::string members_key(const std::string& bundle_id, const std::string& group_name);
+
 
 enum class ChangeKind { user, invitation, group, tester, membership };
 
