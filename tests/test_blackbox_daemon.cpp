@@ -82,7 +82,10 @@ TEST_CASE("ascsync run: READY, STATUS and WATCHDOG, a converging first cycle, RE
   CHECK_MESSAGE(poll_until(
                     [&] {
                       const auto values = f.notify->values("STATUS");
-                      return !values.empty() && values.back() == "1 team(s), 0 running, 0 failing; configuration valid";
+                      return !values.empty() &&
+                             values.back().rfind("1 team(s), 0 running, 0 failing; configuration valid; last cycle acme: ",
+                                                 0) == 0 &&
+                             values.back().find(" to add, ") != std::string::npos;
                     },
                     5s),
                 f.log());

@@ -350,8 +350,16 @@ std::string Service::status_line() const {
     std::lock_guard lock(m_mutex);
     valid = m_config_valid;
   }
-  return std::to_string(teams.size()) + " team(s), " + std::to_string(running) + " running, " +
-         std::to_string(failing) + " failing; configuration " + (valid ? "valid" : "INVALID (last good in use)");
+  std::string line = std::to_string(teams.size()) + " team(s), " + std::to_string(running) + " running, " +
+                     std::to_string(failing) + " failing; configuration " +
+                     (valid ? "valid" : "INVALID (last good in use)");
+  // The most recently finished cycle's one-line summary, so `systemctl status` answers "what
+  // did it last do?".
+  const TeamStatus* latest = nullptr;
+  for (const auto& t : teams)
+    if (t.last_result && t.last_finished && (!latest || *t.last_finished > *latest->last_finished)) latest = &t;
+  if (latest) line += "; last cycle " + latest->name + ": " + latest->last_result->summary;
+  return line;
 }
 
 }  // namespace service
