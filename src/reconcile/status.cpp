@@ -55,16 +55,32 @@ util::Result<nlohmann::json> team_status(store::Database& db, const std::string&
   if (!snapshot) return snapshot.error();
   out["counts"] = counts_json(store::count_rows(*snapshot));
 
-  // Drift: the most recent events, newest last.
-  auto events = mirror.events(team, 0, 1'000'000);
-  if (!events) return events.error();
+  // Drift: the total and the ten most recent events (newest last), without reading the history.
+  int64_t total_events = 0;
   nlohmann::json recent = nlohmann::json::array();
-  const size_t from = events->size() > 10 ? events->size() - 10 : 0;
-  for (size_t i = from; i < events->size(); ++i) {
-    const auto& e = (*events)[i];
-    recent.push_back({{"id", e.id}, {"at", util::format_rfc3339(e.at)}, {"kind", e.kind}, {"key", e.key}});
+  {
+    auto count = db.prepare("SELECT count(*) FROM events WHERE team = ?1");
+    if (!count) return count.error();
+    count->bind_text(1, team);
+    if (auto row = count->step(); row && *row) total_events = count->column_int(0);
+    count->reset();
+    auto latest = db.prepare(
+        "SELECT id, at, kind, object_key FROM (SELECT id, at, kind, object_key FROM events WHERE team = ?1 "
+        "ORDER BY id DESC LIMIT 10) ORDER BY id");
+    if (!latest) return latest.error();
+    latest->bind_text(1, team);
+    for (;;) {
+      auto row = latest->step();
+      if (!row) return row.error();
+      if (!*row) break;
+      recent.push_back({{"id", latest->column_int(0)},
+                        {"at", latest->column_text(1)},
+                        {"kind", latest->column_text(2)},
+                        {"key", latest->column_text(3)}});
+    }
+    latest->reset();
   }
-  out["drift"] = {{"total_events", events->size()},
+  out["drift"] = {{"total_events", total_events},
                   {"last_run_events", *last ? (*last)->events : 0},
                   {"recent", recent}};
 
