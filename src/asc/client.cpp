@@ -189,7 +189,7 @@ Client::Attempt Client::attempt(const Request& request, const std::string& token
       what = "request to " + where + " failed: " + httplib::to_string(e);
       break;
   }
-  out.transport_error = util::make_error(kind, request.method + " " + request.route + ": " + what);
+  out.transport_error = util::make_error(kind, request.route + ": " + what);
   spdlog::debug("asc {} {} -> {} after {} ms", request.method, request.path_and_query, httplib::to_string(e),
                 elapsed.count());
   return out;
@@ -214,7 +214,7 @@ util::Result<Response> Client::send(const Request& request, CallStats* stats) {
   while (true) {
     ++attempts;
     auto wait = m_budget->acquire();
-    if (!wait) return with_context(wait.error(), request.method + " " + request.route);
+    if (!wait) return with_context(wait.error(), request.route);
     if (wait->count() > 0) m_sleeper(*wait);
     auto token = m_tokens.token();
     if (!token) return token.error();
@@ -243,7 +243,7 @@ util::Result<Response> Client::send(const Request& request, CallStats* stats) {
         if (out.body.is_discarded()) {
           // A cut-off body looks like this: the answer may be fine, its transport was not.
           util::Error err = util::make_error(util::ErrorKind::network,
-                                             request.method + " " + request.route +
+                                             request.route +
                                                  ": response body is not valid JSON (truncated?)");
           err.http_status = a.status;
           if (request.replay == Replay::safe && attempts < max_attempts) {
@@ -264,7 +264,7 @@ util::Result<Response> Client::send(const Request& request, CallStats* stats) {
       continue;
     }
 
-    util::Error err = error_from_response(request.method + " " + request.route, a.status, a.body, a.retry_after);
+    util::Error err = error_from_response(request.route, a.status, a.body, a.retry_after);
     // 429 means Apple did not process the request, so even writes may be repeated.
     const bool retryable =
         a.status == 429 || (a.status >= 500 && request.replay == Replay::safe);

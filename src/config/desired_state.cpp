@@ -386,7 +386,9 @@ class Resolver {
     if (m_decl.team) {
       out.team = m_decl.team->value;
       out.team_loc = m_decl.team->loc;
-    } else {
+    } else if (!m_diags.has_errors()) {
+      // Only when the files parsed: after a syntax error the team may well be in the part that
+      // could not be read, and the syntax error is what to fix.
       const std::string first = m_decl.files.empty() ? std::string() : m_decl.files.front();
       m_diags.error(SourceLoc{first, 1, 1}, "no 'team' declared",
                     "add team: <name> matching the daemon config");
