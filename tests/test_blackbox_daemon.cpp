@@ -169,6 +169,35 @@ TEST_CASE("ascsync run: a broken desired state on SIGHUP keeps the last good one
   CHECK(f.daemon->wait(20s) == 0);
 }
 
+TEST_CASE("ascsync run: an edited desired state is picked up by `ascsync trigger` without SIGHUP") {
+  DaemonFixture f;
+  f.add_apps({"com.acme.shop"});
+  f.write_desired(k_desired);
+  f.start(false);
+  REQUIRE_MESSAGE(f.wait_for_cycle(0), f.log());
+  check_converged(f.world(), {"alex@example.org", "robin@example.org"});
+
+  // Each cycle reads the desired state it needs: an edit plus a trigger is enough.
+  f.write_desired(k_desired_more);
+  const long long before = f.cycles();
+  const auto trigger = f.ascsync({"trigger"});
+  REQUIRE_MESSAGE(trigger.exit_code == 0, trigger.err);
+  REQUIRE_MESSAGE(f.wait_for_cycle(before), f.log());
+  check_converged(f.world(), {"alex@example.org", "kim@example.org", "robin@example.org"});
+
+  // A broken edit is not applied: the last good state stays in force and repairs drift.
+  f.write_desired(k_desired_broken);
+  f.sim().remove_beta_tester(f.world().tester_ids.at("kim@example.org"));
+  const long long again = f.cycles();
+  REQUIRE(f.ascsync({"trigger"}).exit_code == 0);
+  REQUIRE_MESSAGE(f.wait_for_cycle(again), f.log());
+  check_converged(f.world(), {"alex@example.org", "kim@example.org", "robin@example.org"});
+  CHECK(f.log().find("desired state changed but is invalid") != std::string::npos);
+
+  f.daemon->signal(SIGTERM);
+  CHECK(f.daemon->wait(20s) == 0);
+}
+
 TEST_CASE("ascsync run: SIGTERM during a long apply exits 0 promptly; the next apply converges without duplicates") {
   DaemonFixture f;
   f.add_apps({"com.acme.shop"});

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <filesystem>
+
 #include "config/desired_state.hpp"
 #include "reconcile/cycle.hpp"
 #include "reconcile/session.hpp"
@@ -10,6 +12,26 @@
 #include "util/time.hpp"
 
 namespace cli {
+
+namespace {
+
+// Names, sizes and modification times of the desired-state files (and of the directory, which
+// changes when a file is added or removed): equal stamps mean nothing to re-read.
+std::string files_stamp(const std::string& desired_path, const std::vector<std::string>& files) {
+  namespace fs = std::filesystem;
+  std::string stamp;
+  std::error_code ec;
+  std::vector<std::string> all = files;
+  all.push_back(desired_path);
+  for (const auto& f : all) {
+    const auto t = fs::last_write_time(f, ec);
+    const auto size = fs::is_regular_file(f, ec) ? fs::file_size(f, ec) : 0;
+    stamp += f + "|" + std::to_string(ec ? 0 : t.time_since_epoch().count()) + "|" + std::to_string(size) + "\n";
+  }
+  return stamp;
+}
+
+}  // namespace
 
 TeamRuntime::TeamRuntime(std::string config_path, std::shared_ptr<util::Clock> clock)
     : m_config_path(std::move(config_path)), m_clock(std::move(clock)) {}
@@ -31,6 +53,7 @@ util::Result<std::vector<service::TeamSchedule>> TeamRuntime::reload() {
       errors += (errors.empty() ? "" : "\n") + desired.error().message;
       continue;
     }
+    next.desired_stamp[team.name] = files_stamp(team.desired_state, desired->source_files);
     next.desired[team.name] = std::make_shared<const core::DesiredState>(std::move(*desired));
   }
   if (!errors.empty()) return util::make_error(util::ErrorKind::client, errors);
@@ -66,6 +89,31 @@ service::CycleResult failed(std::string error) {
 
 }  // namespace
 
+std::shared_ptr<const core::DesiredState> TeamRuntime::current_desired(const config::TeamConfig& team) {
+  std::shared_ptr<const core::DesiredState> last;
+  std::string stamp;
+  {
+    std::lock_guard lock(m_mutex);
+    auto it = m_loaded.desired.find(team.name);
+    if (it == m_loaded.desired.end()) return nullptr;
+    last = it->second;
+    stamp = m_loaded.desired_stamp[team.name];
+  }
+  if (files_stamp(team.desired_state, last->source_files) == stamp) return last;
+  auto fresh = config::load_desired_state(team.desired_state);
+  std::lock_guard lock(m_mutex);
+  if (!fresh) {
+    spdlog::error("team {}: desired state changed but is invalid; keeping the last good one:\n{}", team.name,
+                  fresh.error().message);
+    return last;
+  }
+  spdlog::info("team {}: desired state changed on disk, re-read", team.name);
+  m_loaded.desired_stamp[team.name] = files_stamp(team.desired_state, fresh->source_files);
+  auto next = std::make_shared<const core::DesiredState>(std::move(*fresh));
+  m_loaded.desired[team.name] = next;
+  return next;
+}
+
 service::CycleResult TeamRuntime::cycle(const std::string& team, std::stop_token stop) {
   std::shared_ptr<const config::DaemonConfig> cfg;
   std::shared_ptr<const core::DesiredState> desired;
@@ -81,6 +129,7 @@ service::CycleResult TeamRuntime::cycle(const std::string& team, std::stop_token
   }
   const config::TeamConfig* tc = cfg ? cfg->find_team(team) : nullptr;
   if (!tc || !desired) return failed("team " + team + " is not in the configuration");
+  desired = current_desired(*tc);
 
   const std::string fp = fingerprint(*tc, cfg->defaults);
   if (!worker->api || worker->fingerprint != fp) {

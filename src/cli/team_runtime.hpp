@@ -37,7 +37,12 @@ class TeamRuntime {
   struct Loaded {
     std::shared_ptr<const config::DaemonConfig> config;
     std::map<std::string, std::shared_ptr<const core::DesiredState>> desired;
+    std::map<std::string, std::string> desired_stamp;  // team -> files_stamp() when loaded
   };
+
+  // The team's desired state, re-read first when its files changed since they were loaded (so an
+  // edit plus `ascsync trigger` is enough). An invalid edit keeps the last good state.
+  std::shared_ptr<const core::DesiredState> current_desired(const config::TeamConfig& team);
   struct Worker {
     std::string fingerprint;  // the connection settings the client was built with
     std::unique_ptr<asc::Api> api;
