@@ -10,26 +10,13 @@
 #include "config/desired_state.hpp"
 #include "config/tester_csv.hpp"
 
+#include "support/temp_dir.hpp"
+
 namespace fs = std::filesystem;
 
 namespace {
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    static std::atomic<int> counter{0};
-    path = fs::temp_directory_path() /
-           ("ascsync-config-csv-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempDir() { fs::remove_all(path); }
-  std::string write(const std::string& name, const std::string& text) const {
-    const fs::path p = path / name;
-    std::ofstream(p, std::ios::binary) << text;
-    return p.string();
-  }
-};
+using test_support::TempDir;
 
 bool has(const config::Diagnostics& diags, const std::string& loc, const std::vector<std::string>& parts) {
   for (const auto& d : diags.items()) {
