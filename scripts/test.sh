@@ -7,7 +7,7 @@ scripts/install-deps.sh --test
 export ASCSYNC_TOOLS_DIR="${ASCSYNC_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/ascsync-tools}"
 export ASCSYNC_PRISM="$ASCSYNC_TOOLS_DIR/prism/node_modules/.bin/prism"
 build="${ASCSYNC_TEST_BUILD_DIR:-build-test}"
-cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g" \
+cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O0 -g" \
   -DASCSYNC_SANITIZE=ON -DASCSYNC_WERROR=ON >/dev/null
 cmake --build "$build" -j"$(nproc)"
 ctest --test-dir "$build" --output-on-failure -j"$(nproc)"
