@@ -13,6 +13,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "support/shell.hpp"
 #include "daemon/metrics.hpp"
 #include "daemon/service_metrics.hpp"
 #include "util/time.hpp"
@@ -25,22 +26,8 @@ bool contains(const std::string& haystack, const std::string& needle) {
   return haystack.find(needle) != std::string::npos;
 }
 
-struct CommandResult {
-  int exit_code = -1;
-  std::string output;
-};
-
-// Runs a shell command, capturing stdout and stderr.
-CommandResult run_command(const std::string& command) {
-  CommandResult r;
-  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  char buf[512];
-  while (size_t n = fread(buf, 1, sizeof buf, pipe)) r.output.append(buf, n);
-  const int status = pclose(pipe);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
+using test_support::CommandResult;
+using test_support::run_command;
 
 std::string temp_file(const std::string& content) {
   char path[] = "/tmp/ascsync-metrics-XXXXXX";
