@@ -1,9 +1,8 @@
 // The Service end to end on loopback: admin endpoints over real HTTP, reloads, stop, sd_notify
 // to a fake NOTIFY_SOCKET, signals. The cycle and the config loader are scripted fakes.
-#include <doctest/doctest.h>
-
-#include <httplib.h>
 #include <arpa/inet.h>
+#include <doctest/doctest.h>
+#include <httplib.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -15,9 +14,8 @@
 #include <filesystem>
 #include <functional>
 #include <mutex>
-#include <thread>
-
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "daemon/service.hpp"
 #include "daemon/signals.hpp"
@@ -77,7 +75,8 @@ ServiceOptions test_options() {
 // A Service on a thread with a scripted cycle and a config that the test edits.
 class Harness {
  public:
-  Harness() : clock(std::make_shared<util::ManualClock>(util::TimePoint(std::chrono::seconds(1'800'000'000)))) {}
+  Harness()
+      : clock(std::make_shared<util::ManualClock>(util::TimePoint(std::chrono::seconds(1'800'000'000)))) {}
   ~Harness() {
     if (m_runner.joinable()) {
       service->request_stop();
@@ -158,7 +157,7 @@ class Harness {
   std::optional<util::Error> m_error;
   std::map<std::string, int> m_cycles;
   std::function<CycleResult(const std::string&, std::stop_token)> m_respond = [](const std::string&,
-                                                                                  std::stop_token) {
+                                                                                 std::stop_token) {
     CycleResult r;
     r.outcome = CycleOutcome::success;
     r.summary = "no changes";
@@ -235,8 +234,9 @@ TEST_CASE("service: admin endpoints serve health, readiness, metrics, status and
   // What `curl -X POST url` sends: no Content-Length, hence no body. Answered at once, not
   // after the server's read timeout.
   const auto started = std::chrono::steady_clock::now();
-  const std::string raw = raw_http(h.service->admin_port(), "POST /trigger?team=acme HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                                                             "Connection: close\r\n\r\n");
+  const std::string raw = raw_http(h.service->admin_port(),
+                                   "POST /trigger?team=acme HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                                   "Connection: close\r\n\r\n");
   CHECK(raw.rfind("HTTP/1.1 202", 0) == 0);
   CHECK(std::chrono::steady_clock::now() - started < 2s);
   REQUIRE(wait_until([&] { return h.cycles("acme") == 4; }));
@@ -260,8 +260,8 @@ TEST_CASE("service: a bearer token guards every endpoint but /healthz") {
     const char* method;
     const char* path;
   };
-  for (const Row& row : {Row{"GET", "/readyz"}, Row{"GET", "/metrics"}, Row{"GET", "/status"},
-                         Row{"POST", "/trigger"}}) {
+  for (const Row& row :
+       {Row{"GET", "/readyz"}, Row{"GET", "/metrics"}, Row{"GET", "/status"}, Row{"POST", "/trigger"}}) {
     CAPTURE(row.path);
     const bool post = std::string(row.method) == "POST";
     auto none = post ? c.Post(row.path) : c.Get(row.path);
@@ -302,6 +302,18 @@ TEST_CASE("service: the admin endpoint refuses a non-loopback address without a 
   options.admin.host = "0.0.0.0";
   h.start(options);
   CHECK(h.join() == service::k_exit_failure);
+}
+
+TEST_CASE("service: the admin endpoint refuses a port another process already listens on") {
+  service::AdminServer first({"127.0.0.1", 0, ""}, {});
+  REQUIRE(first.start().ok());
+  REQUIRE(first.port() > 0);
+  service::AdminServer second({"127.0.0.1", first.port(), ""}, {});
+  const auto started = second.start();
+  REQUIRE_FALSE(started.ok());
+  CHECK(started.error().message.find("cannot listen on 127.0.0.1:" + std::to_string(first.port())) !=
+        std::string::npos);
+  CHECK(started.error().message.find("taken") != std::string::npos);
 }
 
 TEST_CASE("service: /readyz turns 503 with the reason when a team's last cycle failed, and back") {
@@ -382,7 +394,8 @@ TEST_CASE("service: a bad reload keeps the last good state and reports it; a goo
   // A team dropped from the configuration stops and disappears from the metrics.
   h.set_config({TeamSchedule{"initech", 600s, 0s}});
   h.service->request_reload();
-  REQUIRE(wait_until([&] { return h.service->scheduler().team_names() == std::vector<std::string>{"initech"}; }));
+  REQUIRE(
+      wait_until([&] { return h.service->scheduler().team_names() == std::vector<std::string>{"initech"}; }));
   REQUIRE(h.service->scheduler().wait_idle(5s));
   CHECK(h.service->metrics_text().find("team=\"acme\"") == std::string::npos);
   CHECK(h.stop() == service::k_exit_ok);

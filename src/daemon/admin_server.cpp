@@ -1,10 +1,9 @@
 #include "daemon/admin_server.hpp"
 
 #include <httplib.h>
+#include <spdlog/spdlog.h>
 
 #include <chrono>
-
-#include <spdlog/spdlog.h>
 
 #include "daemon/metrics.hpp"
 #include "util/strings.hpp"
@@ -36,19 +35,22 @@ bool authorized(const httplib::Request& req, const std::string& token) {
 }  // namespace
 
 bool is_loopback_host(const std::string& host) {
-  return host == "::1" || host == "[::1]" || util::iequals(host, "localhost") || util::starts_with(host, "127.");
+  return host == "::1" || host == "[::1]" || util::iequals(host, "localhost") ||
+         util::starts_with(host, "127.");
 }
 
 AdminServer::AdminServer(AdminOptions options, AdminHandlers handlers)
     : m_options(std::move(options)), m_handlers(std::move(handlers)) {}
 
-AdminServer::~AdminServer() { stop(); }
+AdminServer::~AdminServer() {
+  stop();
+}
 
 util::Status AdminServer::start() {
   if (!is_loopback_host(m_options.host) && m_options.token.empty())
-    return util::make_error(util::ErrorKind::client,
-                            "admin endpoint on " + m_options.host +
-                                " needs a bearer token; set one, or bind it to 127.0.0.1");
+    return util::make_error(
+        util::ErrorKind::client,
+        "admin endpoint on " + m_options.host + " needs a bearer token; set one, or bind it to 127.0.0.1");
   m_server = std::make_unique<httplib::Server>();
   auto& srv = *m_server;
   // Admin traffic is a scrape every few seconds and the odd curl: two threads are plenty.
@@ -80,7 +82,8 @@ util::Status AdminServer::start() {
     res.set_content(ok ? "ok\n" : "main loop stalled\n", "text/plain; charset=utf-8");
   });
   srv.Get("/readyz", [this](const httplib::Request&, httplib::Response& res) {
-    const nlohmann::json body = m_handlers.readiness ? m_handlers.readiness() : nlohmann::json{{"ready", false}};
+    const nlohmann::json body =
+        m_handlers.readiness ? m_handlers.readiness() : nlohmann::json{{"ready", false}};
     send_json(res, body.value("ready", false) ? 200 : 503, body);
   });
   srv.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
@@ -89,8 +92,15 @@ util::Status AdminServer::start() {
   srv.Get("/status", [this](const httplib::Request&, httplib::Response& res) {
     send_json(res, 200, m_handlers.status ? m_handlers.status() : nlohmann::json::object());
   });
-  srv.Post("/trigger", [this](const httplib::Request& req, httplib::Response& res) { handle_trigger(req, res); });
+  srv.Post("/trigger",
+           [this](const httplib::Request& req, httplib::Response& res) { handle_trigger(req, res); });
 
+  // httplib's default socket options include SO_REUSEPORT, under which a second daemon could
+  // bind the same port and the kernel would split requests between the two: refuse instead.
+  srv.set_socket_options([](socket_t sock) {
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+  });
   int port = m_options.port;
   if (port == 0) {
     port = srv.bind_to_any_port(m_options.host);
@@ -100,8 +110,11 @@ util::Status AdminServer::start() {
   }
   if (port < 0) {
     m_server.reset();
-    return util::make_error(util::ErrorKind::network, "admin endpoint: cannot listen on " + m_options.host + ":" +
-                                                          std::to_string(m_options.port));
+    return util::make_error(util::ErrorKind::network,
+                            "admin endpoint: cannot listen on " + m_options.host + ":" +
+                                std::to_string(m_options.port) +
+                                " (is the port taken by another process? choose another "
+                                "admin.listen port)");
   }
   m_port = port;
   m_thread = std::thread([this] { m_server->listen_after_bind(); });

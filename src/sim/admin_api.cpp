@@ -3,6 +3,7 @@
 #include <stdexcept>
 
 #include "sim/engine.hpp"
+#include "sim/state_check.hpp"
 #include "util/time.hpp"
 
 namespace sim {
@@ -17,18 +18,23 @@ bool is_loopback(const std::string& addr) {
 
 void send(httplib::Response& res, int status, const nlohmann::json& body) {
   res.status = status;
-  res.set_content(body.dump(), "application/json");
+  // Logged request bodies and paths are whatever clients sent: show bytes that are not UTF-8 as
+  // U+FFFD instead of failing the whole answer.
+  res.set_content(body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), "application/json");
 }
 
 // Wraps an admin operation: loopback check, JSON body parsing, and turning bad input (wrong
 // types, unknown ids, which the engine reports by throwing) into a 400 with a message.
 httplib::Server::Handler admin(Engine& engine, AdminFn fn) {
   return [&engine, fn = std::move(fn)](const httplib::Request& req, httplib::Response& res) {
-    if (!is_loopback(req.remote_addr)) return send(res, 403, {{"error", "the admin API answers loopback only"}});
+    if (!is_loopback(req.remote_addr))
+      return send(res, 403, {{"error", "the admin API answers loopback only"}});
     nlohmann::json body = nlohmann::json::object();
     if (!req.body.empty()) {
       body = nlohmann::json::parse(req.body, nullptr, false);
       if (body.is_discarded()) return send(res, 400, {{"error", "body is not valid JSON"}});
+      if (!body.is_object())
+        return send(res, 400, {{"error", "body must be a JSON object, got " + json_type_name(body)}});
     }
     try {
       int status = 200;
@@ -40,46 +46,96 @@ httplib::Server::Handler admin(Engine& engine, AdminFn fn) {
   };
 }
 
-std::vector<std::string> strings(const nlohmann::json& body, const char* key) {
-  return body.contains(key) ? body.at(key).get<std::vector<std::string>>() : std::vector<std::string>{};
+// Members of an admin request body. Absent (or null) optional members take the documented
+// default; a member of another type is an error naming it, never read as the default.
+const nlohmann::json* member(const nlohmann::json& body, const char* key, const char* expected,
+                             bool (nlohmann::json::*is)() const noexcept) {
+  const auto it = body.find(key);
+  if (it == body.end() || it->is_null()) return nullptr;
+  if (!((*it).*is)())
+    throw std::invalid_argument(std::string("member '") + key + "': expected " + expected + ", got " +
+                                json_type_name(*it));
+  return &*it;
 }
 
 std::string required(const nlohmann::json& body, const char* key) {
-  if (!body.contains(key) || !body.at(key).is_string())
-    throw std::invalid_argument(std::string("missing string field '") + key + "'");
-  return body.at(key).get<std::string>();
+  const auto* v = member(body, key, "string", &nlohmann::json::is_string);
+  if (!v) throw std::invalid_argument(std::string("missing string member '") + key + "'");
+  return v->get<std::string>();
+}
+
+std::string text(const nlohmann::json& body, const char* key, const std::string& fallback = "") {
+  const auto* v = member(body, key, "string", &nlohmann::json::is_string);
+  return v ? v->get<std::string>() : fallback;
+}
+
+bool flag(const nlohmann::json& body, const char* key, bool fallback) {
+  const auto* v = member(body, key, "boolean", &nlohmann::json::is_boolean);
+  return v ? v->get<bool>() : fallback;
+}
+
+long long integer(const nlohmann::json& body, const char* key) {
+  const auto* v = member(body, key, "integer", &nlohmann::json::is_number_integer);
+  if (!v) throw std::invalid_argument(std::string("missing integer member '") + key + "'");
+  return v->get<long long>();
+}
+
+std::vector<std::string> strings(const nlohmann::json& body, const char* key) {
+  const auto* v = member(body, key, "array of strings", &nlohmann::json::is_array);
+  std::vector<std::string> out;
+  if (!v) return out;
+  for (size_t i = 0; i < v->size(); ++i) {
+    if (!(*v)[i].is_string())
+      throw std::invalid_argument(std::string("member '") + key + "[" + std::to_string(i) +
+                                  "]': expected string, got " + json_type_name((*v)[i]));
+    out.push_back((*v)[i].get<std::string>());
+  }
+  return out;
 }
 
 }  // namespace
 
-void add_admin_routes(httplib::Server& server, Engine& engine, std::function<std::string()> base_url) {
-  server.Get("/_sim/health", admin(engine, [base_url](Engine&, const httplib::Request&, const nlohmann::json&, int&) {
+BodilessPosts add_admin_routes(httplib::Server& server, Engine& engine,
+                               std::function<std::string()> base_url) {
+  BodilessPosts bodiless;
+  const auto post_without_body = [&](const char* path, AdminFn fn) {
+    auto handler = admin(engine, std::move(fn));
+    bodiless[path] = handler;
+    server.Post(path, std::move(handler));
+  };
+  server.Get("/_sim/health",
+             admin(engine, [base_url](Engine&, const httplib::Request&, const nlohmann::json&, int&) {
                return nlohmann::json{{"ok", true}, {"baseUrl", base_url()}};
              }));
-  server.Get("/_sim/state", admin(engine, [](Engine& e, const httplib::Request&, const nlohmann::json&, int&) {
+  server.Get("/_sim/state",
+             admin(engine, [](Engine& e, const httplib::Request&, const nlohmann::json&, int&) {
                std::lock_guard lock(e.state_mutex);
                return e.state.dump();
              }));
-  server.Put("/_sim/state", admin(engine, [](Engine& e, const httplib::Request&, const nlohmann::json& body, int&) {
+  server.Put("/_sim/state",
+             admin(engine, [](Engine& e, const httplib::Request&, const nlohmann::json& body, int&) {
                std::lock_guard lock(e.state_mutex);
                const std::string error = e.state.load(body);
                if (!error.empty()) throw std::invalid_argument(error);
                return nlohmann::json{{"ok", true}};
              }));
-  server.Post("/_sim/reset", admin(engine, [](Engine& e, const httplib::Request&, const nlohmann::json&, int&) {
-                e.reset_all();
-                return nlohmann::json{{"ok", true}};
-              }));
-  server.Post("/_sim/apps", admin(engine, [](Engine& e, const httplib::Request&, const nlohmann::json& b, int& st) {
+  post_without_body("/_sim/reset", [](Engine& e, const httplib::Request&, const nlohmann::json&, int&) {
+    e.reset_all();
+    return nlohmann::json{{"ok", true}};
+  });
+  server.Post("/_sim/apps",
+              admin(engine, [](Engine& e, const httplib::Request&, const nlohmann::json& b, int& st) {
                 st = 201;
                 return nlohmann::json{{"id", e.add_app(required(b, "bundleId"), required(b, "name"))}};
               }));
-  server.Post("/_sim/users", admin(engine, [](Engine& e, const httplib::Request&, const nlohmann::json& b, int& st) {
-                st = 201;
-                return nlohmann::json{{"id", e.add_user(required(b, "email"), b.value("firstName", ""),
-                                                        b.value("lastName", ""), strings(b, "roles"),
-                                                        b.value("allAppsVisible", true), strings(b, "visibleAppIds"))}};
-              }));
+  server.Post(
+      "/_sim/users", admin(engine, [](Engine& e, const httplib::Request&, const nlohmann::json& b, int& st) {
+        st = 201;
+        return nlohmann::json{
+            {"id",
+             e.add_user(required(b, "email"), text(b, "firstName"), text(b, "lastName"), strings(b, "roles"),
+                        flag(b, "allAppsVisible", true), strings(b, "visibleAppIds"))}};
+      }));
   server.Delete(R"(/_sim/users/([^/]+))",
                 admin(engine, [](Engine& e, const httplib::Request& req, const nlohmann::json&, int& st) {
                   e.remove_user(req.matches[1]);
@@ -89,8 +145,8 @@ void add_admin_routes(httplib::Server& server, Engine& engine, std::function<std
   server.Post("/_sim/betaGroups",
               admin(engine, [](Engine& e, const httplib::Request&, const nlohmann::json& b, int& st) {
                 st = 201;
-                return nlohmann::json{
-                    {"id", e.add_beta_group(required(b, "appId"), required(b, "name"), b.value("isInternal", false))}};
+                return nlohmann::json{{"id", e.add_beta_group(required(b, "appId"), required(b, "name"),
+                                                              flag(b, "isInternal", false))}};
               }));
   server.Delete(R"(/_sim/betaGroups/([^/]+))",
                 admin(engine, [](Engine& e, const httplib::Request& req, const nlohmann::json&, int&) {
@@ -100,8 +156,8 @@ void add_admin_routes(httplib::Server& server, Engine& engine, std::function<std
   server.Post("/_sim/betaTesters",
               admin(engine, [](Engine& e, const httplib::Request&, const nlohmann::json& b, int& st) {
                 st = 201;
-                return nlohmann::json{{"id", e.add_beta_tester(required(b, "email"), b.value("firstName", ""),
-                                                               b.value("lastName", ""), strings(b, "groupIds"))}};
+                return nlohmann::json{{"id", e.add_beta_tester(required(b, "email"), text(b, "firstName"),
+                                                               text(b, "lastName"), strings(b, "groupIds"))}};
               }));
   server.Delete(R"(/_sim/betaTesters/([^/]+))",
                 admin(engine, [](Engine& e, const httplib::Request& req, const nlohmann::json&, int&) {
@@ -117,30 +173,35 @@ void add_admin_routes(httplib::Server& server, Engine& engine, std::function<std
                 }
                 return nlohmann::json{{"userId", *id}};
               }));
-  server.Get("/_sim/clock", admin(engine, [](Engine& e, const httplib::Request&, const nlohmann::json&, int&) {
+  server.Get("/_sim/clock",
+             admin(engine, [](Engine& e, const httplib::Request&, const nlohmann::json&, int&) {
                return nlohmann::json{{"now", util::format_rfc3339(e.now())},
                                      {"offsetSeconds", e.clock.offset().count() / 1000}};
              }));
   server.Post("/_sim/clock/advance",
               admin(engine, [](Engine& e, const httplib::Request&, const nlohmann::json& b, int&) {
-                e.clock.advance(std::chrono::seconds(b.at("seconds").get<long long>()));
+                e.clock.advance(std::chrono::seconds(integer(b, "seconds")));
                 return nlohmann::json{{"now", util::format_rfc3339(e.now())}};
               }));
-  server.Get("/_sim/faults", admin(engine, [](Engine& e, const httplib::Request&, const nlohmann::json&, int&) {
+  server.Get("/_sim/faults",
+             admin(engine, [](Engine& e, const httplib::Request&, const nlohmann::json&, int&) {
                nlohmann::json out = nlohmann::json::array();
                for (const auto& r : e.faults.rules()) out.push_back(fault_rule_to_json(r));
                return out;
              }));
-  server.Post("/_sim/faults", admin(engine, [](Engine& e, const httplib::Request&, const nlohmann::json& b, int& st) {
+  server.Post("/_sim/faults",
+              admin(engine, [](Engine& e, const httplib::Request&, const nlohmann::json& b, int& st) {
                 e.faults.add(fault_rule_from_json(b));
                 st = 201;
                 return nlohmann::json{{"ok", true}};
               }));
-  server.Delete("/_sim/faults", admin(engine, [](Engine& e, const httplib::Request&, const nlohmann::json&, int&) {
+  server.Delete("/_sim/faults",
+                admin(engine, [](Engine& e, const httplib::Request&, const nlohmann::json&, int&) {
                   e.faults.clear();
                   return nlohmann::json{{"ok", true}};
                 }));
-  server.Get("/_sim/requests", admin(engine, [](Engine& e, const httplib::Request&, const nlohmann::json&, int&) {
+  server.Get("/_sim/requests",
+             admin(engine, [](Engine& e, const httplib::Request&, const nlohmann::json&, int&) {
                std::lock_guard lock(e.log_mutex);
                nlohmann::json out = nlohmann::json::array();
                for (const auto& r : e.log)
@@ -151,22 +212,24 @@ void add_admin_routes(httplib::Server& server, Engine& engine, std::function<std
                                 {"body", r.body}});
                return out;
              }));
-  server.Get("/_sim/counters", admin(engine, [](Engine& e, const httplib::Request&, const nlohmann::json&, int&) {
-               std::lock_guard lock(e.log_mutex);
-               nlohmann::json routes = nlohmann::json::array();
-               for (const auto& [k, n] : e.counters)
-                 routes.push_back({{"route", k.first}, {"status", k.second}, {"count", n}});
-               return nlohmann::json{
-                   {"requests", e.requests.load()}, {"writes", e.writes.load()}, {"routes", std::move(routes)}};
-             }));
-  server.Post("/_sim/counters/reset",
-              admin(engine, [](Engine& e, const httplib::Request&, const nlohmann::json&, int&) {
-                e.reset_observation();
-                return nlohmann::json{{"ok", true}};
-              }));
-  server.Post("/_sim/keys", admin(engine, [](Engine& e, const httplib::Request&, const nlohmann::json& b, int& st) {
+  server.Get(
+      "/_sim/counters", admin(engine, [](Engine& e, const httplib::Request&, const nlohmann::json&, int&) {
+        std::lock_guard lock(e.log_mutex);
+        nlohmann::json routes = nlohmann::json::array();
+        for (const auto& [k, n] : e.counters)
+          routes.push_back({{"route", k.first}, {"status", k.second}, {"count", n}});
+        return nlohmann::json{
+            {"requests", e.requests.load()}, {"writes", e.writes.load()}, {"routes", std::move(routes)}};
+      }));
+  post_without_body("/_sim/counters/reset",
+                    [](Engine& e, const httplib::Request&, const nlohmann::json&, int&) {
+                      e.reset_observation();
+                      return nlohmann::json{{"ok", true}};
+                    });
+  server.Post("/_sim/keys",
+              admin(engine, [](Engine& e, const httplib::Request&, const nlohmann::json& b, int& st) {
                 e.keys.add(required(b, "issuerId"), required(b, "keyId"), required(b, "publicKeyPem"),
-                           b.value("role", "ADMIN"));
+                           text(b, "role", "ADMIN"));
                 st = 201;
                 return nlohmann::json{{"ok", true}};
               }));
@@ -175,6 +238,7 @@ void add_admin_routes(httplib::Server& server, Engine& engine, std::function<std
                   if (!e.keys.revoke(req.matches[1])) st = 404;
                   return nlohmann::json{{"ok", st == 200}};
                 }));
+  return bodiless;
 }
 
 }  // namespace sim

@@ -14,18 +14,26 @@ constexpr long long k_clock_skew_seconds = 60;
 
 ApiError not_authorized(const std::string& why) {
   // Apple's detail is generic; the reason goes after it so tests and people can tell causes apart.
-  return {401, "NOT_AUTHORIZED", "Authentication credentials are missing or invalid.",
-          "Provide a properly configured and signed bearer token, and make sure that it has not expired. (" + why + ")",
-          "", ""};
+  return {401,
+          "NOT_AUTHORIZED",
+          "Authentication credentials are missing or invalid.",
+          "Provide a properly configured and signed bearer token, and make sure that it has not expired. (" +
+              why + ")",
+          "",
+          ""};
 }
 
 ApiError forbidden() {
-  return {403, "FORBIDDEN_ERROR", "This request is forbidden for security reasons",
-          "The API key in use does not allow this request", "", ""};
+  return {403,
+          "FORBIDDEN_ERROR",
+          "This request is forbidden for security reasons",
+          "The API key in use does not allow this request",
+          "",
+          ""};
 }
 
-void KeyRegistry::add(const std::string& issuer_id, const std::string& key_id, const std::string& public_key_pem,
-                      const std::string& role) {
+void KeyRegistry::add(const std::string& issuer_id, const std::string& key_id,
+                      const std::string& public_key_pem, const std::string& role) {
   auto key = util::load_public_key_pem(public_key_pem);
   if (!key) throw std::invalid_argument("add_api_key: not a public key PEM");
   ApiKey k{issuer_id, key_id, role, public_key_pem, std::make_shared<util::Pkey>(std::move(*key)), false};
@@ -41,7 +49,8 @@ bool KeyRegistry::revoke(const std::string& key_id) {
   return true;
 }
 
-std::variant<ApiKey, ApiError> KeyRegistry::authenticate(const std::string& authorization, util::TimePoint now) const {
+std::variant<ApiKey, ApiError> KeyRegistry::authenticate(const std::string& authorization,
+                                                         util::TimePoint now) const {
   static const std::string k_prefix = "Bearer ";
   if (authorization.empty()) return not_authorized("missing Authorization header");
   if (authorization.compare(0, k_prefix.size(), k_prefix) != 0)
@@ -66,22 +75,29 @@ std::variant<ApiKey, ApiError> KeyRegistry::authenticate(const std::string& auth
                       (aud.is_array() && std::find(aud.begin(), aud.end(), asc::k_audience) != aud.end());
   if (!aud_ok) return not_authorized("wrong audience");
   if (!claims.contains("exp") || !claims["exp"].is_number_integer()) return not_authorized("missing exp");
-  if (!claims.contains("iat") || !claims["iat"].is_number_integer()) return not_authorized("missing iat");
+  // Apple accepts tokens without iat (its WWDC18 sample and widely used clients send none) and
+  // measures their lifetime from receipt; --strict-iat demands it as Apple's docs describe.
+  const bool has_iat = claims.contains("iat");
+  if (has_iat && !claims["iat"].is_number_integer()) return not_authorized("iat is not a number");
+  if (!has_iat && m_strict_iat) return not_authorized("missing iat");
   const long long t = util::to_unix(now);
   const long long exp = claims["exp"].get<long long>();
-  const long long iat = claims["iat"].get<long long>();
   if (exp <= t) return not_authorized("token expired");
   if (exp - t > k_max_lifetime_seconds) return not_authorized("exp more than 20 minutes ahead");
-  if (iat > t + k_clock_skew_seconds) return not_authorized("iat in the future");
+  if (has_iat && claims["iat"].get<long long>() > t + k_clock_skew_seconds)
+    return not_authorized("iat in the future");
   if (!asc::verify_token_signature(*decoded, key.public_key->get())) return not_authorized("bad signature");
   return key;
 }
 
 bool role_allows(const std::string& role, Access access) {
   switch (access) {
-    case Access::any: return true;
-    case Access::testflight: return role == "ADMIN" || role == "APP_MANAGER" || role == "ACCOUNT_HOLDER";
-    case Access::admin: return role == "ADMIN" || role == "ACCOUNT_HOLDER";
+    case Access::any:
+      return true;
+    case Access::testflight:
+      return role == "ADMIN" || role == "APP_MANAGER" || role == "ACCOUNT_HOLDER";
+    case Access::admin:
+      return role == "ADMIN" || role == "ACCOUNT_HOLDER";
   }
   return false;
 }

@@ -28,6 +28,9 @@ enum class Access { any, testflight, admin };
 
 class KeyRegistry {
  public:
+  // Strict: a token without `iat` is refused (Apple's documentation lists it as required; the
+  // service itself accepts tokens without it). Off by default, as the service behaves.
+  explicit KeyRegistry(bool strict_iat = false) : m_strict_iat(strict_iat) {}
   // Throws std::invalid_argument when the PEM is not a public key (a test set-up error).
   void add(const std::string& issuer_id, const std::string& key_id, const std::string& public_key_pem,
            const std::string& role);
@@ -38,6 +41,7 @@ class KeyRegistry {
   std::variant<ApiKey, ApiError> authenticate(const std::string& authorization, util::TimePoint now) const;
 
  private:
+  bool m_strict_iat;
   mutable std::mutex m_mutex;
   std::map<std::string, ApiKey> m_keys;  // by key id
 };

@@ -1,6 +1,8 @@
 #pragma once
 // The simulator's insides shared by the server and the route files: state, keys, clock,
 // limits, faults, the CA, observation counters and the route table.
+#include <httplib.h>
+
 #include <atomic>
 #include <chrono>
 #include <deque>
@@ -13,8 +15,6 @@
 #include <thread>
 #include <type_traits>
 #include <vector>
-
-#include <httplib.h>
 
 #include "sim/auth.hpp"
 #include "sim/ca.hpp"
@@ -82,8 +82,8 @@ class Engine {
   void remove_user(const std::string& user_id);
   std::string add_beta_group(const std::string& app_id, const std::string& name, bool is_internal);
   void remove_beta_group(const std::string& group_id);
-  std::string add_beta_tester(const std::string& email, const std::string& first_name, const std::string& last_name,
-                              const std::vector<std::string>& group_ids);
+  std::string add_beta_tester(const std::string& email, const std::string& first_name,
+                              const std::string& last_name, const std::vector<std::string>& group_ids);
   void remove_beta_tester(const std::string& tester_id);
   std::optional<std::string> accept_invitation(const std::string& email);
   std::string add_certificate(const std::string& certificate_type, const std::string& common_name,
@@ -100,7 +100,12 @@ class Engine {
 void add_user_routes(std::vector<Route>& routes);
 void add_testflight_routes(std::vector<Route>& routes);
 void add_signing_routes(std::vector<Route>& routes);
-void add_admin_routes(httplib::Server& server, Engine& engine, std::function<std::string()> base_url);
+// Admin POST routes that take no body, by path: cpp-httplib answers 400 to a POST without
+// Content-Length (as `curl -X POST` sends it) before routing, so the server's error handler
+// dispatches these itself.
+using BodilessPosts = std::map<std::string, httplib::Server::Handler>;
+BodilessPosts add_admin_routes(httplib::Server& server, Engine& engine,
+                               std::function<std::string()> base_url);
 
 // --- helpers shared by the route files ---------------------------------------------------
 
@@ -120,7 +125,8 @@ std::string next_url(const Call& call, const Cursor& cursor);
 template <typename T, typename Map, typename Keep, typename SortKey>
 Page<T> page_map(const Map& records, const Query& q, bool filtered, Keep keep, SortKey sort_key) {
   if (q.sort.empty() || (q.sort == "id" && !q.descending))
-    return page_by_id<T>(records, [](const auto& e) { return &e.second; }, keep, filtered, q);
+    return page_by_id<T>(
+        records, [](const auto& e) { return &e.second; }, keep, filtered, q);
   std::vector<std::tuple<std::string, std::string, const T*>> items;
   for (const auto& [id, rec] : records)
     if (keep(rec)) items.emplace_back(sort_key(rec), id, &rec);
@@ -135,7 +141,8 @@ Page<T> page_ids(const Map& records, const std::vector<std::string>& ids, const 
     auto it = records.find(id);
     if (it != records.end()) sorted.emplace(id, &it->second);
   }
-  return page_by_id<T>(sorted, [](const auto& e) { return e.second; }, [](const T&) { return true; }, false, q);
+  return page_by_id<T>(
+      sorted, [](const auto& e) { return e.second; }, [](const T&) { return true; }, false, q);
 }
 
 // True when the filter is absent or one of its values equals `value`.

@@ -22,17 +22,30 @@ std::string Engine::add_app(const std::string& bundle_id, const std::string& nam
   return id;
 }
 
-std::string Engine::add_user(const std::string& email, const std::string& first_name, const std::string& last_name,
-                                const std::vector<std::string>& roles, bool all_apps_visible,
-                                const std::vector<std::string>& visible_app_ids) {
+std::string Engine::add_user(const std::string& email, const std::string& first_name,
+                             const std::string& last_name, const std::vector<std::string>& roles,
+                             bool all_apps_visible, const std::vector<std::string>& visible_app_ids) {
   std::lock_guard lock(state_mutex);
   auto& st = state;
   if (st.user_by_email.contains(core::email_key(email)))
     throw std::invalid_argument("add_user: a user with that email exists: " + email);
   for (const auto& a : visible_app_ids)
     if (!st.apps.contains(a)) throw std::invalid_argument("add_user: unknown app " + a);
-  UserRec u{st.new_uuid(), email, first_name, last_name, roles, all_apps_visible, true,
-            {visible_app_ids.begin(), visible_app_ids.end()}};
+  for (const auto& role : roles) {
+    if (!core::is_user_role(role))
+      throw std::invalid_argument("add_user: '" + role +
+                                  "' is not a role; roles: " + util::join(core::k_user_roles, ", "));
+    if (role == "ACCOUNT_HOLDER")
+      for (const auto& [other_id, other] : st.users)
+        for (const auto& r : other.roles)
+          if (r == "ACCOUNT_HOLDER")
+            throw std::invalid_argument("add_user: a team has one ACCOUNT_HOLDER, and " + other.username +
+                                        " is it already");
+  }
+  UserRec u{st.new_uuid(), email,
+            first_name,    last_name,
+            roles,         all_apps_visible,
+            true,          {visible_app_ids.begin(), visible_app_ids.end()}};
   const std::string id = u.id;
   st.put_user(std::move(u));
   return id;
@@ -65,7 +78,7 @@ void Engine::remove_beta_group(const std::string& group_id) {
 }
 
 std::string Engine::add_beta_tester(const std::string& email, const std::string& first_name,
-                                       const std::string& last_name, const std::vector<std::string>& group_ids) {
+                                    const std::string& last_name, const std::vector<std::string>& group_ids) {
   std::lock_guard lock(state_mutex);
   auto& st = state;
   if (st.tester_by_email.contains(core::email_key(email)))
@@ -95,8 +108,14 @@ std::optional<std::string> Engine::accept_invitation(const std::string& email) {
   if (it == st.invitation_by_email.end()) return std::nullopt;
   const InvitationRec inv = st.invitations.at(it->second);
   st.erase_invitation(inv.id);
-  UserRec u{st.new_uuid(), inv.email, inv.first_name, inv.last_name, inv.roles, inv.all_apps_visible,
-            inv.provisioning_allowed, inv.visible_apps};
+  UserRec u{st.new_uuid(),
+            inv.email,
+            inv.first_name,
+            inv.last_name,
+            inv.roles,
+            inv.all_apps_visible,
+            inv.provisioning_allowed,
+            inv.visible_apps};
   const std::string id = u.id;
   st.put_user(std::move(u));
   return id;
@@ -126,7 +145,8 @@ std::string Engine::store_certificate(const IssuedCertificate& issued, const std
   rec.serial_number = issued.serial_number;
   if (util::starts_with(certificate_type, "IOS_"))
     rec.platform = "IOS";
-  else if (util::starts_with(certificate_type, "MAC_") || util::starts_with(certificate_type, "DEVELOPER_ID_"))
+  else if (util::starts_with(certificate_type, "MAC_") ||
+           util::starts_with(certificate_type, "DEVELOPER_ID_"))
     rec.platform = "MAC_OS";
   rec.expiration_date = issued.not_after;
   rec.content_base64 = util::base64_encode(issued.der);

@@ -1,5 +1,11 @@
 #include "sim/faults.hpp"
 
+#include <algorithm>
+#include <stdexcept>
+#include <type_traits>
+
+#include "sim/state_check.hpp"
+
 namespace sim {
 
 bool glob_match(std::string_view pattern, std::string_view text) {
@@ -77,21 +83,52 @@ FaultDecision FaultInjector::decide(const std::string& method, const std::string
 }
 
 nlohmann::json fault_rule_to_json(const FaultRule& r) {
-  return {{"route", r.route},         {"latencyMs", r.latency_ms},     {"errorRate", r.error_rate},
-          {"errorStatus", r.error_status}, {"dropRate", r.drop_rate},  {"truncateRate", r.truncate_rate},
+  return {{"route", r.route},          {"latencyMs", r.latency_ms},
+          {"errorRate", r.error_rate}, {"errorStatus", r.error_status},
+          {"dropRate", r.drop_rate},   {"truncateRate", r.truncate_rate},
           {"failNth", r.fail_nth},     {"remaining", r.remaining}};
 }
 
 FaultRule fault_rule_from_json(const nlohmann::json& j) {
+  if (!j.is_object()) throw std::invalid_argument("a fault rule is a JSON object, got " + json_type_name(j));
   FaultRule r;
-  r.route = j.value("route", r.route);
-  r.latency_ms = j.value("latencyMs", r.latency_ms);
-  r.error_rate = j.value("errorRate", r.error_rate);
-  r.error_status = j.value("errorStatus", r.error_status);
-  r.drop_rate = j.value("dropRate", r.drop_rate);
-  r.truncate_rate = j.value("truncateRate", r.truncate_rate);
-  r.fail_nth = j.value("failNth", r.fail_nth);
-  r.remaining = j.value("remaining", r.remaining);
+  const auto show = [](double v) {
+    return v == static_cast<double>(static_cast<long long>(v)) ? std::to_string(static_cast<long long>(v))
+                                                               : nlohmann::json(v).dump();
+  };
+  const auto number = [&](const char* key, auto& into, double lo, double hi) {
+    using T = std::remove_reference_t<decltype(into)>;
+    const auto it = j.find(key);
+    if (it == j.end()) return;
+    const bool ok = std::is_integral_v<T> ? it->is_number_integer() : it->is_number();
+    if (!ok)
+      throw std::invalid_argument(std::string("member '") + key + "': expected " +
+                                  (std::is_integral_v<T> ? "integer" : "number") + ", got " +
+                                  json_type_name(*it));
+    const double v = it->get<double>();
+    if (v < lo || v > hi)
+      throw std::invalid_argument(std::string("member '") + key + "': " + it->dump() + " is outside " +
+                                  show(lo) + ".." + show(hi));
+    into = it->get<T>();
+  };
+  for (const auto& [key, value] : j.items()) {
+    static const std::vector<std::string> k_members = {"route",    "latencyMs",    "errorRate", "errorStatus",
+                                                       "dropRate", "truncateRate", "failNth",   "remaining"};
+    if (std::find(k_members.begin(), k_members.end(), key) == k_members.end())
+      throw std::invalid_argument("unknown member '" + key + "'");
+  }
+  if (const auto it = j.find("route"); it != j.end()) {
+    if (!it->is_string())
+      throw std::invalid_argument("member 'route': expected string, got " + json_type_name(*it));
+    r.route = it->get<std::string>();
+  }
+  number("latencyMs", r.latency_ms, 0, 600'000);
+  number("errorRate", r.error_rate, 0, 1);
+  number("errorStatus", r.error_status, 400, 599);
+  number("dropRate", r.drop_rate, 0, 1);
+  number("truncateRate", r.truncate_rate, 0, 1);
+  number("failNth", r.fail_nth, 0, 1e9);
+  number("remaining", r.remaining, -1, 1e9);
   return r;
 }
 

@@ -16,7 +16,7 @@ namespace {
 constexpr const char* k_usage =
     "usage: ascsim [--host H] [--port N] [--seed S] [--fixture FILE] [--tls-cert F --tls-key F]\n"
     "              [--rate-limit N] [--max-concurrent N] [--cert-slots N] [--threads N]\n"
-    "              [--demo [--key-dir DIR]]\n";
+    "              [--strict-iat] [--demo [--key-dir DIR]]\n";
 
 struct Args {
   sim::Options options;
@@ -50,22 +50,37 @@ Args parse_args(int argc, char** argv) {
       if (i + 1 >= args.size()) usage_error(flag + " needs a value");
       return args[++i];
     };
-    if (flag == "--host") a.options.host = value();
-    else if (flag == "--port") a.options.port = static_cast<int>(number(flag, value()));
-    else if (flag == "--seed") a.options.seed = static_cast<uint64_t>(number(flag, value()));
-    else if (flag == "--fixture") a.fixture = value();
-    else if (flag == "--tls-cert") a.options.tls_cert_file = value();
-    else if (flag == "--tls-key") a.options.tls_key_file = value();
-    else if (flag == "--rate-limit") a.options.rate_limit_per_hour = static_cast<int>(number(flag, value()));
-    else if (flag == "--max-concurrent") a.options.max_concurrent_per_key = static_cast<int>(number(flag, value()));
-    else if (flag == "--cert-slots") a.options.certificate_slot_limit = static_cast<int>(number(flag, value()));
-    else if (flag == "--threads") a.options.threads = static_cast<int>(number(flag, value()));
-    else if (flag == "--demo") a.demo = true;
-    else if (flag == "--key-dir") a.key_dir = value();
+    if (flag == "--host")
+      a.options.host = value();
+    else if (flag == "--port")
+      a.options.port = static_cast<int>(number(flag, value()));
+    else if (flag == "--seed")
+      a.options.seed = static_cast<uint64_t>(number(flag, value()));
+    else if (flag == "--fixture")
+      a.fixture = value();
+    else if (flag == "--tls-cert")
+      a.options.tls_cert_file = value();
+    else if (flag == "--tls-key")
+      a.options.tls_key_file = value();
+    else if (flag == "--rate-limit")
+      a.options.rate_limit_per_hour = static_cast<int>(number(flag, value()));
+    else if (flag == "--max-concurrent")
+      a.options.max_concurrent_per_key = static_cast<int>(number(flag, value()));
+    else if (flag == "--cert-slots")
+      a.options.certificate_slot_limit = static_cast<int>(number(flag, value()));
+    else if (flag == "--threads")
+      a.options.threads = static_cast<int>(number(flag, value()));
+    else if (flag == "--strict-iat")
+      a.options.strict_iat = true;
+    else if (flag == "--demo")
+      a.demo = true;
+    else if (flag == "--key-dir")
+      a.key_dir = value();
     else if (flag == "--help" || flag == "-h") {
       std::cout << k_usage;
       std::exit(0);
-    } else usage_error("unknown option '" + flag + "'");
+    } else
+      usage_error("unknown option '" + flag + "'");
   }
   if (a.options.port < 0 || a.options.port > 65535) usage_error("--port must be 0..65535");
   return a;

@@ -1,6 +1,7 @@
 // Signing: certificates (issued by the simulator's CA), profiles, bundle ids, devices (§4).
 #include "core/model.hpp"
 #include "sim/engine.hpp"
+#include "sim/state_check.hpp"
 #include "util/crypto.hpp"
 #include "util/strings.hpp"
 #include "util/time.hpp"
@@ -9,18 +10,14 @@ namespace sim {
 
 namespace {
 
-const std::vector<std::string> k_platforms = {"IOS", "MAC_OS", "UNIVERSAL"};
-const std::vector<std::string> k_profile_types = {
-    "IOS_APP_DEVELOPMENT",  "IOS_APP_STORE",   "IOS_APP_ADHOC",        "IOS_APP_INHOUSE",
-    "MAC_APP_DEVELOPMENT",  "MAC_APP_STORE",   "MAC_APP_DIRECT",       "TVOS_APP_DEVELOPMENT",
-    "TVOS_APP_STORE",       "TVOS_APP_ADHOC",  "TVOS_APP_INHOUSE",     "MAC_CATALYST_APP_DEVELOPMENT",
-    "MAC_CATALYST_APP_STORE", "MAC_CATALYST_APP_DIRECT"};
-
 QuerySpec certificates_spec(bool collection) {
   QuerySpec s;
   s.collection = collection;
   if (collection) {
-    s.filters = {{"displayName", {}}, {"certificateType", core::k_certificate_types}, {"serialNumber", {}}, {"id", {}}};
+    s.filters = {{"displayName", {}},
+                 {"certificateType", core::k_certificate_types},
+                 {"serialNumber", {}},
+                 {"id", {}}};
     s.sorts = {"displayName", "certificateType", "serialNumber", "id"};
   }
   s.fields = {"certificates"};
@@ -31,7 +28,8 @@ QuerySpec profiles_spec(bool collection) {
   QuerySpec s;
   s.collection = collection;
   if (collection) {
-    s.filters = {{"name", {}}, {"profileType", k_profile_types}, {"profileState", {"ACTIVE", "INVALID"}}, {"id", {}}};
+    s.filters = {
+        {"name", {}}, {"profileType", k_profile_types}, {"profileState", {"ACTIVE", "INVALID"}}, {"id", {}}};
     s.sorts = {"name", "profileType", "profileState", "id"};
   }
   s.fields = {"profiles", "bundleIds", "devices", "certificates"};
@@ -57,7 +55,11 @@ QuerySpec devices_spec(bool collection) {
   QuerySpec s;
   s.collection = collection;
   if (collection) {
-    s.filters = {{"name", {}}, {"platform", k_platforms}, {"udid", {}}, {"status", {"ENABLED", "DISABLED"}}, {"id", {}}};
+    s.filters = {{"name", {}},
+                 {"platform", k_platforms},
+                 {"udid", {}},
+                 {"status", {"ENABLED", "DISABLED"}},
+                 {"id", {}}};
     s.sorts = {"name", "platform", "udid", "status", "id"};
   }
   s.fields = {"devices"};
@@ -76,7 +78,8 @@ QuerySpec related(const std::string& type) {
 Reply list_certificates(Engine& e, Call& c) {
   const auto& q = c.query;
   auto keep = [&](const CertificateRec& r) {
-    return filter_allows(q, "displayName", r.display_name) && filter_allows(q, "certificateType", r.certificate_type) &&
+    return filter_allows(q, "displayName", r.display_name) &&
+           filter_allows(q, "certificateType", r.certificate_type) &&
            filter_allows(q, "serialNumber", r.serial_number) && filter_allows(q, "id", r.id);
   };
   auto key = [&](const CertificateRec& r) -> std::string {
@@ -122,13 +125,15 @@ Reply create_certificate(Engine& e, Call& c) {
     return error_reply(attribute_invalid("/data/attributes/certificateType",
                                          "You already have a current " + type_display(type) +
                                              " certificate or a pending certificate request."));
-  auto issued = e.ca.issue(doc.attributes["csrContent"].get<std::string>(), type, now, e.options.certificate_validity);
+  auto issued =
+      e.ca.issue(doc.attributes["csrContent"].get<std::string>(), type, now, e.options.certificate_validity);
   if (!issued) {
     const auto& err = issued.error();
     return error_reply(ApiError{err.http_status > 0 ? err.http_status : 409,
                                 err.code.empty() ? "ENTITY_ERROR.ATTRIBUTE.INVALID" : err.code,
                                 err.title.empty() ? "An attribute value is invalid." : err.title,
-                                err.detail.empty() ? err.message : err.detail, "/data/attributes/csrContent", ""});
+                                err.detail.empty() ? err.message : err.detail, "/data/attributes/csrContent",
+                                ""});
   }
   const std::string id = e.store_certificate(*issued, type);
   Renderer r(e.state, c.query, c.base_url);
@@ -194,7 +199,8 @@ Reply create_profile(Engine& e, Call& c) {
   DocSpec spec;
   spec.type = "profiles";
   spec.attributes_required = true;
-  spec.attributes = {{"name", {AttrType::string, true, {}}}, {"profileType", {AttrType::string, true, k_profile_types}}};
+  spec.attributes = {{"name", {AttrType::string, true, {}}},
+                     {"profileType", {AttrType::string, true, k_profile_types}}};
   spec.relationships = {{"bundleId", {RelKind::to_one, "bundleIds", true}},
                         {"certificates", {RelKind::to_many, "certificates", true}},
                         {"devices", {RelKind::to_many, "devices", false}}};
@@ -209,8 +215,9 @@ Reply create_profile(Engine& e, Call& c) {
                                              "'. Please remove the duplicate profiles and try again."));
   const std::string bundle = doc.relationships.at("bundleId").front();
   if (!e.state.bundle_ids.contains(bundle))
-    return error_reply(relationship_invalid("/data/relationships/bundleId/data",
-                                            "There is no resource of type 'bundleIds' with id '" + bundle + "'"));
+    return error_reply(
+        relationship_invalid("/data/relationships/bundleId/data",
+                             "There is no resource of type 'bundleIds' with id '" + bundle + "'"));
   const auto& certs = doc.relationships.at("certificates");
   if (certs.empty())
     return error_reply(relationship_invalid("/data/relationships/certificates/data",
@@ -220,16 +227,18 @@ Reply create_profile(Engine& e, Call& c) {
   for (size_t i = 0; i < certs.size(); ++i) {
     auto cert = e.state.certificates.find(certs[i]);
     if (cert == e.state.certificates.end())
-      return error_reply(relationship_invalid("/data/relationships/certificates/data/" + std::to_string(i),
-                                              "There is no resource of type 'certificates' with id '" + certs[i] + "'"));
+      return error_reply(
+          relationship_invalid("/data/relationships/certificates/data/" + std::to_string(i),
+                               "There is no resource of type 'certificates' with id '" + certs[i] + "'"));
     expires = std::min(expires, cert->second.expiration_date);
   }
   std::vector<std::string> devices;
   if (doc.has_relationship("devices")) devices = doc.relationships.at("devices");
   for (size_t i = 0; i < devices.size(); ++i)
     if (!e.state.devices.contains(devices[i]))
-      return error_reply(relationship_invalid("/data/relationships/devices/data/" + std::to_string(i),
-                                              "There is no resource of type 'devices' with id '" + devices[i] + "'"));
+      return error_reply(
+          relationship_invalid("/data/relationships/devices/data/" + std::to_string(i),
+                               "There is no resource of type 'devices' with id '" + devices[i] + "'"));
   ProfileRec p;
   p.id = e.state.new_short_id();
   p.name = name;
@@ -242,10 +251,11 @@ Reply create_profile(Engine& e, Call& c) {
   p.certificates = {certs.begin(), certs.end()};
   p.devices = {devices.begin(), devices.end()};
   // Not a signed CMS profile: a plist naming what a real one would carry, so clients can store it.
-  const std::string plist = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<plist version=\"1.0\"><dict><key>Name</key>"
-                            "<string>" + name + "</string><key>UUID</key><string>" + p.uuid +
-                            "</string><key>ExpirationDate</key><date>" + util::format_rfc3339(expires) +
-                            "</date></dict></plist>\n";
+  const std::string plist =
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<plist version=\"1.0\"><dict><key>Name</key>"
+      "<string>" +
+      name + "</string><key>UUID</key><string>" + p.uuid + "</string><key>ExpirationDate</key><date>" +
+      util::format_rfc3339(expires) + "</date></dict></plist>\n";
   p.profile_content = util::base64_encode(plist);
   const std::string id = p.id;
   e.state.profiles[id] = std::move(p);
@@ -262,8 +272,8 @@ Reply delete_profile(Engine& e, Call& c) {
 Reply profile_certificates(Engine& e, Call& c) {
   auto it = e.state.profiles.find(c.arg());
   if (it == e.state.profiles.end()) return error_reply(not_found("profiles", c.arg()));
-  auto page = page_ids<CertificateRec>(e.state.certificates,
-                                       {it->second.certificates.begin(), it->second.certificates.end()}, c.query);
+  auto page = page_ids<CertificateRec>(
+      e.state.certificates, {it->second.certificates.begin(), it->second.certificates.end()}, c.query);
   Renderer r(e.state, c.query, c.base_url);
   return collection_reply(c, r, page, [&](const CertificateRec& rec) { return r.certificate(rec); });
 }
@@ -271,7 +281,8 @@ Reply profile_certificates(Engine& e, Call& c) {
 Reply profile_devices(Engine& e, Call& c) {
   auto it = e.state.profiles.find(c.arg());
   if (it == e.state.profiles.end()) return error_reply(not_found("profiles", c.arg()));
-  auto page = page_ids<DeviceRec>(e.state.devices, {it->second.devices.begin(), it->second.devices.end()}, c.query);
+  auto page =
+      page_ids<DeviceRec>(e.state.devices, {it->second.devices.begin(), it->second.devices.end()}, c.query);
   Renderer r(e.state, c.query, c.base_url);
   return collection_reply(c, r, page, [&](const DeviceRec& d) { return r.device(d); });
 }
@@ -335,7 +346,8 @@ Reply create_bundle_id(Engine& e, Call& c) {
   b.name = doc.attributes["name"].get<std::string>();
   b.platform = doc.attributes["platform"].get<std::string>();
   b.identifier = identifier;
-  b.seed_id = doc.attributes.contains("seedId") ? doc.attributes["seedId"].get<std::string>() : e.ca.team_id();
+  b.seed_id =
+      doc.attributes.contains("seedId") ? doc.attributes["seedId"].get<std::string>() : e.ca.team_id();
   const std::string id = b.id;
   e.state.bundle_ids[id] = std::move(b);
   Renderer r(e.state, c.query, c.base_url);
@@ -361,7 +373,8 @@ Reply delete_bundle_id(Engine& e, Call& c) {
   if (!e.state.bundle_ids.contains(c.arg())) return error_reply(not_found("bundleIds", c.arg()));
   for (const auto& [id, p] : e.state.profiles)
     if (p.bundle_id_id == c.arg())
-      return error_reply(state_error("The bundle id is used by the profile '" + p.name + "'; delete it first."));
+      return error_reply(
+          state_error("The bundle id is used by the profile '" + p.name + "'; delete it first."));
   e.state.bundle_ids.erase(c.arg());
   return no_content();
 }
@@ -372,7 +385,8 @@ Reply list_devices(Engine& e, Call& c) {
   const auto& q = c.query;
   auto keep = [&](const DeviceRec& d) {
     return filter_allows(q, "name", d.name) && filter_allows(q, "platform", d.platform) &&
-           filter_allows(q, "udid", d.udid) && filter_allows(q, "status", d.status) && filter_allows(q, "id", d.id);
+           filter_allows(q, "udid", d.udid) && filter_allows(q, "status", d.status) &&
+           filter_allows(q, "id", d.id);
   };
   auto key = [&](const DeviceRec& d) -> std::string {
     if (q.sort == "name") return d.name;
@@ -427,7 +441,8 @@ Reply patch_device(Engine& e, Call& c) {
   DocSpec spec;
   spec.type = "devices";
   spec.id_required = true;
-  spec.attributes = {{"name", {AttrType::string}}, {"status", {AttrType::string, false, {"ENABLED", "DISABLED"}}}};
+  spec.attributes = {{"name", {AttrType::string}},
+                     {"status", {AttrType::string, false, {"ENABLED", "DISABLED"}}}};
   auto parsed = parse_document(c.req.body, spec, c.arg());
   if (auto* errs = std::get_if<std::vector<ApiError>>(&parsed)) return error_reply(*errs);
   const auto& doc = std::get<RequestDoc>(parsed);
@@ -451,7 +466,8 @@ void add_signing_routes(std::vector<Route>& routes) {
   routes.push_back({"POST", "/v1/profiles", a, {}, create_profile});
   routes.push_back({"GET", "/v1/profiles/{id}", a, profiles_spec(false), get_profile});
   routes.push_back({"DELETE", "/v1/profiles/{id}", a, {}, delete_profile});
-  routes.push_back({"GET", "/v1/profiles/{id}/certificates", a, related("certificates"), profile_certificates});
+  routes.push_back(
+      {"GET", "/v1/profiles/{id}/certificates", a, related("certificates"), profile_certificates});
   routes.push_back({"GET", "/v1/profiles/{id}/devices", a, related("devices"), profile_devices});
   QuerySpec bundle_related;
   bundle_related.fields = {"bundleIds"};

@@ -3,7 +3,9 @@
 #include <openssl/ssl.h>
 #include <sys/socket.h>
 
+#include <optional>
 #include <stdexcept>
+#include <string_view>
 
 #include "core/model.hpp"
 #include "sim/engine.hpp"
@@ -14,7 +16,10 @@ namespace sim {
 
 namespace {
 
-constexpr size_t k_max_body = 1024 * 1024;
+// Apple refuses API request bodies over 1 MiB; the admin API takes whole team states (a
+// 10,000-tester team is about 2.3 MB), so the server's own cap is larger and /v1 checks its own.
+constexpr size_t k_max_v1_body = 1024 * 1024;
+constexpr size_t k_max_admin_body = 256 * 1024 * 1024;
 constexpr size_t k_log_capacity = 10'000;
 constexpr size_t k_logged_body = 4096;
 
@@ -73,22 +78,104 @@ void drop_connection(const httplib::Request& req) {
 
 ApiError injected_error(int status) {
   if (status == 429)
-    return {429, "RATE_LIMIT_EXCEEDED", "The request rate limit has been reached.",
-            "We've received too many requests for this API. Please wait and try again or slow down your request rate.",
-            "", ""};
+    return {429,
+            "RATE_LIMIT_EXCEEDED",
+            "The request rate limit has been reached.",
+            "We've received too many requests for this API. Please wait and try again or slow down your "
+            "request rate.",
+            "",
+            ""};
   if (status == 503)
-    return {503, "SERVICE_UNAVAILABLE", "The service is temporarily unavailable.",
-            "The service is temporarily unavailable. Try again later.", "", ""};
-  return {status, "UNEXPECTED_ERROR", "An unexpected error occurred.",
-          "An unexpected error occurred on the server side. If this issue continues, contact us.", "", ""};
+    return {503,
+            "SERVICE_UNAVAILABLE",
+            "The service is temporarily unavailable.",
+            "The service is temporarily unavailable. Try again later.",
+            "",
+            ""};
+  return {status,
+          "UNEXPECTED_ERROR",
+          "An unexpected error occurred.",
+          "An unexpected error occurred on the server side. If this issue continues, contact us.",
+          "",
+          ""};
 }
 
-ApiError rate_limited() { return injected_error(429); }
+ApiError rate_limited() {
+  return injected_error(429);
+}
+
+ApiError request_too_large() {
+  return {413,
+          "ENTITY_ERROR.REQUEST_TOO_LARGE",
+          "The request entity is too large.",
+          "The request body is larger than the allowed 1 MiB.",
+          "",
+          ""};
+}
+
+bool valid_utf8(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    size_t extra = 0;
+    uint32_t cp = 0;
+    if (c < 0x80) {
+      ++i;
+      continue;
+    } else if ((c & 0xE0) == 0xC0) {
+      extra = 1;
+      cp = c & 0x1F;
+    } else if ((c & 0xF0) == 0xE0) {
+      extra = 2;
+      cp = c & 0x0F;
+    } else if ((c & 0xF8) == 0xF0) {
+      extra = 3;
+      cp = c & 0x07;
+    } else {
+      return false;
+    }
+    if (extra >= s.size() - i) return false;  // cut off
+    for (size_t k = 1; k <= extra; ++k) {
+      const auto cc = static_cast<unsigned char>(s[i + k]);
+      if ((cc & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (cc & 0x3F);
+    }
+    // Overlong forms, UTF-16 surrogates and code points beyond Unicode are not UTF-8.
+    static constexpr uint32_t k_min[] = {0, 0x80, 0x800, 0x10000};
+    if (cp < k_min[extra] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
+    i += extra + 1;
+  }
+  return true;
+}
+
+// Apple answers 400 to query parameters (names or values, also from form bodies) that are not
+// UTF-8; rendering them into an error document would otherwise fail with a 500.
+std::optional<ApiError> non_utf8_request(const httplib::Request& req) {
+  if (!valid_utf8(req.path))
+    return ApiError{400,
+                    "PARAMETER_ERROR.INVALID",
+                    "A parameter has an invalid value",
+                    "The request path is not valid UTF-8.",
+                    "",
+                    ""};
+  for (const auto& [name, value] : req.params) {
+    if (!valid_utf8(name))
+      return ApiError{400,
+                      "PARAMETER_ERROR.INVALID",
+                      "A parameter has an invalid value",
+                      "A query parameter name is not valid UTF-8.",
+                      "",
+                      ""};
+    if (!valid_utf8(value)) return parameter_invalid(name, "The value of '" + name + "' is not valid UTF-8.");
+  }
+  return std::nullopt;
+}
 
 }  // namespace
 
 Engine::Engine(Options opts)
     : options(std::move(opts)),
+      keys(options.strict_iat),
       limiter(options.rate_limit_per_hour, options.max_concurrent_per_key),
       faults(options.seed),
       ca(options.seed),
@@ -155,6 +242,11 @@ void Simulator::Impl::handle_v1(const httplib::Request& req, httplib::Response& 
   auto auth = keys.authenticate(req.get_header_value("Authorization"), now());
   if (auto* e = std::get_if<ApiError>(&auth)) {
     reply = error_reply(*e);
+  } else if (req.body.size() > k_max_v1_body) {
+    reply = error_reply(request_too_large());
+  } else if (auto bad = non_utf8_request(req)) {
+    route_name = req.method + " (invalid UTF-8)";
+    reply = error_reply(*bad);
   } else {
     const ApiKey& key = std::get<ApiKey>(auth);
     key_id = key.key_id;
@@ -199,7 +291,9 @@ void Simulator::Impl::handle_v1(const httplib::Request& req, httplib::Response& 
 
 Simulator::Simulator(Options options) : m_impl(std::make_unique<Impl>(std::move(options))) {}
 
-Simulator::~Simulator() { stop(); }
+Simulator::~Simulator() {
+  stop();
+}
 
 void Simulator::start() {
   auto& impl = *m_impl;
@@ -217,38 +311,56 @@ void Simulator::start() {
   auto& server = *impl.server;
   const size_t threads = static_cast<size_t>(std::max(1, o.threads));
   server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
-  server.set_payload_max_length(k_max_body);
+  server.set_payload_max_length(k_max_admin_body);
+  // httplib's default also sets SO_REUSEPORT, which lets a second server bind a port that is
+  // already taken (and the kernel then splits connections between them): refuse instead.
+  server.set_socket_options([](socket_t sock) {
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+  });
   server.set_keep_alive_max_count(1000);
   server.set_keep_alive_timeout(2);
   server.set_tcp_nodelay(true);
-  add_admin_routes(server, impl, [&impl] { return impl.base_url(); });
+  auto bodiless_posts = add_admin_routes(server, impl, [&impl] { return impl.base_url(); });
   auto v1 = [&impl](const httplib::Request& req, httplib::Response& res) { impl.handle_v1(req, res); };
   server.Get("/v1/.*", v1);
   server.Post("/v1/.*", v1);
   server.Patch("/v1/.*", v1);
   server.Delete("/v1/.*", v1);
   server.Put("/v1/.*", v1);
-  server.set_error_handler(httplib::Server::HandlerWithResponse([](const httplib::Request& req, httplib::Response& res) {
-    if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
-    ApiError e;
-    if (res.status == 413)
-      e = {413, "ENTITY_ERROR.REQUEST_TOO_LARGE", "The request entity is too large.",
-           "The request body is larger than the allowed 1 MiB.", "", ""};
-    else if (res.status == 404)
-      e = path_not_found(req.path);
-    else if (res.status == 405)
-      e = method_not_allowed(req.method, req.path);
-    else
-      e = {res.status, res.status >= 500 ? "UNEXPECTED_ERROR" : "PARAMETER_ERROR.INVALID", "The request failed.",
-           "The request could not be processed (HTTP " + std::to_string(res.status) + ").", "", ""};
-    res.set_content(error_document({e}).dump(), "application/json");
-    return httplib::Server::HandlerResponse::Handled;
-  }));
+  server.set_error_handler(httplib::Server::HandlerWithResponse(
+      [bodiless_posts = std::move(bodiless_posts)](const httplib::Request& req, httplib::Response& res) {
+        if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+        if (res.status == 400 && req.method == "POST" && !req.has_header("Content-Length") &&
+            !req.has_header("Transfer-Encoding")) {
+          if (const auto it = bodiless_posts.find(req.path); it != bodiless_posts.end()) {
+            it->second(req, res);
+            return httplib::Server::HandlerResponse::Handled;
+          }
+        }
+        ApiError e;
+        if (res.status == 413)
+          e = request_too_large();
+        else if (res.status == 404)
+          e = path_not_found(req.path);
+        else if (res.status == 405)
+          e = method_not_allowed(req.method, req.path);
+        else
+          e = {res.status,
+               res.status >= 500 ? "UNEXPECTED_ERROR" : "PARAMETER_ERROR.INVALID",
+               "The request failed.",
+               "The request could not be processed (HTTP " + std::to_string(res.status) + ").",
+               "",
+               ""};
+        res.set_content(error_document({e}).dump(), "application/json");
+        return httplib::Server::HandlerResponse::Handled;
+      }));
   server.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
     res.status = 500;
     res.set_content(error_document({injected_error(500)}).dump(), "application/json");
   });
-  const int port = o.port == 0 ? server.bind_to_any_port(o.host) : (server.bind_to_port(o.host, o.port) ? o.port : -1);
+  const int port =
+      o.port == 0 ? server.bind_to_any_port(o.host) : (server.bind_to_port(o.host, o.port) ? o.port : -1);
   if (port <= 0) {
     impl.server.reset();
     throw std::runtime_error("ascsim: cannot bind " + o.host + ":" + std::to_string(o.port));
@@ -264,40 +376,53 @@ void Simulator::stop() {
   m_impl->server.reset();
 }
 
-int Simulator::port() const { return m_impl->bound_port; }
-std::string Simulator::base_url() const { return m_impl->base_url(); }
+int Simulator::port() const {
+  return m_impl->bound_port;
+}
+std::string Simulator::base_url() const {
+  return m_impl->base_url();
+}
 
 void Simulator::add_api_key(const std::string& issuer_id, const std::string& key_id,
                             const std::string& public_key_pem, const std::string& role) {
   m_impl->keys.add(issuer_id, key_id, public_key_pem, role);
 }
 
-void Simulator::revoke_api_key(const std::string& key_id) { m_impl->keys.revoke(key_id); }
+void Simulator::revoke_api_key(const std::string& key_id) {
+  m_impl->keys.revoke(key_id);
+}
 
 std::string Simulator::add_app(const std::string& bundle_id, const std::string& name) {
   return m_impl->add_app(bundle_id, name);
 }
 
-std::string Simulator::add_user(const std::string& email, const std::string& first_name, const std::string& last_name,
-                                const std::vector<std::string>& roles, bool all_apps_visible,
-                                const std::vector<std::string>& visible_app_ids) {
+std::string Simulator::add_user(const std::string& email, const std::string& first_name,
+                                const std::string& last_name, const std::vector<std::string>& roles,
+                                bool all_apps_visible, const std::vector<std::string>& visible_app_ids) {
   return m_impl->add_user(email, first_name, last_name, roles, all_apps_visible, visible_app_ids);
 }
 
-void Simulator::remove_user(const std::string& user_id) { m_impl->remove_user(user_id); }
+void Simulator::remove_user(const std::string& user_id) {
+  m_impl->remove_user(user_id);
+}
 
 std::string Simulator::add_beta_group(const std::string& app_id, const std::string& name, bool is_internal) {
   return m_impl->add_beta_group(app_id, name, is_internal);
 }
 
-void Simulator::remove_beta_group(const std::string& group_id) { m_impl->remove_beta_group(group_id); }
+void Simulator::remove_beta_group(const std::string& group_id) {
+  m_impl->remove_beta_group(group_id);
+}
 
 std::string Simulator::add_beta_tester(const std::string& email, const std::string& first_name,
-                                       const std::string& last_name, const std::vector<std::string>& group_ids) {
+                                       const std::string& last_name,
+                                       const std::vector<std::string>& group_ids) {
   return m_impl->add_beta_tester(email, first_name, last_name, group_ids);
 }
 
-void Simulator::remove_beta_tester(const std::string& tester_id) { m_impl->remove_beta_tester(tester_id); }
+void Simulator::remove_beta_tester(const std::string& tester_id) {
+  m_impl->remove_beta_tester(tester_id);
+}
 
 std::optional<std::string> Simulator::accept_invitation(const std::string& email) {
   return m_impl->accept_invitation(email);
@@ -308,10 +433,18 @@ std::string Simulator::add_certificate(const std::string& certificate_type, cons
   return m_impl->add_certificate(certificate_type, common_name, validity);
 }
 
-void Simulator::advance_clock(std::chrono::seconds by) { m_impl->clock.advance(by); }
-util::TimePoint Simulator::now() const { return m_impl->now(); }
-void Simulator::add_fault(const FaultRule& rule) { m_impl->faults.add(rule); }
-void Simulator::clear_faults() { m_impl->faults.clear(); }
+void Simulator::advance_clock(std::chrono::seconds by) {
+  m_impl->clock.advance(by);
+}
+util::TimePoint Simulator::now() const {
+  return m_impl->now();
+}
+void Simulator::add_fault(const FaultRule& rule) {
+  m_impl->faults.add(rule);
+}
+void Simulator::clear_faults() {
+  m_impl->faults.clear();
+}
 
 std::vector<RouteCounter> Simulator::route_counters() const {
   std::lock_guard lock(m_impl->log_mutex);
@@ -320,15 +453,21 @@ std::vector<RouteCounter> Simulator::route_counters() const {
   return out;
 }
 
-long long Simulator::request_count() const { return m_impl->requests.load(); }
-long long Simulator::write_count() const { return m_impl->writes.load(); }
+long long Simulator::request_count() const {
+  return m_impl->requests.load();
+}
+long long Simulator::write_count() const {
+  return m_impl->writes.load();
+}
 
 std::vector<LoggedRequest> Simulator::request_log() const {
   std::lock_guard lock(m_impl->log_mutex);
   return {m_impl->log.begin(), m_impl->log.end()};
 }
 
-void Simulator::reset_counters() { m_impl->reset_observation(); }
+void Simulator::reset_counters() {
+  m_impl->reset_observation();
+}
 
 nlohmann::json Simulator::dump_state() const {
   std::lock_guard lock(m_impl->state_mutex);
@@ -341,6 +480,8 @@ void Simulator::load_state(const nlohmann::json& state) {
   if (!error.empty()) throw std::invalid_argument("load_state: " + error);
 }
 
-void Simulator::reset() { m_impl->reset_all(); }
+void Simulator::reset() {
+  m_impl->reset_all();
+}
 
 }  // namespace sim

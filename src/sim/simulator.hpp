@@ -6,11 +6,10 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "util/clock.hpp"
 
@@ -18,15 +17,16 @@ namespace sim {
 
 struct Options {
   std::string host = "127.0.0.1";
-  int port = 0;  // 0 = any free port; see Simulator::port()
-  uint64_t seed = 1;  // ids and fault decisions are deterministic for a seed
+  int port = 0;                    // 0 = any free port; see Simulator::port()
+  uint64_t seed = 1;               // ids and fault decisions are deterministic for a seed
   int rate_limit_per_hour = 3600;  // per API key, rolling hour
   int max_concurrent_per_key = 0;  // > 0: more in-flight requests than this answer 429
   int certificate_slot_limit = 3;  // per certificate type
   std::chrono::seconds certificate_validity{365 * 24 * 3600};
   std::string tls_cert_file;  // both set = HTTPS
   std::string tls_key_file;
-  int threads = 8;  // HTTP worker threads
+  int threads = 8;          // HTTP worker threads
+  bool strict_iat = false;  // refuse tokens without `iat` (the real service accepts them)
 };
 
 // A rule that makes matching requests misbehave. `route` is a glob over "METHOD /path" with
@@ -50,10 +50,10 @@ struct RouteCounter {
 
 struct LoggedRequest {
   std::string method;
-  std::string path;   // with query string
+  std::string path;  // with query string
   int status = 0;
   std::string key_id;
-  std::string body;   // request body (bounded)
+  std::string body;  // request body (bounded)
 };
 
 class Simulator {
@@ -83,8 +83,8 @@ class Simulator {
   void remove_user(const std::string& user_id);
   std::string add_beta_group(const std::string& app_id, const std::string& name, bool is_internal);
   void remove_beta_group(const std::string& group_id);
-  std::string add_beta_tester(const std::string& email, const std::string& first_name, const std::string& last_name,
-                              const std::vector<std::string>& group_ids);
+  std::string add_beta_tester(const std::string& email, const std::string& first_name,
+                              const std::string& last_name, const std::vector<std::string>& group_ids);
   void remove_beta_tester(const std::string& tester_id);
   // The invitee accepts: the invitation disappears and a user with its terms appears.
   // Returns the new user id, or std::nullopt when no invitation has that email.

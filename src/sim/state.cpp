@@ -5,6 +5,8 @@
 #include <algorithm>
 
 #include "core/model.hpp"
+#include "sim/state_check.hpp"
+#include "util/strings.hpp"
 #include "util/time.hpp"
 
 namespace nlohmann {
@@ -14,7 +16,8 @@ struct adl_serializer<util::TimePoint> {
   static void to_json(json& j, const util::TimePoint& t) { j = util::format_rfc3339(t); }
   static void from_json(const json& j, util::TimePoint& t) {
     auto parsed = util::parse_rfc3339(j.get<std::string>());
-    if (!parsed) throw json::type_error::create(302, "not an RFC 3339 date-time: " + j.get<std::string>(), &j);
+    if (!parsed)
+      throw json::type_error::create(302, "not an RFC 3339 date-time: " + j.get<std::string>(), &j);
     t = *parsed;
   }
 };
@@ -23,26 +26,28 @@ struct adl_serializer<util::TimePoint> {
 namespace sim {
 
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(AppRec, id, bundle_id, name, sku, primary_locale)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(UserRec, id, username, first_name, last_name, roles, all_apps_visible,
-                                                provisioning_allowed, visible_apps)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(UserRec, id, username, first_name, last_name, roles,
+                                                all_apps_visible, provisioning_allowed, visible_apps)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(InvitationRec, id, email, first_name, last_name, roles,
-                                                all_apps_visible, provisioning_allowed, expiration_date, visible_apps)
+                                                all_apps_visible, provisioning_allowed, expiration_date,
+                                                visible_apps)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(GroupRec, id, app_id, name, created_date, is_internal,
                                                 has_access_to_all_builds, public_link_enabled,
-                                                public_link_limit_enabled, has_public_link_limit, public_link_limit,
-                                                public_link_id, feedback_enabled,
+                                                public_link_limit_enabled, has_public_link_limit,
+                                                public_link_limit, public_link_id, feedback_enabled,
                                                 ios_builds_available_for_apple_silicon_mac,
                                                 ios_builds_available_for_apple_vision)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(TesterRec, id, email, first_name, last_name, invite_type, state,
-                                                groups)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(TesterRec, id, email, first_name, last_name, invite_type,
+                                                state, groups)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(CertificateRec, id, name, certificate_type, display_name,
-                                                serial_number, platform, expiration_date, content_base64, activated)
+                                                serial_number, platform, expiration_date, content_base64,
+                                                activated)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ProfileRec, id, name, platform, profile_type, profile_state,
-                                                profile_content, uuid, created_date, expiration_date, bundle_id_id,
-                                                certificates, devices)
+                                                profile_content, uuid, created_date, expiration_date,
+                                                bundle_id_id, certificates, devices)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(BundleIdRec, id, name, platform, identifier, seed_id)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(DeviceRec, id, name, platform, udid, device_class, status, model,
-                                                added_date)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(DeviceRec, id, name, platform, udid, device_class, status,
+                                                model, added_date)
 
 State::State(uint64_t seed) : m_rng(seed) {}
 
@@ -245,47 +250,57 @@ nlohmann::json State::dump() const {
 }
 
 std::string State::load(const nlohmann::json& doc) {
-  if (!doc.is_object()) return "state must be a JSON object";
+  if (!doc.is_object()) return "state must be a JSON object, got " + json_type_name(doc);
+  static const std::vector<std::string> k_collections = {"apps",       "users",       "userInvitations",
+                                                         "betaGroups", "betaTesters", "certificates",
+                                                         "profiles",   "bundleIds",   "devices"};
+  for (const auto& [key, value] : doc.items())
+    if (std::find(k_collections.begin(), k_collections.end(), key) == k_collections.end())
+      return "unknown member '" + key + "' (collections: " + util::join(k_collections, ", ") + ")";
   State fresh;
   try {
-    auto each = [&](const char* key, auto fn) {
+    // Each item is checked against its record's members before conversion, so a wrong type is
+    // reported with its place instead of being read as a default.
+    auto each = [&]<typename Rec>(const char* key, std::map<std::string, Rec>& into, auto put) {
       if (!doc.contains(key)) return;
-      if (!doc.at(key).is_array()) throw std::invalid_argument(std::string(key) + " must be an array");
-      for (const auto& item : doc.at(key)) fn(item);
+      const auto& items = doc.at(key);
+      if (!items.is_array())
+        throw StateError(std::string(key) + " must be an array, got " + json_type_name(items));
+      static const nlohmann::json k_template = Rec{};
+      for (size_t i = 0; i < items.size(); ++i) {
+        check_item_shape(items[i], k_template, key, i);
+        Rec rec;
+        try {
+          rec = items[i].get<Rec>();
+        } catch (const nlohmann::json::exception& e) {
+          throw StateError(std::string(key) + "[" + std::to_string(i) + "] (id '" +
+                           items[i]["id"].get<std::string>() + "'): " + e.what());
+        }
+        if (into.contains(rec.id))
+          throw StateError(std::string(key) + "[" + std::to_string(i) + "]: id '" + rec.id +
+                           "' appears twice");
+        put(std::move(rec));
+      }
     };
-    each("apps", [&](const nlohmann::json& j) {
-      auto r = j.get<AppRec>();
-      fresh.apps[r.id] = r;
-    });
-    each("users", [&](const nlohmann::json& j) { fresh.put_user(j.get<UserRec>()); });
-    each("userInvitations", [&](const nlohmann::json& j) { fresh.put_invitation(j.get<InvitationRec>()); });
-    each("betaGroups", [&](const nlohmann::json& j) {
-      auto g = j.get<GroupRec>();
-      if (!fresh.apps.contains(g.app_id)) throw std::invalid_argument("group " + g.id + " names unknown app " + g.app_id);
+    each("apps", fresh.apps, [&](AppRec r) { fresh.apps[r.id] = std::move(r); });
+    each("users", fresh.users, [&](UserRec r) { fresh.put_user(std::move(r)); });
+    each("userInvitations", fresh.invitations, [&](InvitationRec r) { fresh.put_invitation(std::move(r)); });
+    each("betaGroups", fresh.groups, [&](GroupRec g) {
+      if (!fresh.apps.contains(g.app_id))
+        throw StateError("group " + g.id + " names unknown app " + g.app_id);
       fresh.put_group(std::move(g));
     });
-    each("betaTesters", [&](const nlohmann::json& j) {
-      auto t = j.get<TesterRec>();
+    each("betaTesters", fresh.testers, [&](TesterRec t) {
       for (const auto& g : t.groups)
-        if (!fresh.groups.contains(g)) throw std::invalid_argument("tester " + t.id + " names unknown group " + g);
+        if (!fresh.groups.contains(g)) throw StateError("tester " + t.id + " names unknown group " + g);
       fresh.put_tester(std::move(t));
     });
-    each("certificates", [&](const nlohmann::json& j) {
-      auto r = j.get<CertificateRec>();
-      fresh.certificates[r.id] = r;
-    });
-    each("profiles", [&](const nlohmann::json& j) {
-      auto r = j.get<ProfileRec>();
-      fresh.profiles[r.id] = r;
-    });
-    each("bundleIds", [&](const nlohmann::json& j) {
-      auto r = j.get<BundleIdRec>();
-      fresh.bundle_ids[r.id] = r;
-    });
-    each("devices", [&](const nlohmann::json& j) {
-      auto r = j.get<DeviceRec>();
-      fresh.devices[r.id] = r;
-    });
+    each("certificates", fresh.certificates,
+         [&](CertificateRec r) { fresh.certificates[r.id] = std::move(r); });
+    each("bundleIds", fresh.bundle_ids, [&](BundleIdRec r) { fresh.bundle_ids[r.id] = std::move(r); });
+    each("devices", fresh.devices, [&](DeviceRec r) { fresh.devices[r.id] = std::move(r); });
+    each("profiles", fresh.profiles, [&](ProfileRec r) { fresh.profiles[r.id] = std::move(r); });
+    check_state_rules(fresh);
   } catch (const std::exception& e) {
     return e.what();
   }
