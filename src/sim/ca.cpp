@@ -22,7 +22,8 @@
 
 namespace sim {
 
-namespace {
+// Not an anonymous namespace: CertificateAuthority::Impl holds these types.
+namespace ca_detail {
 
 struct X509Deleter {
   void operator()(X509* x) const { X509_free(x); }
@@ -67,7 +68,8 @@ util::Error csr_error(const std::string& detail) {
 }
 
 util::Error internal_error(const std::string& what) {
-  return util::make_error(util::ErrorKind::internal, "certificate authority: " + what + ": " + util::openssl_error());
+  return util::make_error(util::ErrorKind::internal,
+                          "certificate authority: " + what + ": " + util::openssl_error());
 }
 
 std::string name_entry(X509_NAME* name, int nid) {
@@ -83,7 +85,8 @@ std::string name_entry(X509_NAME* name, int nid) {
 }
 
 bool add_name_entry(X509_NAME* name, const char* field, const std::string& value) {
-  return X509_NAME_add_entry_by_txt(name, field, MBSTRING_UTF8, reinterpret_cast<const unsigned char*>(value.data()),
+  return X509_NAME_add_entry_by_txt(name, field, MBSTRING_UTF8,
+                                    reinterpret_cast<const unsigned char*>(value.data()),
                                     static_cast<int>(value.size()), -1, 0) == 1;
 }
 
@@ -93,7 +96,9 @@ bool add_extension(X509* cert, X509V3_CTX* ctx, int nid, const char* value) {
   return ext && X509_add_ext(cert, ext.get(), -1) == 1;
 }
 
-bool set_time(ASN1_TIME* field, std::time_t t) { return ASN1_TIME_set(field, t) != nullptr; }
+bool set_time(ASN1_TIME* field, std::time_t t) {
+  return ASN1_TIME_set(field, t) != nullptr;
+}
 
 std::string to_der(X509* cert) {
   unsigned char* der = nullptr;
@@ -114,9 +119,12 @@ util::Result<X509ReqPtr> parse_csr(std::string_view csr_text) {
     pem = text;
   } else {
     auto decoded = util::base64_decode(text);
-    if (!decoded.ok()) return csr_error("The CSR content is neither PEM nor base64 (" + decoded.error().message + ").");
-    if (util::starts_with(util::trim(*decoded), "-----BEGIN")) pem = util::trim(*decoded);
-    else der = std::move(*decoded);
+    if (!decoded.ok())
+      return csr_error("The CSR content is neither PEM nor base64 (" + decoded.error().message + ").");
+    if (util::starts_with(util::trim(*decoded), "-----BEGIN"))
+      pem = util::trim(*decoded);
+    else
+      der = std::move(*decoded);
   }
   X509_REQ* req = nullptr;
   if (!pem.empty()) {
@@ -145,10 +153,11 @@ util::Result<EVP_PKEY*> checked_public_key(X509_REQ* req) {
     return csr_error("The CSR's public key could not be read.");
   }
   if (EVP_PKEY_get_base_id(key) != EVP_PKEY_RSA)
-    return csr_error("The CSR's public key must be RSA 2048; it is " + std::string(OBJ_nid2sn(EVP_PKEY_get_base_id(key))) +
-                     ".");
+    return csr_error("The CSR's public key must be RSA 2048; it is " +
+                     std::string(OBJ_nid2sn(EVP_PKEY_get_base_id(key))) + ".");
   if (EVP_PKEY_get_bits(key) != k_required_rsa_bits)
-    return csr_error("The CSR's public key must be RSA 2048; it is RSA " + std::to_string(EVP_PKEY_get_bits(key)) + ".");
+    return csr_error("The CSR's public key must be RSA 2048; it is RSA " +
+                     std::to_string(EVP_PKEY_get_bits(key)) + ".");
   const int verified = X509_REQ_verify(req, key);
   ERR_clear_error();
   if (verified != 1) return csr_error("The CSR's signature does not verify with its public key.");
@@ -176,7 +185,9 @@ std::string derive_team_id(uint64_t seed) {
   return out;
 }
 
-}  // namespace
+}  // namespace ca_detail
+
+using namespace ca_detail;
 
 std::string certificate_name_prefix(std::string_view certificate_type) {
   struct Prefix {
@@ -240,15 +251,16 @@ CertificateAuthority::CertificateAuthority(uint64_t seed) : m_impl(std::make_uni
   if (!root || X509_set_version(root, X509_VERSION_3) != 1) fail("creating the root certificate");
 
   X509NamePtr name(X509_NAME_new());
-  if (!add_name_entry(name.get(), "CN", k_root_common_name) ||
-      !add_name_entry(name.get(), "OU", "G3") || !add_name_entry(name.get(), "O", "ascsim (simulated Apple Inc.)") ||
+  if (!add_name_entry(name.get(), "CN", k_root_common_name) || !add_name_entry(name.get(), "OU", "G3") ||
+      !add_name_entry(name.get(), "O", "ascsim (simulated Apple Inc.)") ||
       !add_name_entry(name.get(), "C", "US"))
     fail("building the root name");
   std::string serial_hex;
   BnPtr serial = m_impl->next_serial(serial_hex);
   if (!serial || !BN_to_ASN1_INTEGER(serial.get(), X509_get_serialNumber(root)) ||
       X509_set_subject_name(root, name.get()) != 1 || X509_set_issuer_name(root, name.get()) != 1 ||
-      !set_time(X509_getm_notBefore(root), k_root_not_before) || !set_time(X509_getm_notAfter(root), k_root_not_after) ||
+      !set_time(X509_getm_notBefore(root), k_root_not_before) ||
+      !set_time(X509_getm_notAfter(root), k_root_not_after) ||
       X509_set_pubkey(root, m_impl->root_key.get()) != 1)
     fail("filling the root certificate");
 
@@ -270,19 +282,26 @@ CertificateAuthority::CertificateAuthority(uint64_t seed) : m_impl(std::make_uni
 
 CertificateAuthority::~CertificateAuthority() = default;
 
-std::string CertificateAuthority::root_certificate_pem() const { return m_impl->root_pem; }
+std::string CertificateAuthority::root_certificate_pem() const {
+  return m_impl->root_pem;
+}
 
-std::string CertificateAuthority::team_id() const { return m_impl->team_id; }
+std::string CertificateAuthority::team_id() const {
+  return m_impl->team_id;
+}
 
 util::Result<IssuedCertificate> CertificateAuthority::issue(std::string_view csr_text,
-                                                            const std::string& certificate_type, util::TimePoint now,
+                                                            const std::string& certificate_type,
+                                                            util::TimePoint now,
                                                             std::chrono::seconds validity) {
   if (!core::is_certificate_type(certificate_type)) {
     auto e = csr_error("'" + certificate_type + "' is not a valid certificate type.");
-    e.message = "certificate type rejected: '" + certificate_type + "' is not one of Apple's CertificateType values";
+    e.message =
+        "certificate type rejected: '" + certificate_type + "' is not one of Apple's CertificateType values";
     return e;
   }
-  if (validity.count() <= 0) return util::make_error(util::ErrorKind::internal, "certificate validity must be positive");
+  if (validity.count() <= 0)
+    return util::make_error(util::ErrorKind::internal, "certificate validity must be positive");
   auto req = parse_csr(csr_text);
   if (!req.ok()) return std::move(req).error();
   auto key = checked_public_key(req->get());
@@ -303,12 +322,14 @@ util::Result<IssuedCertificate> CertificateAuthority::issue(std::string_view csr
   X509Ptr cert(X509_new());
   X509NamePtr subject(X509_NAME_new());
   if (!cert || !subject) return internal_error("allocating the certificate");
-  if (!add_name_entry(subject.get(), "UID", m_impl->team_id) || !add_name_entry(subject.get(), "CN", issued.common_name) ||
+  if (!add_name_entry(subject.get(), "UID", m_impl->team_id) ||
+      !add_name_entry(subject.get(), "CN", issued.common_name) ||
       !add_name_entry(subject.get(), "OU", m_impl->team_id) ||
       !add_name_entry(subject.get(), "O", csr_org.empty() ? csr_cn : csr_org) ||
       !add_name_entry(subject.get(), "C", csr_country.size() == 2 ? csr_country : "US"))
     return internal_error("building the subject");
-  if (X509_set_version(cert.get(), X509_VERSION_3) != 1 || X509_set_subject_name(cert.get(), subject.get()) != 1 ||
+  if (X509_set_version(cert.get(), X509_VERSION_3) != 1 ||
+      X509_set_subject_name(cert.get(), subject.get()) != 1 ||
       X509_set_issuer_name(cert.get(), X509_get_subject_name(m_impl->root.get())) != 1 ||
       !set_time(X509_getm_notBefore(cert.get()), std::chrono::system_clock::to_time_t(issued.not_before)) ||
       !set_time(X509_getm_notAfter(cert.get()), std::chrono::system_clock::to_time_t(issued.not_after)) ||

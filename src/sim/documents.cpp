@@ -5,7 +5,9 @@
 
 namespace sim {
 
-std::string self_url(const Call& call) { return call.base_url + call.req.target; }
+std::string self_url(const Call& call) {
+  return call.base_url + call.req.target;
+}
 
 std::string next_url(const Call& call, const Cursor& cursor) {
   std::string url = call.base_url + call.req.path + "?cursor=" + encode_cursor(cursor) +
@@ -37,8 +39,8 @@ Reply linkage_reply(Call& call, const std::string& type, const std::vector<std::
   };
   std::map<std::string, Id> recs;
   for (const auto& id : ids) recs.emplace(id, Id{id});
-  auto page = page_by_id<Id>(recs, [](const auto& e) { return &e.second; }, [](const Id&) { return true; }, false,
-                             call.query);
+  auto page = page_by_id<Id>(
+      recs, [](const auto& e) { return &e.second; }, [](const Id&) { return true; }, false, call.query);
   nlohmann::json data = nlohmann::json::array();
   for (const Id* rec : page.items) data.push_back({{"type", type}, {"id", rec->id}});
   nlohmann::json doc = {{"data", std::move(data)}, {"links", {{"self", self_url(call)}}}};
@@ -65,6 +67,12 @@ bool filter_allows_email(const Query& q, const std::string& name, const std::str
   const std::string key = core::email_key(email);
   return std::any_of(it->second.begin(), it->second.end(),
                      [&](const std::string& v) { return core::email_key(v) == key; });
+}
+
+bool plausible_email(const std::string& email) {
+  const size_t at = email.find('@');
+  return at != std::string::npos && at > 0 && email.find('.', at) != std::string::npos &&
+         email.back() != '.' && email.find(' ') == std::string::npos;
 }
 
 }  // namespace sim

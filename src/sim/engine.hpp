@@ -39,6 +39,9 @@ struct Call {
 };
 
 class Engine;
+
+// Whether an email looks deliverable enough for Apple to accept it (local@domain.tld, no spaces).
+bool plausible_email(const std::string& email);
 using Handler = std::function<Reply(Engine&, Call&)>;
 
 struct Route {

@@ -1,7 +1,6 @@
 #include "sim/query.hpp"
 
 #include <charconv>
-
 #include <nlohmann/json.hpp>
 
 #include "util/crypto.hpp"
@@ -13,33 +12,69 @@ namespace {
 
 const std::map<std::string, std::vector<std::string>>& field_table() {
   static const std::map<std::string, std::vector<std::string>> k_fields = {
-      {"users", {"username", "firstName", "lastName", "roles", "allAppsVisible", "provisioningAllowed", "visibleApps"}},
+      {"users",
+       {"username", "firstName", "lastName", "roles", "allAppsVisible", "provisioningAllowed",
+        "visibleApps"}},
       {"userInvitations",
        {"email", "firstName", "lastName", "expirationDate", "roles", "allAppsVisible", "provisioningAllowed",
         "visibleApps"}},
       {"apps",
-       {"name", "bundleId", "sku", "primaryLocale", "isOrEverWasMadeForKids", "subscriptionStatusUrl",
-        "subscriptionStatusUrlVersion", "subscriptionStatusUrlForSandbox", "subscriptionStatusUrlVersionForSandbox",
-        "contentRightsDeclaration", "streamlinedPurchasingEnabled", "appEncryptionDeclarations", "ciProduct",
-        "betaTesters", "betaGroups", "appStoreVersions", "preReleaseVersions", "betaAppLocalizations", "builds",
-        "betaLicenseAgreement", "betaAppReviewDetail", "appInfos", "appClips", "appPricePoints",
-        "endUserLicenseAgreement", "appPriceSchedule", "appAvailabilityV2", "inAppPurchases", "subscriptionGroups",
-        "gameCenterEnabledVersions", "perfPowerMetrics", "appCustomProductPages", "inAppPurchasesV2",
-        "promotedPurchases", "appEvents", "reviewSubmissions", "subscriptionGracePeriod", "customerReviews",
-        "gameCenterDetail", "appStoreVersionExperimentsV2", "alternativeDistributionKey", "analyticsReportRequests",
+       {"name",
+        "bundleId",
+        "sku",
+        "primaryLocale",
+        "isOrEverWasMadeForKids",
+        "subscriptionStatusUrl",
+        "subscriptionStatusUrlVersion",
+        "subscriptionStatusUrlForSandbox",
+        "subscriptionStatusUrlVersionForSandbox",
+        "contentRightsDeclaration",
+        "streamlinedPurchasingEnabled",
+        "appEncryptionDeclarations",
+        "ciProduct",
+        "betaTesters",
+        "betaGroups",
+        "appStoreVersions",
+        "preReleaseVersions",
+        "betaAppLocalizations",
+        "builds",
+        "betaLicenseAgreement",
+        "betaAppReviewDetail",
+        "appInfos",
+        "appClips",
+        "appPricePoints",
+        "endUserLicenseAgreement",
+        "appPriceSchedule",
+        "appAvailabilityV2",
+        "inAppPurchases",
+        "subscriptionGroups",
+        "gameCenterEnabledVersions",
+        "perfPowerMetrics",
+        "appCustomProductPages",
+        "inAppPurchasesV2",
+        "promotedPurchases",
+        "appEvents",
+        "reviewSubmissions",
+        "subscriptionGracePeriod",
+        "customerReviews",
+        "gameCenterDetail",
+        "appStoreVersionExperimentsV2",
+        "alternativeDistributionKey",
+        "analyticsReportRequests",
         "marketplaceSearchDetail"}},
       {"betaGroups",
        {"name", "createdDate", "isInternalGroup", "hasAccessToAllBuilds", "publicLinkEnabled", "publicLinkId",
         "publicLinkLimitEnabled", "publicLinkLimit", "publicLink", "feedbackEnabled",
-        "iosBuildsAvailableForAppleSiliconMac", "iosBuildsAvailableForAppleVision", "app", "builds", "betaTesters",
-        "betaRecruitmentCriteria", "betaRecruitmentCriterionCompatibleBuildCheck"}},
-      {"betaTesters", {"firstName", "lastName", "email", "inviteType", "state", "apps", "betaGroups", "builds"}},
+        "iosBuildsAvailableForAppleSiliconMac", "iosBuildsAvailableForAppleVision", "app", "builds",
+        "betaTesters", "betaRecruitmentCriteria", "betaRecruitmentCriterionCompatibleBuildCheck"}},
+      {"betaTesters",
+       {"firstName", "lastName", "email", "inviteType", "state", "apps", "betaGroups", "builds"}},
       {"certificates",
-       {"name", "certificateType", "displayName", "serialNumber", "platform", "expirationDate", "certificateContent",
-        "activated"}},
+       {"name", "certificateType", "displayName", "serialNumber", "platform", "expirationDate",
+        "certificateContent", "activated"}},
       {"profiles",
-       {"name", "platform", "profileType", "profileState", "profileContent", "uuid", "createdDate", "expirationDate",
-        "bundleId", "devices", "certificates"}},
+       {"name", "platform", "profileType", "profileState", "profileContent", "uuid", "createdDate",
+        "expirationDate", "bundleId", "devices", "certificates"}},
       {"bundleIds", {"name", "platform", "identifier", "seedId", "profiles", "bundleIdCapabilities", "app"}},
       {"devices", {"name", "platform", "udid", "deviceClass", "status", "model", "addedDate"}},
   };
@@ -78,7 +113,8 @@ const std::vector<std::string>* known_fields(const std::string& type) {
   return it == field_table().end() ? nullptr : &it->second;
 }
 
-std::variant<Query, ApiError> parse_query(const std::multimap<std::string, std::string>& params, const QuerySpec& spec) {
+std::variant<Query, ApiError> parse_query(const std::multimap<std::string, std::string>& params,
+                                          const QuerySpec& spec) {
   Query q;
   for (const auto& [name, raw] : params) {
     const auto [base, inner] = split_bracket(name);
@@ -99,14 +135,16 @@ std::variant<Query, ApiError> parse_query(const std::multimap<std::string, std::
       const auto* known = known_fields(inner);
       for (const auto& v : values)
         if (known != nullptr && !contains(*known, v))
-          return parameter_invalid(name, "'" + v + "' is not a valid field name for the parameter '" + name + "'");
+          return parameter_invalid(name,
+                                   "'" + v + "' is not a valid field name for the parameter '" + name + "'");
       q.fields[inner].insert(values.begin(), values.end());
     } else if (base == "include" && inner.empty()) {
       if (spec.includes.empty())
         return parameter_illegal(name, "The parameter 'include' can not be used with this request");
       for (const auto& v : values)
         if (!contains(spec.includes, v))
-          return parameter_invalid(name, "'" + v + "' is not a valid relationship name for the parameter 'include'");
+          return parameter_invalid(
+              name, "'" + v + "' is not a valid relationship name for the parameter 'include'");
       q.includes.insert(values.begin(), values.end());
     } else if (base == "limit" && !inner.empty()) {
       auto it = spec.include_limits.find(inner);
@@ -122,7 +160,9 @@ std::variant<Query, ApiError> parse_query(const std::multimap<std::string, std::
       auto v = parse_int(raw);
       if (!v || *v < 1 || *v > 200)
         return parameter_invalid(
-            "limit", "'" + raw + "' is not a valid value for the parameter 'limit'. The maximum allowed value is 200.");
+            "limit",
+            "'" + raw +
+                "' is not a valid value for the parameter 'limit'. The maximum allowed value is 200.");
       q.limit = *v;
       q.limit_given = true;
     } else if (name == "sort" && !spec.sorts.empty()) {
@@ -157,6 +197,19 @@ std::optional<Cursor> decode_cursor(const std::string& text) {
   auto j = nlohmann::json::parse(*raw, nullptr, false);
   if (!j.is_array() || j.size() != 2 || !j[0].is_string() || !j[1].is_string()) return std::nullopt;
   return Cursor{j[0].get<std::string>(), j[1].get<std::string>()};
+}
+
+QuerySpec related(const std::string& type) {
+  QuerySpec s;
+  s.collection = true;
+  s.fields = {type};
+  return s;
+}
+
+QuerySpec linkage_collection() {
+  QuerySpec s;
+  s.collection = true;
+  return s;
 }
 
 }  // namespace sim

@@ -16,7 +16,7 @@
 namespace sim {
 
 struct QuerySpec {
-  bool collection = false;  // accepts limit (<= 200) and cursor
+  bool collection = false;                                  // accepts limit (<= 200) and cursor
   std::map<std::string, std::vector<std::string>> filters;  // name -> enum values (empty = free text/ids)
   std::vector<std::string> fields;                          // types whose fields[...] are accepted
   std::vector<std::string> includes;
@@ -56,7 +56,13 @@ struct Query {
 const std::vector<std::string>* known_fields(const std::string& type);
 
 // Validates params (name -> raw values, as the URL carried them) against spec.
-std::variant<Query, ApiError> parse_query(const std::multimap<std::string, std::string>& params, const QuerySpec& spec);
+// A related-resource collection (GET /v1/x/{id}/y): paging and fields[type] only.
+QuerySpec related(const std::string& type);
+// A relationship linkage collection (GET /v1/x/{id}/relationships/y): paging only.
+QuerySpec linkage_collection();
+
+std::variant<Query, ApiError> parse_query(const std::multimap<std::string, std::string>& params,
+                                          const QuerySpec& spec);
 
 std::string encode_cursor(const Cursor& cursor);
 std::optional<Cursor> decode_cursor(const std::string& text);
@@ -117,7 +123,8 @@ Page<T> page_sorted(std::vector<std::tuple<std::string, std::string, const T*>> 
   if (q.cursor) {
     const std::tuple<std::string, std::string, const T*> probe{q.cursor->key, q.cursor->id, nullptr};
     if (q.descending)
-      it = std::upper_bound(items.begin(), items.end(), probe, [&](const auto& a, const auto& b) { return less(b, a); });
+      it = std::upper_bound(items.begin(), items.end(), probe,
+                            [&](const auto& a, const auto& b) { return less(b, a); });
     else
       it = std::upper_bound(items.begin(), items.end(), probe, less);
   }

@@ -66,13 +66,6 @@ QuerySpec devices_spec(bool collection) {
   return s;
 }
 
-QuerySpec related(const std::string& type) {
-  QuerySpec s;
-  s.collection = true;
-  s.fields = {type};
-  return s;
-}
-
 // --- certificates ------------------------------------------------------------------------
 
 Reply list_certificates(Engine& e, Call& c) {

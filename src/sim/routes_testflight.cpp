@@ -11,23 +11,69 @@ namespace {
 constexpr size_t k_max_external_testers = 10'000;
 constexpr int k_max_public_link_limit = 10'000;
 
-const std::vector<std::string> k_app_field_types = {
-    "apps", "appEncryptionDeclarations", "ciProducts", "betaGroups", "appStoreVersions", "preReleaseVersions",
-    "betaAppLocalizations", "builds", "betaLicenseAgreements", "betaAppReviewDetails", "appInfos", "appClips",
-    "endUserLicenseAgreements", "inAppPurchases", "subscriptionGroups", "gameCenterEnabledVersions",
-    "appCustomProductPages", "promotedPurchases", "appEvents", "reviewSubmissions", "subscriptionGracePeriods",
-    "gameCenterDetails", "appStoreVersionExperiments"};
-const std::vector<std::string> k_app_includes = {
-    "appEncryptionDeclarations", "ciProduct", "betaGroups", "appStoreVersions", "preReleaseVersions",
-    "betaAppLocalizations", "builds", "betaLicenseAgreement", "betaAppReviewDetail", "appInfos", "appClips",
-    "endUserLicenseAgreement", "inAppPurchases", "subscriptionGroups", "gameCenterEnabledVersions",
-    "appCustomProductPages", "inAppPurchasesV2", "promotedPurchases", "appEvents", "reviewSubmissions",
-    "subscriptionGracePeriod", "gameCenterDetail", "appStoreVersionExperimentsV2"};
-const std::vector<std::string> k_app_include_limits = {
-    "appClips", "appCustomProductPages", "appEncryptionDeclarations", "appEvents", "appInfos",
-    "appStoreVersionExperimentsV2", "appStoreVersions", "betaAppLocalizations", "betaGroups", "builds",
-    "gameCenterEnabledVersions", "inAppPurchases", "inAppPurchasesV2", "preReleaseVersions", "promotedPurchases",
-    "reviewSubmissions", "subscriptionGroups"};
+const std::vector<std::string> k_app_field_types = {"apps",
+                                                    "appEncryptionDeclarations",
+                                                    "ciProducts",
+                                                    "betaGroups",
+                                                    "appStoreVersions",
+                                                    "preReleaseVersions",
+                                                    "betaAppLocalizations",
+                                                    "builds",
+                                                    "betaLicenseAgreements",
+                                                    "betaAppReviewDetails",
+                                                    "appInfos",
+                                                    "appClips",
+                                                    "endUserLicenseAgreements",
+                                                    "inAppPurchases",
+                                                    "subscriptionGroups",
+                                                    "gameCenterEnabledVersions",
+                                                    "appCustomProductPages",
+                                                    "promotedPurchases",
+                                                    "appEvents",
+                                                    "reviewSubmissions",
+                                                    "subscriptionGracePeriods",
+                                                    "gameCenterDetails",
+                                                    "appStoreVersionExperiments"};
+const std::vector<std::string> k_app_includes = {"appEncryptionDeclarations",
+                                                 "ciProduct",
+                                                 "betaGroups",
+                                                 "appStoreVersions",
+                                                 "preReleaseVersions",
+                                                 "betaAppLocalizations",
+                                                 "builds",
+                                                 "betaLicenseAgreement",
+                                                 "betaAppReviewDetail",
+                                                 "appInfos",
+                                                 "appClips",
+                                                 "endUserLicenseAgreement",
+                                                 "inAppPurchases",
+                                                 "subscriptionGroups",
+                                                 "gameCenterEnabledVersions",
+                                                 "appCustomProductPages",
+                                                 "inAppPurchasesV2",
+                                                 "promotedPurchases",
+                                                 "appEvents",
+                                                 "reviewSubmissions",
+                                                 "subscriptionGracePeriod",
+                                                 "gameCenterDetail",
+                                                 "appStoreVersionExperimentsV2"};
+const std::vector<std::string> k_app_include_limits = {"appClips",
+                                                       "appCustomProductPages",
+                                                       "appEncryptionDeclarations",
+                                                       "appEvents",
+                                                       "appInfos",
+                                                       "appStoreVersionExperimentsV2",
+                                                       "appStoreVersions",
+                                                       "betaAppLocalizations",
+                                                       "betaGroups",
+                                                       "builds",
+                                                       "gameCenterEnabledVersions",
+                                                       "inAppPurchases",
+                                                       "inAppPurchasesV2",
+                                                       "preReleaseVersions",
+                                                       "promotedPurchases",
+                                                       "reviewSubmissions",
+                                                       "subscriptionGroups"};
 
 QuerySpec apps_spec(bool collection) {
   QuerySpec s;
@@ -46,10 +92,14 @@ QuerySpec groups_spec(bool collection) {
   QuerySpec s;
   s.collection = collection;
   if (collection) {
-    s.filters = {{"name", {}},          {"isInternalGroup", {"true", "false"}},
-                 {"publicLinkEnabled", {"true", "false"}}, {"publicLinkLimitEnabled", {"true", "false"}},
-                 {"publicLink", {}},    {"app", {}},
-                 {"builds", {}},        {"id", {}}};
+    s.filters = {{"name", {}},
+                 {"isInternalGroup", {"true", "false"}},
+                 {"publicLinkEnabled", {"true", "false"}},
+                 {"publicLinkLimitEnabled", {"true", "false"}},
+                 {"publicLink", {}},
+                 {"app", {}},
+                 {"builds", {}},
+                 {"id", {}}};
     s.sorts = {"name", "createdDate", "publicLinkEnabled", "publicLinkLimit"};
   }
   s.fields = {"betaGroups", "apps", "builds", "betaTesters", "betaRecruitmentCriteria"};
@@ -62,8 +112,9 @@ QuerySpec testers_spec(bool collection) {
   QuerySpec s;
   s.collection = collection;
   if (collection) {
-    s.filters = {{"firstName", {}}, {"lastName", {}},   {"email", {}}, {"inviteType", {"EMAIL", "PUBLIC_LINK"}},
-                 {"apps", {}},      {"betaGroups", {}}, {"builds", {}}, {"id", {}}};
+    s.filters = {
+        {"firstName", {}}, {"lastName", {}},   {"email", {}},  {"inviteType", {"EMAIL", "PUBLIC_LINK"}},
+        {"apps", {}},      {"betaGroups", {}}, {"builds", {}}, {"id", {}}};
     s.sorts = {"firstName", "lastName", "email", "inviteType", "state"};
   }
   s.fields = {"betaTesters", "apps", "betaGroups", "builds"};
@@ -72,30 +123,13 @@ QuerySpec testers_spec(bool collection) {
   return s;
 }
 
-QuerySpec related(const std::string& type) {
-  QuerySpec s;
-  s.collection = true;
-  s.fields = {type};
-  return s;
+std::string bool_text(bool b) {
+  return b ? "true" : "false";
 }
-
-QuerySpec linkage_collection() {
-  QuerySpec s;
-  s.collection = true;
-  return s;
-}
-
-std::string bool_text(bool b) { return b ? "true" : "false"; }
 
 std::string zero_padded(long long v) {
   std::string s = std::to_string(v);
   return std::string(s.size() < 12 ? 12 - s.size() : 0, '0') + s;
-}
-
-bool plausible_email(const std::string& email) {
-  const size_t at = email.find('@');
-  return at != std::string::npos && at > 0 && email.find('.', at) != std::string::npos && email.back() != '.' &&
-         email.find(' ') == std::string::npos;
 }
 
 ApiError no_build(const std::string& id, const std::string& pointer) {
@@ -104,19 +138,21 @@ ApiError no_build(const std::string& id, const std::string& pointer) {
 
 // Apple's rules for putting testers into a group: internal groups take only team users (by
 // email), external testers per app are capped.
-std::optional<ApiError> check_can_join(const State& st, const GroupRec& g, const std::vector<std::string>& tester_ids,
+std::optional<ApiError> check_can_join(const State& st, const GroupRec& g,
+                                       const std::vector<std::string>& tester_ids,
                                        const std::string& pointer) {
   size_t newcomers = 0;
   for (size_t i = 0; i < tester_ids.size(); ++i) {
     auto t = st.testers.find(tester_ids[i]);
     if (t == st.testers.end())
-      return relationship_invalid(pointer + "/" + std::to_string(i),
-                                  "There is no resource of type 'betaTesters' with id '" + tester_ids[i] + "'");
+      return relationship_invalid(
+          pointer + "/" + std::to_string(i),
+          "There is no resource of type 'betaTesters' with id '" + tester_ids[i] + "'");
     if (g.is_internal) {
       if (!st.user_by_email.contains(core::email_key(t->second.email)))
-        return state_error("Internal groups accept only members of the team; '" + t->second.email +
-                               "' is not a team user.",
-                           pointer + "/" + std::to_string(i));
+        return state_error(
+            "Internal groups accept only members of the team; '" + t->second.email + "' is not a team user.",
+            pointer + "/" + std::to_string(i));
     } else if (!st.is_external_tester_of(g.app_id, tester_ids[i])) {
       ++newcomers;
     }
@@ -134,7 +170,9 @@ Reply list_apps(Engine& e, Call& c) {
     return filter_allows(q, "name", a.name) && filter_allows(q, "bundleId", a.bundle_id) &&
            filter_allows(q, "sku", a.sku) && filter_allows(q, "id", a.id);
   };
-  auto key = [&](const AppRec& a) { return q.sort == "name" ? a.name : q.sort == "sku" ? a.sku : a.bundle_id; };
+  auto key = [&](const AppRec& a) {
+    return q.sort == "name" ? a.name : q.sort == "sku" ? a.sku : a.bundle_id;
+  };
   auto page = page_map<AppRec>(e.state.apps, q, !q.filters.empty(), keep, key);
   Renderer r(e.state, q, c.base_url);
   return collection_reply(c, r, page, [&](const AppRec& a) { return r.app(a); });
@@ -162,8 +200,9 @@ Reply remove_app_testers(Engine& e, Call& c) {
   const auto& ids = std::get<std::vector<std::string>>(parsed);
   for (size_t i = 0; i < ids.size(); ++i)
     if (!e.state.testers.contains(ids[i]))
-      return error_reply(relationship_invalid("/data/" + std::to_string(i),
-                                              "There is no resource of type 'betaTesters' with id '" + ids[i] + "'"));
+      return error_reply(
+          relationship_invalid("/data/" + std::to_string(i),
+                               "There is no resource of type 'betaTesters' with id '" + ids[i] + "'"));
   for (const auto& g : e.state.app_groups(c.arg()))
     for (const auto& t : ids) e.state.remove_membership(g, t);
   return no_content();
@@ -174,8 +213,10 @@ Reply remove_app_testers(Engine& e, Call& c) {
 Reply list_groups(Engine& e, Call& c) {
   const auto& q = c.query;
   auto keep = [&](const GroupRec& g) {
-    const std::string link = g.public_link_enabled ? "https://testflight.apple.com/join/" + g.public_link_id : "";
-    return filter_allows(q, "name", g.name) && filter_allows(q, "isInternalGroup", bool_text(g.is_internal)) &&
+    const std::string link =
+        g.public_link_enabled ? "https://testflight.apple.com/join/" + g.public_link_id : "";
+    return filter_allows(q, "name", g.name) &&
+           filter_allows(q, "isInternalGroup", bool_text(g.is_internal)) &&
            filter_allows(q, "publicLinkEnabled", bool_text(g.public_link_enabled)) &&
            filter_allows(q, "publicLinkLimitEnabled", bool_text(g.public_link_limit_enabled)) &&
            filter_allows(q, "publicLink", link) && filter_allows(q, "app", g.app_id) &&
@@ -213,7 +254,8 @@ std::map<std::string, AttrSpec> group_update_attributes() {
 std::optional<ApiError> apply_group_attributes(State& st, GroupRec& g, const nlohmann::json& a) {
   if (a.contains("name")) {
     const std::string name = a["name"].get<std::string>();
-    if (util::trim(name).empty()) return attribute_invalid("/data/attributes/name", "A group name cannot be empty.");
+    if (util::trim(name).empty())
+      return attribute_invalid("/data/attributes/name", "A group name cannot be empty.");
     for (const auto& [id, other] : st.groups)
       if (id != g.id && other.app_id == g.app_id && util::iequals(other.name, name))
         return duplicate_error("/data/attributes/name",
@@ -345,8 +387,9 @@ Reply change_group_testers(Engine& e, Call& c, bool add) {
   } else {
     for (size_t i = 0; i < ids.size(); ++i)
       if (!e.state.testers.contains(ids[i]))
-        return error_reply(relationship_invalid("/data/" + std::to_string(i),
-                                                "There is no resource of type 'betaTesters' with id '" + ids[i] + "'"));
+        return error_reply(
+            relationship_invalid("/data/" + std::to_string(i),
+                                 "There is no resource of type 'betaTesters' with id '" + ids[i] + "'"));
     for (const auto& t : ids) e.state.remove_membership(c.arg(), t);
   }
   return no_content();
@@ -382,7 +425,8 @@ Reply list_testers(Engine& e, Call& c) {
   auto render = [&](const TesterRec& t) { return r.tester(t); };
   // Fast path: the members of one group, in id order, straight from the group's index.
   auto by_group = q.filters.find("betaGroups");
-  if (q.sort.empty() && q.filters.size() == 1 && by_group != q.filters.end() && by_group->second.size() == 1) {
+  if (q.sort.empty() && q.filters.size() == 1 && by_group != q.filters.end() &&
+      by_group->second.size() == 1) {
     auto g = st.groups.find(by_group->second.front());
     static const std::set<std::string> k_empty;
     const auto& members = g == st.groups.end() ? k_empty : g->second.testers;
@@ -408,7 +452,8 @@ Reply list_testers(Engine& e, Call& c) {
     return collection_reply(c, r, page, render);
   }
   std::set<std::string> app_filter;
-  if (auto a = q.filters.find("apps"); a != q.filters.end()) app_filter = {a->second.begin(), a->second.end()};
+  if (auto a = q.filters.find("apps"); a != q.filters.end())
+    app_filter = {a->second.begin(), a->second.end()};
   auto keep = [&](const TesterRec& t) {
     if (q.filters.contains("builds")) return false;
     if (!filter_allows(q, "firstName", t.first_name) || !filter_allows(q, "lastName", t.last_name) ||
@@ -464,7 +509,8 @@ Reply create_tester(Engine& e, Call& c) {
   const auto& doc = std::get<RequestDoc>(parsed);
   const std::string email = doc.attributes["email"].get<std::string>();
   if (!plausible_email(email))
-    return error_reply(attribute_invalid("/data/attributes/email", "'" + email + "' is not a valid email address."));
+    return error_reply(
+        attribute_invalid("/data/attributes/email", "'" + email + "' is not a valid email address."));
   if (e.state.tester_by_email.contains(core::email_key(email)))
     return error_reply(duplicate_error("/data/attributes/email",
                                        "A beta tester with the email '" + email + "' already exists."));
@@ -483,12 +529,13 @@ Reply create_tester(Engine& e, Call& c) {
   for (size_t i = 0; i < groups.size(); ++i) {
     auto g = e.state.groups.find(groups[i]);
     if (g == e.state.groups.end())
-      return error_reply(relationship_invalid("/data/relationships/betaGroups/data/" + std::to_string(i),
-                                              "There is no resource of type 'betaGroups' with id '" + groups[i] + "'"));
+      return error_reply(
+          relationship_invalid("/data/relationships/betaGroups/data/" + std::to_string(i),
+                               "There is no resource of type 'betaGroups' with id '" + groups[i] + "'"));
     if (g->second.is_internal && !e.state.user_by_email.contains(core::email_key(email)))
-      return error_reply(state_error("Internal groups accept only members of the team; '" + email +
-                                         "' is not a team user.",
-                                     "/data/relationships/betaGroups/data/" + std::to_string(i)));
+      return error_reply(
+          state_error("Internal groups accept only members of the team; '" + email + "' is not a team user.",
+                      "/data/relationships/betaGroups/data/" + std::to_string(i)));
     if (!g->second.is_internal && e.state.external_tester_count(g->second.app_id) >= k_max_external_testers)
       return error_reply(state_error("The app has reached the limit of 10,000 external testers."));
   }
@@ -508,7 +555,8 @@ Reply delete_tester(Engine& e, Call& c) {
 Reply tester_groups(Engine& e, Call& c) {
   auto it = e.state.testers.find(c.arg());
   if (it == e.state.testers.end()) return error_reply(not_found("betaTesters", c.arg()));
-  auto page = page_ids<GroupRec>(e.state.groups, {it->second.groups.begin(), it->second.groups.end()}, c.query);
+  auto page =
+      page_ids<GroupRec>(e.state.groups, {it->second.groups.begin(), it->second.groups.end()}, c.query);
   Renderer r(e.state, c.query, c.base_url);
   return collection_reply(c, r, page, [&](const GroupRec& g) { return r.group(g); });
 }
@@ -527,8 +575,9 @@ Reply change_tester_groups(Engine& e, Call& c, bool add) {
   for (size_t i = 0; i < ids.size(); ++i) {
     auto g = e.state.groups.find(ids[i]);
     if (g == e.state.groups.end())
-      return error_reply(relationship_invalid("/data/" + std::to_string(i),
-                                              "There is no resource of type 'betaGroups' with id '" + ids[i] + "'"));
+      return error_reply(
+          relationship_invalid("/data/" + std::to_string(i),
+                               "There is no resource of type 'betaGroups' with id '" + ids[i] + "'"));
     if (add)
       if (auto err = check_can_join(e.state, g->second, {c.arg()}, "/data/" + std::to_string(i)))
         return error_reply(*err);
@@ -564,8 +613,8 @@ Reply remove_tester_apps(Engine& e, Call& c) {
   const auto& ids = std::get<std::vector<std::string>>(parsed);
   for (size_t i = 0; i < ids.size(); ++i)
     if (!e.state.apps.contains(ids[i]))
-      return error_reply(relationship_invalid("/data/" + std::to_string(i),
-                                              "There is no resource of type 'apps' with id '" + ids[i] + "'"));
+      return error_reply(relationship_invalid(
+          "/data/" + std::to_string(i), "There is no resource of type 'apps' with id '" + ids[i] + "'"));
   for (const auto& app : ids)
     for (const auto& g : e.state.app_groups(app)) e.state.remove_membership(g, c.arg());
   return no_content();
@@ -576,7 +625,8 @@ Reply remove_tester_apps(Engine& e, Call& c) {
 Reply create_tester_invitation(Engine& e, Call& c) {
   DocSpec spec;
   spec.type = "betaTesterInvitations";
-  spec.relationships = {{"app", {RelKind::to_one, "apps", true}}, {"betaTester", {RelKind::to_one, "betaTesters", true}}};
+  spec.relationships = {{"app", {RelKind::to_one, "apps", true}},
+                        {"betaTester", {RelKind::to_one, "betaTesters", true}}};
   auto parsed = parse_document(c.req.body, spec);
   if (auto* errs = std::get_if<std::vector<ApiError>>(&parsed)) return error_reply(*errs);
   const auto& doc = std::get<RequestDoc>(parsed);
@@ -587,8 +637,9 @@ Reply create_tester_invitation(Engine& e, Call& c) {
                                             "There is no resource of type 'apps' with id '" + app_id + "'"));
   auto t = e.state.testers.find(tester_id);
   if (t == e.state.testers.end())
-    return error_reply(relationship_invalid("/data/relationships/betaTester/data",
-                                            "There is no resource of type 'betaTesters' with id '" + tester_id + "'"));
+    return error_reply(
+        relationship_invalid("/data/relationships/betaTester/data",
+                             "There is no resource of type 'betaTesters' with id '" + tester_id + "'"));
   const auto apps = e.state.tester_apps(t->second);
   if (std::find(apps.begin(), apps.end(), app_id) == apps.end())
     return error_reply(state_error("The beta tester is not in a beta group of this app.",
@@ -619,18 +670,23 @@ void add_testflight_routes(std::vector<Route>& routes) {
   routes.push_back({"GET", "/v1/betaGroups/{id}/betaTesters", tf, related("betaTesters"), group_testers});
   routes.push_back({"GET", "/v1/betaGroups/{id}/relationships/betaTesters", tf, linkage_collection(),
                     group_testers_linkage});
-  routes.push_back({"POST", "/v1/betaGroups/{id}/relationships/betaTesters", tf, {},
-                    [](Engine& e, Call& c) { return change_group_testers(e, c, true); }});
-  routes.push_back({"DELETE", "/v1/betaGroups/{id}/relationships/betaTesters", tf, {},
-                    [](Engine& e, Call& c) { return change_group_testers(e, c, false); }});
+  routes.push_back({"POST", "/v1/betaGroups/{id}/relationships/betaTesters", tf, {}, [](Engine& e, Call& c) {
+                      return change_group_testers(e, c, true);
+                    }});
+  routes.push_back(
+      {"DELETE", "/v1/betaGroups/{id}/relationships/betaTesters", tf, {}, [](Engine& e, Call& c) {
+         return change_group_testers(e, c, false);
+       }});
   routes.push_back({"GET", "/v1/betaGroups/{id}/builds", tf, related("builds"),
                     [](Engine& e, Call& c) { return empty_builds(e, c, true, false); }});
   routes.push_back({"GET", "/v1/betaGroups/{id}/relationships/builds", tf, linkage_collection(),
                     [](Engine& e, Call& c) { return empty_builds(e, c, true, true); }});
-  routes.push_back({"POST", "/v1/betaGroups/{id}/relationships/builds", tf, {},
-                    [](Engine& e, Call& c) { return change_builds(e, c, true); }});
-  routes.push_back({"DELETE", "/v1/betaGroups/{id}/relationships/builds", tf, {},
-                    [](Engine& e, Call& c) { return change_builds(e, c, true); }});
+  routes.push_back({"POST", "/v1/betaGroups/{id}/relationships/builds", tf, {}, [](Engine& e, Call& c) {
+                      return change_builds(e, c, true);
+                    }});
+  routes.push_back({"DELETE", "/v1/betaGroups/{id}/relationships/builds", tf, {}, [](Engine& e, Call& c) {
+                      return change_builds(e, c, true);
+                    }});
 
   routes.push_back({"GET", "/v1/betaTesters", tf, testers_spec(true), list_testers});
   routes.push_back({"POST", "/v1/betaTesters", tf, {}, create_tester});
@@ -639,21 +695,27 @@ void add_testflight_routes(std::vector<Route>& routes) {
   routes.push_back({"GET", "/v1/betaTesters/{id}/betaGroups", tf, related("betaGroups"), tester_groups});
   routes.push_back({"GET", "/v1/betaTesters/{id}/relationships/betaGroups", tf, linkage_collection(),
                     tester_groups_linkage});
-  routes.push_back({"POST", "/v1/betaTesters/{id}/relationships/betaGroups", tf, {},
-                    [](Engine& e, Call& c) { return change_tester_groups(e, c, true); }});
-  routes.push_back({"DELETE", "/v1/betaTesters/{id}/relationships/betaGroups", tf, {},
-                    [](Engine& e, Call& c) { return change_tester_groups(e, c, false); }});
+  routes.push_back({"POST", "/v1/betaTesters/{id}/relationships/betaGroups", tf, {}, [](Engine& e, Call& c) {
+                      return change_tester_groups(e, c, true);
+                    }});
+  routes.push_back(
+      {"DELETE", "/v1/betaTesters/{id}/relationships/betaGroups", tf, {}, [](Engine& e, Call& c) {
+         return change_tester_groups(e, c, false);
+       }});
   routes.push_back({"GET", "/v1/betaTesters/{id}/apps", tf, related("apps"), tester_apps});
-  routes.push_back({"GET", "/v1/betaTesters/{id}/relationships/apps", tf, linkage_collection(), tester_apps_linkage});
+  routes.push_back(
+      {"GET", "/v1/betaTesters/{id}/relationships/apps", tf, linkage_collection(), tester_apps_linkage});
   routes.push_back({"DELETE", "/v1/betaTesters/{id}/relationships/apps", tf, {}, remove_tester_apps});
   routes.push_back({"GET", "/v1/betaTesters/{id}/builds", tf, related("builds"),
                     [](Engine& e, Call& c) { return empty_builds(e, c, false, false); }});
   routes.push_back({"GET", "/v1/betaTesters/{id}/relationships/builds", tf, linkage_collection(),
                     [](Engine& e, Call& c) { return empty_builds(e, c, false, true); }});
-  routes.push_back({"POST", "/v1/betaTesters/{id}/relationships/builds", tf, {},
-                    [](Engine& e, Call& c) { return change_builds(e, c, false); }});
-  routes.push_back({"DELETE", "/v1/betaTesters/{id}/relationships/builds", tf, {},
-                    [](Engine& e, Call& c) { return change_builds(e, c, false); }});
+  routes.push_back({"POST", "/v1/betaTesters/{id}/relationships/builds", tf, {}, [](Engine& e, Call& c) {
+                      return change_builds(e, c, false);
+                    }});
+  routes.push_back({"DELETE", "/v1/betaTesters/{id}/relationships/builds", tf, {}, [](Engine& e, Call& c) {
+                      return change_builds(e, c, false);
+                    }});
 
   routes.push_back({"POST", "/v1/betaTesterInvitations", tf, {}, create_tester_invitation});
 }

@@ -47,19 +47,6 @@ QuerySpec invitations_instance() {
   return s;
 }
 
-QuerySpec apps_related() {
-  QuerySpec s;
-  s.collection = true;
-  s.fields = {"apps"};
-  return s;
-}
-
-QuerySpec linkage_collection() {
-  QuerySpec s;
-  s.collection = true;
-  return s;
-}
-
 bool roles_match(const Query& q, const std::vector<std::string>& roles) {
   auto it = q.filters.find("roles");
   if (it == q.filters.end()) return true;
@@ -85,12 +72,6 @@ std::optional<ApiError> check_apps_exist(const State& st, const std::vector<std:
   return std::nullopt;
 }
 
-bool plausible_email(const std::string& email) {
-  const size_t at = email.find('@');
-  return at != std::string::npos && at > 0 && email.find('.', at) != std::string::npos && email.back() != '.' &&
-         email.find(' ') == std::string::npos;
-}
-
 std::vector<std::string> sorted_roles(const nlohmann::json& roles) {
   std::vector<std::string> out = roles.get<std::vector<std::string>>();
   std::sort(out.begin(), out.end());
@@ -111,7 +92,9 @@ Reply list_users(Engine& e, Call& c) {
     return filter_allows_email(q, "username", u.username) && roles_match(q, u.roles) &&
            visible_apps_match(q, u.visible_apps);
   };
-  auto key = [&](const UserRec& u) { return q.sort == "lastName" ? u.last_name : core::email_key(u.username); };
+  auto key = [&](const UserRec& u) {
+    return q.sort == "lastName" ? u.last_name : core::email_key(u.username);
+  };
   auto page = page_map<UserRec>(e.state.users, q, filtered, keep, key);
   Renderer r(e.state, q, c.base_url);
   return collection_reply(c, r, page, [&](const UserRec& u) { return r.user(u); });
@@ -152,13 +135,16 @@ Reply patch_user(Engine& e, Call& c) {
       return error_reply(state_error("The Account Holder role cannot be removed from the Account Holder.",
                                      "/data/attributes/roles"));
     if (!holder && has_role(roles, "ACCOUNT_HOLDER"))
-      return error_reply(attribute_invalid("/data/attributes/roles", "The Account Holder role cannot be assigned."));
+      return error_reply(
+          attribute_invalid("/data/attributes/roles", "The Account Holder role cannot be assigned."));
   }
   if (doc.has_relationship("visibleApps"))
-    if (auto err = check_apps_exist(e.state, doc.relationships.at("visibleApps"), "/data/relationships/visibleApps/data"))
+    if (auto err = check_apps_exist(e.state, doc.relationships.at("visibleApps"),
+                                    "/data/relationships/visibleApps/data"))
       return error_reply(*err);
   u.roles = roles;
-  if (doc.attributes.contains("allAppsVisible")) u.all_apps_visible = doc.attributes["allAppsVisible"].get<bool>();
+  if (doc.attributes.contains("allAppsVisible"))
+    u.all_apps_visible = doc.attributes["allAppsVisible"].get<bool>();
   if (doc.attributes.contains("provisioningAllowed"))
     u.provisioning_allowed = doc.attributes["provisioningAllowed"].get<bool>();
   if (doc.has_relationship("visibleApps")) {
@@ -181,7 +167,8 @@ Reply delete_user(Engine& e, Call& c) {
 Reply user_visible_apps(Engine& e, Call& c) {
   auto it = e.state.users.find(c.arg());
   if (it == e.state.users.end()) return error_reply(not_found("users", c.arg()));
-  auto page = page_ids<AppRec>(e.state.apps, {it->second.visible_apps.begin(), it->second.visible_apps.end()}, c.query);
+  auto page = page_ids<AppRec>(e.state.apps, {it->second.visible_apps.begin(), it->second.visible_apps.end()},
+                               c.query);
   Renderer r(e.state, c.query, c.base_url);
   return collection_reply(c, r, page, [&](const AppRec& a) { return r.app(a); });
 }
@@ -217,9 +204,12 @@ Reply change_user_visible_apps(Engine& e, Call& c, LinkOp op) {
 Reply list_invitations(Engine& e, Call& c) {
   const auto& q = c.query;
   auto keep = [&](const InvitationRec& i) {
-    return filter_allows_email(q, "email", i.email) && roles_match(q, i.roles) && visible_apps_match(q, i.visible_apps);
+    return filter_allows_email(q, "email", i.email) && roles_match(q, i.roles) &&
+           visible_apps_match(q, i.visible_apps);
   };
-  auto key = [&](const InvitationRec& i) { return q.sort == "lastName" ? i.last_name : core::email_key(i.email); };
+  auto key = [&](const InvitationRec& i) {
+    return q.sort == "lastName" ? i.last_name : core::email_key(i.email);
+  };
   auto page = page_map<InvitationRec>(e.state.invitations, q, !q.filters.empty(), keep, key);
   Renderer r(e.state, q, c.base_url);
   return collection_reply(c, r, page, [&](const InvitationRec& i) { return r.invitation(i); });
@@ -252,23 +242,27 @@ Reply create_invitation(Engine& e, Call& c) {
   const auto& doc = std::get<RequestDoc>(parsed);
   const std::string email = doc.attributes["email"].get<std::string>();
   if (!plausible_email(email))
-    return error_reply(attribute_invalid("/data/attributes/email", "'" + email + "' is not a valid email address."));
+    return error_reply(
+        attribute_invalid("/data/attributes/email", "'" + email + "' is not a valid email address."));
   const auto roles = sorted_roles(doc.attributes["roles"]);
   if (roles.empty())
-    return error_reply(attribute_invalid("/data/attributes/roles", "An invitation must have at least one role."));
+    return error_reply(
+        attribute_invalid("/data/attributes/roles", "An invitation must have at least one role."));
   if (has_role(roles, "ACCOUNT_HOLDER"))
-    return error_reply(attribute_invalid("/data/attributes/roles", "The Account Holder role cannot be assigned."));
+    return error_reply(
+        attribute_invalid("/data/attributes/roles", "The Account Holder role cannot be assigned."));
   const std::string key = core::email_key(email);
   if (e.state.user_by_email.contains(key))
-    return error_reply(duplicate_error("/data/attributes/email",
-                                       "The user with the email '" + email + "' is already a member of this team."));
+    return error_reply(duplicate_error("/data/attributes/email", "The user with the email '" + email +
+                                                                     "' is already a member of this team."));
   if (e.state.invitation_by_email.contains(key))
     return error_reply(duplicate_error("/data/attributes/email",
                                        "An invitation for the email '" + email + "' already exists."));
   std::vector<std::string> apps;
   if (doc.has_relationship("visibleApps")) {
     apps = doc.relationships.at("visibleApps");
-    if (auto err = check_apps_exist(e.state, apps, "/data/relationships/visibleApps/data")) return error_reply(*err);
+    if (auto err = check_apps_exist(e.state, apps, "/data/relationships/visibleApps/data"))
+      return error_reply(*err);
   }
   InvitationRec inv;
   inv.id = e.state.new_uuid();
@@ -295,7 +289,8 @@ Reply delete_invitation(Engine& e, Call& c) {
 Reply invitation_visible_apps(Engine& e, Call& c) {
   auto it = e.state.invitations.find(c.arg());
   if (it == e.state.invitations.end()) return error_reply(not_found("userInvitations", c.arg()));
-  auto page = page_ids<AppRec>(e.state.apps, {it->second.visible_apps.begin(), it->second.visible_apps.end()}, c.query);
+  auto page = page_ids<AppRec>(e.state.apps, {it->second.visible_apps.begin(), it->second.visible_apps.end()},
+                               c.query);
   Renderer r(e.state, c.query, c.base_url);
   return collection_reply(c, r, page, [&](const AppRec& a) { return r.app(a); });
 }
@@ -308,20 +303,24 @@ void add_user_routes(std::vector<Route>& routes) {
   routes.push_back({"GET", "/v1/users/{id}", a, users_instance(), get_user});
   routes.push_back({"PATCH", "/v1/users/{id}", a, {}, patch_user});
   routes.push_back({"DELETE", "/v1/users/{id}", a, {}, delete_user});
-  routes.push_back({"GET", "/v1/users/{id}/visibleApps", a, apps_related(), user_visible_apps});
+  routes.push_back({"GET", "/v1/users/{id}/visibleApps", a, related("apps"), user_visible_apps});
   routes.push_back({"GET", "/v1/users/{id}/relationships/visibleApps", a, linkage_collection(),
                     user_visible_apps_linkage});
-  routes.push_back({"POST", "/v1/users/{id}/relationships/visibleApps", a, {},
-                    [](Engine& e, Call& c) { return change_user_visible_apps(e, c, LinkOp::add); }});
-  routes.push_back({"PATCH", "/v1/users/{id}/relationships/visibleApps", a, {},
-                    [](Engine& e, Call& c) { return change_user_visible_apps(e, c, LinkOp::replace); }});
-  routes.push_back({"DELETE", "/v1/users/{id}/relationships/visibleApps", a, {},
-                    [](Engine& e, Call& c) { return change_user_visible_apps(e, c, LinkOp::remove); }});
+  routes.push_back({"POST", "/v1/users/{id}/relationships/visibleApps", a, {}, [](Engine& e, Call& c) {
+                      return change_user_visible_apps(e, c, LinkOp::add);
+                    }});
+  routes.push_back({"PATCH", "/v1/users/{id}/relationships/visibleApps", a, {}, [](Engine& e, Call& c) {
+                      return change_user_visible_apps(e, c, LinkOp::replace);
+                    }});
+  routes.push_back({"DELETE", "/v1/users/{id}/relationships/visibleApps", a, {}, [](Engine& e, Call& c) {
+                      return change_user_visible_apps(e, c, LinkOp::remove);
+                    }});
   routes.push_back({"GET", "/v1/userInvitations", a, invitations_collection(), list_invitations});
   routes.push_back({"POST", "/v1/userInvitations", a, {}, create_invitation});
   routes.push_back({"GET", "/v1/userInvitations/{id}", a, invitations_instance(), get_invitation});
   routes.push_back({"DELETE", "/v1/userInvitations/{id}", a, {}, delete_invitation});
-  routes.push_back({"GET", "/v1/userInvitations/{id}/visibleApps", a, apps_related(), invitation_visible_apps});
+  routes.push_back(
+      {"GET", "/v1/userInvitations/{id}/visibleApps", a, related("apps"), invitation_visible_apps});
 }
 
 }  // namespace sim

@@ -4,12 +4,6 @@
 
 namespace store {
 
-namespace {
-util::TimePoint parse_time(const std::string& text) {
-  return util::parse_rfc3339(text).value_or(util::TimePoint{});
-}
-}  // namespace
-
 util::Result<int64_t> AuditTrail::record_plan(const std::string& team, const nlohmann::json& plan,
                                               util::TimePoint at) {
   auto s = m_db->prepare("INSERT INTO plans (team, created_at, plan) VALUES (?1, ?2, ?3)");
@@ -23,7 +17,8 @@ util::Result<std::optional<StoredPlan>> AuditTrail::one_plan(Statement& s) {
   auto row = s.step();
   if (!row) return std::move(row).error();
   if (!*row) return std::optional<StoredPlan>();
-  return std::optional<StoredPlan>(StoredPlan{s.column_int(0), s.column_text(1), parse_time(s.column_text(2)),
+  return std::optional<StoredPlan>(StoredPlan{s.column_int(0), s.column_text(1),
+                                              column_time(s.column_text(2)),
                                               nlohmann::json::parse(s.column_text(3), nullptr, false)});
 }
 
@@ -71,7 +66,7 @@ util::Result<std::vector<AuditRecord>> AuditTrail::audit(const std::string& team
     AuditRecord r;
     r.id = s->column_int(0);
     r.plan_id = s->column_opt_int(1);
-    r.at = parse_time(s->column_text(2));
+    r.at = column_time(s->column_text(2));
     r.change_kind = s->column_text(3);
     r.change_key = s->column_text(4);
     r.action = s->column_text(5);

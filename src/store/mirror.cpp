@@ -10,10 +10,6 @@ namespace store {
 
 namespace {
 
-util::TimePoint parse_time(const std::string& text) {
-  return util::parse_rfc3339(text).value_or(util::TimePoint{});
-}
-
 constexpr const char* k_run_columns =
     "SELECT id, team, started_at, finished_at, outcome, error, requests_sent, rate_remaining, rate_limit, "
     "apps, "
@@ -24,8 +20,8 @@ SyncRun read_run(const Statement& s) {
   SyncRun run;
   run.id = s.column_int(0);
   run.team = s.column_text(1);
-  run.started_at = parse_time(s.column_text(2));
-  if (!s.column_is_null(3)) run.finished_at = parse_time(s.column_text(3));
+  run.started_at = column_time(s.column_text(2));
+  if (!s.column_is_null(3)) run.finished_at = column_time(s.column_text(3));
   run.outcome = s.column_text(4);
   run.error = s.column_text(5);
   run.stats.requests_sent = s.column_int(6);
@@ -270,7 +266,7 @@ util::Result<std::vector<Event>> Mirror::events(const std::string& team, int64_t
     Event e;
     e.id = s->column_int(0);
     e.team = s->column_text(1);
-    e.at = parse_time(s->column_text(2));
+    e.at = column_time(s->column_text(2));
     e.run_id = s->column_opt_int(3);
     e.kind = s->column_text(4);
     e.key = s->column_text(5);

@@ -115,4 +115,8 @@ std::optional<int64_t> Statement::column_opt_int(int index) const {
   return column_int(index);
 }
 
+util::TimePoint column_time(const std::string& text) {
+  return util::parse_rfc3339(text).value_or(util::TimePoint{});
+}
+
 }  // namespace store

@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "util/result.hpp"
+#include "util/time.hpp"
 
 namespace store {
 
@@ -57,5 +58,8 @@ class Statement {
  private:
   sqlite3_stmt* m_stmt;
 };
+
+// A time stored as RFC 3339 text by this store; text that does not parse reads as the epoch.
+util::TimePoint column_time(const std::string& text);
 
 }  // namespace store
