@@ -20,6 +20,23 @@ string(REPLACE "file:///usr/share/doc/ascsync/" "file://${CMAKE_INSTALL_FULL_DOC
 file(WRITE "${CMAKE_BINARY_DIR}/systemd/ascsync.service" "${_ascsync_unit}")
 
 install(FILES "${CMAKE_BINARY_DIR}/systemd/ascsync.service" DESTINATION "${ASCSYNC_SYSTEMD_UNIT_DIR}")
-install(FILES "${CMAKE_CURRENT_LIST_DIR}/../docs/operations.md" DESTINATION "${CMAKE_INSTALL_DOCDIR}")
+# Every guide, and the JSON Schemas the YAML files name (editors validate against them).
+install(DIRECTORY "${CMAKE_CURRENT_LIST_DIR}/../docs/" DESTINATION "${CMAKE_INSTALL_DOCDIR}"
+        FILES_MATCHING PATTERN "*.md" PATTERN "*.json")
+install(DIRECTORY "${CMAKE_CURRENT_LIST_DIR}/../docs/schema/" DESTINATION "${CMAKE_INSTALL_DATADIR}/ascsync/schema")
+# The examples, complete enough to validate where they are installed (the desired state
+# imports testers.csv). The demo team is the simulator's and stays in the source tree.
 install(DIRECTORY "${CMAKE_CURRENT_LIST_DIR}/../config/" DESTINATION "${CMAKE_INSTALL_DOCDIR}/examples"
-        FILES_MATCHING PATTERN "*.yaml" PATTERN "*.yml")
+        PATTERN "demo" EXCLUDE)
+
+# For packages: the example as the live configuration under /etc/ascsync, a conffile the
+# operator edits in place. The package does not start the service, so a made-up team never
+# runs; `systemctl enable --now ascsync` after editing does.
+option(ASCSYNC_INSTALL_ETC "Install the example configuration under SYSCONFDIR/ascsync (packages)" OFF)
+if(ASCSYNC_INSTALL_ETC)
+  install(FILES "${CMAKE_CURRENT_LIST_DIR}/../config/ascsync.example.yaml"
+          DESTINATION "${CMAKE_INSTALL_SYSCONFDIR}/ascsync" RENAME ascsync.yaml)
+  install(DIRECTORY "${CMAKE_CURRENT_LIST_DIR}/../config/desired/" DESTINATION "${CMAKE_INSTALL_SYSCONFDIR}/ascsync/desired")
+  install(DIRECTORY DESTINATION "${CMAKE_INSTALL_SYSCONFDIR}/ascsync/keys"
+          DIRECTORY_PERMISSIONS OWNER_READ OWNER_WRITE OWNER_EXECUTE)
+endif()

@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 scripts/install-deps.sh
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DASCSYNC_BUILD_TESTS=OFF -DASCSYNC_WERROR=OFF >/dev/null
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DASCSYNC_BUILD_TESTS=OFF -DASCSYNC_BUILD_BENCH=OFF -DASCSYNC_UNITY=ON -DASCSYNC_WERROR=OFF >/dev/null
 cmake --build build -j"$(nproc)" --target ascsync ascsim
 
 sim_port=${ASCSIM_PORT:-8787}

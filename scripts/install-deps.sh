@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what ascsync needs on Debian 12. Usage: scripts/install-deps.sh [--test]
 #   (no flag)  build and run dependencies
-#   --test     also the test tooling: Stoplight Prism (npm) for the conformance test
+#   --test     also the test tooling: Stoplight Prism (npm) for the conformance test,
+#              promtool, and what builds and checks the Debian package (dpkg-dev, lintian)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,6 +13,7 @@ if [[ "${1:-}" == "--test" ]]; then
   # Node may come from Debian or from another nodejs package already on the machine.
   command -v npm >/dev/null || packages+=(nodejs npm)
   packages+=(prometheus)  # promtool checks /metrics in the daemon tests
+  packages+=(dpkg-dev lintian)  # scripts/package-deb.sh and scripts/check-package.sh
 fi
 
 missing=()
