@@ -9,6 +9,7 @@
 #include <functional>
 #include <regex>
 
+#include "store/database.hpp"
 #include "support/cli_fixture.hpp"
 
 namespace {
@@ -378,4 +379,22 @@ TEST_CASE("validate catches what run and mirror would refuse") {
   }
   CHECK(f.simulator().request_count() == 0);
   CHECK_FALSE(std::filesystem::exists(f.db_path));
+}
+
+TEST_CASE("a command that throws reports an internal error and exits 1 instead of aborting") {
+  // Invalid UTF-8 that reached the mirror (written here behind ascsync's back) makes the JSON
+  // encoder throw; the command must end with a report, not std::terminate.
+  CliFixture f;
+  f.simulator().add_user("ren@example.com", "Ren", "R", {"ADMIN"});
+  auto mirror = f.ascsync({"mirror"});
+  REQUIRE_MESSAGE(mirror.exit_code == 0, mirror.err);
+  {
+    auto db = store::Database::open(f.db_path);
+    REQUIRE(db.ok());
+    REQUIRE(db->exec("UPDATE users SET first_name = CAST(X'52656EE9' AS TEXT)").ok());
+  }
+  auto r = f.ascsync({"show", "users", "--json"});
+  CHECK(r.exit_code == 1);
+  CHECK_MESSAGE(r.err.find("internal error: show: ") != std::string::npos, r.err);
+  CHECK(r.err.find("please report this as a bug") != std::string::npos);
 }
