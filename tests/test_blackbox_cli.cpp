@@ -398,3 +398,33 @@ TEST_CASE("a command that throws reports an internal error and exits 1 instead o
   CHECK_MESSAGE(r.err.find("internal error: show: ") != std::string::npos, r.err);
   CHECK(r.err.find("please report this as a bug") != std::string::npos);
 }
+
+TEST_CASE("the daemon refuses malformed input at start-up with its place, instead of failing every cycle") {
+  CliFixture f;
+  const std::string config = test_support::read_text(f.config_path);
+  struct Case {
+    const char* name;
+    std::string config;
+    std::string desired;
+    std::string expect;
+  };
+  const std::vector<Case> cases = {
+      {"invalid UTF-8 in a name", config, "team: acme\ntesters: [{email: a@b.co, first_name: \"\xff\"}]\n",
+       "acme.yaml:2:40: error: invalid UTF-8 (byte \\xff)"},
+      {"a second document", config, "team: acme\n---\ntesters: []\n",
+       "acme.yaml:2:1: error: a second YAML document"},
+      {"an interval the scheduler cannot add", config + "defaults: {interval: 999999999h}\n", "team: acme\n",
+       "longer than the maximum of 168h"},
+  };
+  for (const auto& c : cases) {
+    const std::string name = c.name;
+    CAPTURE(name);
+    test_support::write_text(f.config_path, c.config + "admin: {listen: '127.0.0.1:0'}\n");
+    test_support::write_text(f.teams[0].desired_path, c.desired);
+    auto r = f.ascsync({"run"});
+    CHECK(r.exit_code == 78);
+    CHECK_MESSAGE(r.err.find(c.expect) != std::string::npos, r.err);
+    CHECK(r.err.find("threw") == std::string::npos);
+  }
+  CHECK(f.simulator().request_count() == 0);
+}

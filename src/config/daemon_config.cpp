@@ -168,7 +168,8 @@ class Loader {
     if (!d || *d > max) {
       // Why: the scheduler adds the interval to a clock; a bounded value keeps that finite.
       m_diags.error(map.field(key)->value_loc,
-                    "'" + key + "' is " + *text + ", longer than the maximum of " + format_duration(max),
+                    "'" + key + "' is " + (text->size() > 24 ? text->substr(0, 24) + "..." : *text) +
+                        ", longer than the maximum of " + format_duration(max),
                     "use at most " + format_duration(max) + " (7 days)");
       return std::nullopt;
     }

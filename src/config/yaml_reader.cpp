@@ -28,10 +28,6 @@ bool is_quoted(const YAML::Node& node) {
   return node.Tag() == "!";
 }
 
-}  // namespace
-
-namespace {
-
 // Records where each document of a YAML stream starts (its '---' when it has one).
 class DocumentStarts final : public YAML::EventHandler {
  public:
@@ -63,7 +59,7 @@ bool check_text(const std::string& value, const core::SourceLoc& loc, const std:
   char byte[8];
   std::snprintf(byte, sizeof byte, "\\x%02x", static_cast<unsigned char>(value[bad]));
   diags.error(loc, what + " is not valid UTF-8 (byte " + byte + " at offset " + std::to_string(bad) + ")",
-              "write the text in UTF-8; a \\u escape must not name a lone surrogate");
+              "write the text in UTF-8");
   return false;
 }
 
