@@ -2,10 +2,14 @@
 // --help and a missing config. status and show read the mirror only: the simulator must see no
 // request while they run.
 #include <doctest/doctest.h>
+#include <sys/stat.h>
 
 #include <algorithm>
+#include <filesystem>
+#include <functional>
 #include <regex>
 
+#include "store/database.hpp"
 #include "support/cli_fixture.hpp"
 
 namespace {
@@ -81,7 +85,8 @@ TEST_CASE("show lists each kind sorted by natural key, as a table and as JSON, w
   auto users = m.f.ascsync({"show", "users"});
   CHECK(users.exit_code == 0);
   CHECK(lines(users.out)[0].rfind("EMAIL", 0) == 0);
-  CHECK(first_column(users.out) == std::vector<std::string>{"bob@example.com", "Carl@example.com", "Zoe@Example.com"});
+  CHECK(first_column(users.out) ==
+        std::vector<std::string>{"bob@example.com", "Carl@example.com", "Zoe@Example.com"});
   CHECK(users.out.find("(3 users in team acme)") != std::string::npos);
   // Visible apps by bundle id, sorted.
   CHECK(users.out.find("com.example.one,com.example.two") != std::string::npos);
@@ -130,7 +135,8 @@ TEST_CASE("show lists each kind sorted by natural key, as a table and as JSON, w
   CHECK(sim.request_count() == 0);
 }
 
-TEST_CASE("status reports the last run, counts, budget and certificates, as text and JSON, without API calls") {
+TEST_CASE(
+    "status reports the last run, counts, budget and certificates, as text and JSON, without API calls") {
   Mirrored m;
   auto& sim = m.f.simulator();
 
@@ -138,8 +144,8 @@ TEST_CASE("status reports the last run, counts, budget and certificates, as text
   CHECK(text.exit_code == 0);
   CHECK(text.out.rfind("team acme\n", 0) == 0);
   CHECK(std::regex_search(text.out, std::regex(R"(last run +#1 ok, started .*, 7 requests)")));
-  CHECK(text.out.find("2 apps, 3 users, 0 invitations, 3 groups, 4 testers (5 memberships), 2 certificates, 0 profiles") !=
-        std::string::npos);
+  CHECK(text.out.find("2 apps, 3 users, 0 invitations, 3 groups, 4 testers (5 memberships), 2 certificates, "
+                      "0 profiles") != std::string::npos);
   CHECK(text.out.find("3593 of 3600 requests left this hour") != std::string::npos);
   CHECK(text.out.find("journal       0 pending") != std::string::npos);
 
@@ -208,9 +214,10 @@ TEST_CASE("validate points at file:line:col of a broken YAML and exits 1") {
   test_support::write_text(broken, "team: acme\nusers:\n  - email: sam@example.com\n    roles: [ADMIN\n");
   auto r = f.ascsync_raw({"validate", broken});
   CHECK(r.exit_code == 1);
-  CHECK_MESSAGE(std::regex_search(r.err, std::regex(std::regex_replace(broken, std::regex(R"([.])"), R"(\.)") +
-                                                    R"(:\d+:\d+: error: )")),
-                r.err);
+  CHECK_MESSAGE(
+      std::regex_search(r.err, std::regex(std::regex_replace(broken, std::regex(R"([.])"), R"(\.)") +
+                                          R"(:\d+:\d+: error: )")),
+      r.err);
 
   // An unknown key in the daemon config: named with its position.
   test_support::write_text(f.config_path, test_support::read_text(f.config_path) + "colour: blue\n");
@@ -237,9 +244,14 @@ TEST_CASE("an unknown --team lists the known teams") {
 
 TEST_CASE("--help works for every command") {
   CliFixture f;
-  for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
-           {"--help"}, {"mirror", "--help"}, {"status", "--help"}, {"show", "--help"}, {"validate", "--help"},
-           {"plan", "--help"}, {"apply", "--help"}, {"run", "--help"}}) {
+  for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{{"--help"},
+                                                                                    {"mirror", "--help"},
+                                                                                    {"status", "--help"},
+                                                                                    {"show", "--help"},
+                                                                                    {"validate", "--help"},
+                                                                                    {"plan", "--help"},
+                                                                                    {"apply", "--help"},
+                                                                                    {"run", "--help"}}) {
     const std::string shown = args.front() + " " + args.back();
     CAPTURE(shown);
     auto r = f.ascsync_raw(args);
@@ -263,4 +275,156 @@ TEST_CASE("a missing config file says what to do") {
     CHECK(env.exit_code == 1);
     CHECK(env.err.find(missing) != std::string::npos);
   }
+}
+
+// Issue 8: malformed input that `validate` must refuse, and `plan`/`apply` must refuse the same
+// way — exit 1, a clear error with its place, no crash, no request to Apple, nothing written.
+TEST_CASE("malformed desired state: validate, plan and apply all refuse it and change nothing") {
+  struct Case {
+    const char* name;
+    std::string yaml;                             // acme.yaml
+    std::function<void(const CliFixture&)> more;  // extra files
+    std::string expect;                           // in stderr, after the file name
+  };
+  const std::string head =
+      "team: acme\npolicy: {prune: {testers: true, group_memberships: true}}\n"
+      "apps:\n  - bundle_id: com.example.one\n    groups: [{name: Friends}]\n";
+  const std::vector<Case> cases = {
+      {"a second YAML document", head + "---\ntesters: [{email: yan@example.com}]\n", nullptr,
+       "acme.yaml:6:1: error: a second YAML document starts here"},
+      {"a CSV path that is a directory",
+       head + "tester_imports:\n  - {csv: testers.csv, app: com.example.one, groups: [Friends]}\n",
+       [](const CliFixture& f) { std::filesystem::create_directories(f.dir + "/testers.csv"); },
+       "acme.yaml:7:11: error: cannot read the CSV file: cannot read "},
+      {"invalid UTF-8 in a name", head + "testers: [{email: yan@example.com, first_name: \"Y\xe9n\"}]\n",
+       nullptr, "acme.yaml:6:50: error: invalid UTF-8 (byte \\xe9)"},
+      {"an escaped lone surrogate in a name",
+       head + "testers: [{email: yan@example.com, first_name: \"Y\\udc00\"}]\n", nullptr,
+       "acme.yaml:6:56: error: YAML syntax: invalid unicode"},
+  };
+  for (const auto& c : cases) {
+    const std::string name = c.name;
+    CAPTURE(name);
+    CliFixture f;
+    auto& sim = f.simulator();
+    const std::string one = sim.add_app("com.example.one", "One");
+    const std::string friends = sim.add_beta_group(one, "Friends", false);
+    sim.add_beta_tester("yan@example.com", "Yan", "Y", {friends});
+    test_support::write_text(f.teams[0].desired_path, c.yaml);
+    if (c.more) c.more(f);
+    const std::string before = sim.dump_state().dump();
+    for (const char* command : {"validate", "plan", "apply"}) {
+      CAPTURE(command);
+      auto r = f.ascsync({command});
+      CHECK(r.exit_code == 1);
+      CHECK_MESSAGE(r.err.find(c.expect) != std::string::npos, r.err);
+      CHECK(r.err.find("internal error") == std::string::npos);
+      CHECK(r.err.find("threw") == std::string::npos);
+    }
+    CHECK(f.simulator().request_count() == 0);
+    CHECK(sim.dump_state().dump() == before);
+    CHECK_FALSE(std::filesystem::exists(f.db_path));  // nothing written, not even a database
+  }
+}
+
+TEST_CASE("validate refuses a FIFO without hanging, and escapes control bytes from files") {
+  CliFixture f;
+  const std::string fifo = f.dir + "/fifo.yaml";
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  auto r = f.ascsync_raw({"validate", fifo});
+  CHECK(r.exit_code == 1);
+  CHECK_MESSAGE(r.err.find("is a FIFO, not a regular file") != std::string::npos, r.err);
+
+  test_support::write_text(f.teams[0].desired_path, "team: acme\n\"\\e]0;pwned\\a\": 1\n");
+  auto esc = f.ascsync({"validate"});
+  CHECK(esc.exit_code == 1);
+  CHECK_MESSAGE(esc.err.find("unknown key '\\x1b]0;pwned\\x07'") != std::string::npos, esc.err);
+  CHECK(esc.err.find('\x1b') == std::string::npos);
+  CHECK(esc.err.find('\x07') == std::string::npos);
+}
+
+TEST_CASE("validate catches what run and mirror would refuse") {
+  CliFixture f;
+  const std::string config = test_support::read_text(f.config_path);
+  struct Case {
+    const char* name;
+    std::string config;
+    std::string expect;
+  };
+  const std::vector<Case> cases = {
+      {"base_url with a path", std::regex_replace(config, std::regex("base_url: (\\S+)"), "base_url: $1/v1"),
+       "has a path '/v1'"},
+      {"a directory as private_key_file",
+       std::regex_replace(config, std::regex("private_key_file: \\S+"), "private_key_file: " + f.dir),
+       "is a directory, not a regular file"},
+      {"an interval that would overflow the scheduler", config + "defaults: {interval: 999999999h}\n",
+       "longer than the maximum of 168h"},
+      {"an empty admin token with a public address",
+       config + "admin: {listen: '0.0.0.0:0', token_file: empty.token}\n",
+       "is empty, and the admin endpoint"},
+      {"a config without teams", "database: " + f.db_path + "\nlog: {level: warn}\n", "no teams configured"},
+  };
+  test_support::write_text(f.dir + "/empty.token", "");
+  for (const auto& c : cases) {
+    const std::string name = c.name;
+    CAPTURE(name);
+    test_support::write_text(f.config_path, c.config);
+    auto r = f.ascsync({"validate"});
+    CHECK(r.exit_code == 1);
+    CHECK_MESSAGE(r.err.find(c.expect) != std::string::npos, r.err);
+    CHECK(r.err.find("unknown key") == std::string::npos);
+    auto explicit_path = f.ascsync_raw({"validate", f.config_path});
+    CHECK(explicit_path.exit_code == 1);
+    CHECK_MESSAGE(explicit_path.err.find(c.expect) != std::string::npos, explicit_path.err);
+  }
+  CHECK(f.simulator().request_count() == 0);
+  CHECK_FALSE(std::filesystem::exists(f.db_path));
+}
+
+TEST_CASE("a command that throws reports an internal error and exits 1 instead of aborting") {
+  // Invalid UTF-8 that reached the mirror (written here behind ascsync's back) makes the JSON
+  // encoder throw; the command must end with a report, not std::terminate.
+  CliFixture f;
+  f.simulator().add_user("ren@example.com", "Ren", "R", {"ADMIN"});
+  auto mirror = f.ascsync({"mirror"});
+  REQUIRE_MESSAGE(mirror.exit_code == 0, mirror.err);
+  {
+    auto db = store::Database::open(f.db_path);
+    REQUIRE(db.ok());
+    REQUIRE(db->exec("UPDATE users SET first_name = CAST(X'52656EE9' AS TEXT)").ok());
+  }
+  auto r = f.ascsync({"show", "users", "--json"});
+  CHECK(r.exit_code == 1);
+  CHECK_MESSAGE(r.err.find("internal error: show: ") != std::string::npos, r.err);
+  CHECK(r.err.find("please report this as a bug") != std::string::npos);
+}
+
+TEST_CASE("the daemon refuses malformed input at start-up with its place, instead of failing every cycle") {
+  CliFixture f;
+  const std::string config = test_support::read_text(f.config_path);
+  struct Case {
+    const char* name;
+    std::string config;
+    std::string desired;
+    std::string expect;
+  };
+  const std::vector<Case> cases = {
+      {"invalid UTF-8 in a name", config, "team: acme\ntesters: [{email: a@b.co, first_name: \"\xff\"}]\n",
+       "acme.yaml:2:40: error: invalid UTF-8 (byte \\xff)"},
+      {"a second document", config, "team: acme\n---\ntesters: []\n",
+       "acme.yaml:2:1: error: a second YAML document"},
+      {"an interval the scheduler cannot add", config + "defaults: {interval: 999999999h}\n", "team: acme\n",
+       "longer than the maximum of 168h"},
+  };
+  for (const auto& c : cases) {
+    const std::string name = c.name;
+    CAPTURE(name);
+    test_support::write_text(f.config_path, c.config + "admin: {listen: '127.0.0.1:0'}\n");
+    test_support::write_text(f.teams[0].desired_path, c.desired);
+    auto r = f.ascsync({"run"});
+    CHECK(r.exit_code == 78);
+    CHECK_MESSAGE(r.err.find(c.expect) != std::string::npos, r.err);
+    CHECK(r.err.find("threw") == std::string::npos);
+  }
+  CHECK(f.simulator().request_count() == 0);
 }

@@ -1,17 +1,22 @@
 #include "cli/cli.hpp"
 
 #include <cstdio>
+#include <exception>
 #include <map>
 #include <string>
 
 #include "cli/commands.hpp"
+#include "util/log.hpp"
+#include "util/strings.hpp"
 
 namespace cli {
 
 int run(int argc, char** argv) {
   CLI::App app{
-      "ascsync keeps an App Store Connect team in the state declared in YAML: it mirrors users, invitations,\n"
-      "TestFlight groups and testers and certificates into SQLite, plans the difference and applies it safely."};
+      "ascsync keeps an App Store Connect team in the state declared in YAML: it mirrors users, "
+      "invitations,\n"
+      "TestFlight groups and testers and certificates into SQLite, plans the difference and applies it "
+      "safely."};
   app.set_version_flag("--version", std::string("ascsync ") + ASCSYNC_VERSION);
   app.require_subcommand(1);
   app.fallthrough();
@@ -43,7 +48,20 @@ int run(int argc, char** argv) {
   }
   for (auto* sub : app.get_subcommands()) {
     auto it = runners.find(sub->get_name());
-    if (it != runners.end()) return it->second();
+    if (it == runners.end()) continue;
+    // Why: no command ends on an uncaught exception (an abort, a core dump, no message). Expected
+    // failures are Results; anything thrown is a bug, reported as one.
+    try {
+      return it->second();
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "internal error: %s: %s (please report this as a bug)\n", sub->get_name().c_str(),
+                   util::escape_control(util::redact(e.what())).c_str());
+      return k_exit_error;
+    } catch (...) {
+      std::fprintf(stderr, "internal error: %s: unknown exception (please report this as a bug)\n",
+                   sub->get_name().c_str());
+      return k_exit_error;
+    }
   }
   std::fprintf(stderr, "%s", app.help().c_str());
   return k_exit_usage;

@@ -3,6 +3,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <map>
 
 #include "cli/cli.hpp"
 #include "cli/commands.hpp"
@@ -40,13 +41,10 @@ int plan_or_apply(const GlobalOptions& global, const PlanFlags& flags, bool appl
     std::fprintf(stderr, "no enabled teams in %s\n", cfg->path.c_str());
     return k_exit_error;
   }
-  auto db = open_database(*cfg);
-  if (!db) return k_exit_error;
-  auto clock = util::system_clock();
-  const bool color = !flags.json && ::isatty(STDOUT_FILENO);
   int exit_code = k_exit_ok;
-  nlohmann::json all = nlohmann::json::array();
-
+  // Every desired state is read before the database is opened: a team whose files are invalid
+  // is reported and skipped, and when no team is valid nothing is created or written at all.
+  std::map<std::string, core::DesiredState> loaded;
   for (const auto* team : *teams) {
     auto desired = config::load_desired_state(team->desired_state);
     if (!desired) {
@@ -55,6 +53,19 @@ int plan_or_apply(const GlobalOptions& global, const PlanFlags& flags, bool appl
       exit_code = k_exit_error;
       continue;
     }
+    loaded.emplace(team->name, std::move(*desired));
+  }
+  if (loaded.empty()) return k_exit_error;
+  auto db = open_database(*cfg);
+  if (!db) return k_exit_error;
+  auto clock = util::system_clock();
+  const bool color = !flags.json && ::isatty(STDOUT_FILENO);
+  nlohmann::json all = nlohmann::json::array();
+
+  for (const auto* team : *teams) {
+    auto found = loaded.find(team->name);
+    if (found == loaded.end()) continue;
+    const core::DesiredState* desired = &found->second;
     std::unique_ptr<asc::Api> api;
     if (!(flags.no_refresh && !apply)) {
       auto connected = reconcile::connect(*team, cfg->defaults, clock);
@@ -74,7 +85,9 @@ int plan_or_apply(const GlobalOptions& global, const PlanFlags& flags, bool appl
     if (!report) {
       std::fprintf(stderr, "team %s: %s\n", team->name.c_str(), report.error().describe().c_str());
       if (report.error().kind == util::ErrorKind::conflict)
-        std::fprintf(stderr, "hint: another `ascsync apply` or the daemon is applying; retry later or pass --lock-wait\n");
+        std::fprintf(
+            stderr,
+            "hint: another `ascsync apply` or the daemon is applying; retry later or pass --lock-wait\n");
       exit_code = k_exit_error;
       continue;
     }
@@ -87,7 +100,8 @@ int plan_or_apply(const GlobalOptions& global, const PlanFlags& flags, bool appl
                       {"unknown", report->apply->unknown}, {"writes", report->apply->writes}};
         nlohmann::json outcomes = nlohmann::json::array();
         for (const auto& o : report->apply->outcomes)
-          outcomes.push_back({{"key", o.key}, {"action", o.action}, {"outcome", o.outcome}, {"error", o.error}});
+          outcomes.push_back(
+              {{"key", o.key}, {"action", o.action}, {"outcome", o.outcome}, {"error", o.error}});
         j["apply"]["outcomes"] = outcomes;
       }
       all.push_back(std::move(j));
@@ -105,30 +119,37 @@ int plan_or_apply(const GlobalOptions& global, const PlanFlags& flags, bool appl
                         o.error.empty() ? "" : " — ", o.error.c_str());
         const auto s = report->plan.summary();
         if (a.ok())
-          std::printf("\nApply complete! %d added, %d changed, %d destroyed (%lld write requests).\n", s.add, s.change,
-                      s.destroy, a.writes);
+          std::printf("\nApply complete! %d added, %d changed, %d destroyed (%lld write requests).\n", s.add,
+                      s.change, s.destroy, a.writes);
         else
-          std::printf("\nApply incomplete: %d changes applied, %d failed, %d skipped, %d unknown. The next run retries "
-                      "from a fresh refresh.\n",
-                      a.applied, a.failed, a.skipped, a.unknown);
+          std::printf(
+              "\nApply incomplete: %d changes applied, %d failed, %d skipped, %d unknown. The next run "
+              "retries "
+              "from a fresh refresh.\n",
+              a.applied, a.failed, a.skipped, a.unknown);
       }
     }
     switch (report->outcome) {
-      case reconcile::CycleOutcome::converged: break;
+      case reconcile::CycleOutcome::converged:
+        break;
       case reconcile::CycleOutcome::changes:
         if (exit_code == k_exit_ok) exit_code = k_exit_changes;
         break;
       case reconcile::CycleOutcome::blocked:
-      case reconcile::CycleOutcome::partial: exit_code = k_exit_error; break;
+      case reconcile::CycleOutcome::partial:
+        exit_code = k_exit_error;
+        break;
     }
   }
-  if (flags.json) std::printf("%s\n", (all.size() == 1 ? all[0] : nlohmann::json{{"teams", all}}).dump(2).c_str());
+  if (flags.json)
+    std::printf("%s\n", (all.size() == 1 ? all[0] : nlohmann::json{{"teams", all}}).dump(2).c_str());
   return exit_code;
 }
 
 void add_plan_flags(CLI::App* sub, PlanFlags& flags) {
   sub->add_flag("--json", flags.json, "machine-readable plan");
-  sub->add_flag("--notes", flags.show_notes, "list what was deliberately left alone (unmanaged objects, prune off)");
+  sub->add_flag("--notes", flags.show_notes,
+                "list what was deliberately left alone (unmanaged objects, prune off)");
 }
 
 }  // namespace
@@ -148,7 +169,8 @@ Runner add_apply(CLI::App& app, GlobalOptions& global) {
   auto flags = std::make_shared<PlanFlags>();
   auto* sub = app.add_subcommand(
       "apply",
-      "Refresh, plan, guard and apply: make App Store Connect match the desired state. Every write is journaled "
+      "Refresh, plan, guard and apply: make App Store Connect match the desired state. Every write is "
+      "journaled "
       "before it is sent. A plan the guard refuses (prune rules, deletion cap) applies nothing.\n"
       "Exit codes: 0 converged, 1 error, blocked or partly applied.");
   add_plan_flags(sub, *flags);

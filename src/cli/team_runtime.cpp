@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <exception>
 #include <filesystem>
 
 #include "config/desired_state.hpp"
@@ -26,7 +27,8 @@ std::string files_stamp(const std::string& desired_path, const std::vector<std::
   for (const auto& f : all) {
     const auto t = fs::last_write_time(f, ec);
     const auto size = fs::is_regular_file(f, ec) ? fs::file_size(f, ec) : 0;
-    stamp += f + "|" + std::to_string(ec ? 0 : t.time_since_epoch().count()) + "|" + std::to_string(size) + "\n";
+    stamp +=
+        f + "|" + std::to_string(ec ? 0 : t.time_since_epoch().count()) + "|" + std::to_string(size) + "\n";
   }
   return stamp;
 }
@@ -42,6 +44,18 @@ std::shared_ptr<const config::DaemonConfig> TeamRuntime::config() const {
 }
 
 util::Result<std::vector<service::TeamSchedule>> TeamRuntime::reload() {
+  // Why: a reload (start-up or SIGHUP) that throws must not take the daemon down; it is a failed
+  // reload, and the last good configuration keeps running.
+  try {
+    return reload_files();
+  } catch (const std::exception& e) {
+    return util::make_error(util::ErrorKind::internal,
+                            std::string("internal error while reading the configuration: ") + e.what() +
+                                " (please report this as a bug)");
+  }
+}
+
+util::Result<std::vector<service::TeamSchedule>> TeamRuntime::reload_files() {
   auto cfg = config::load_daemon_config(m_config_path);
   if (!cfg) return cfg.error();
   Loaded next;
@@ -165,7 +179,8 @@ service::CycleResult TeamRuntime::cycle(const std::string& team, std::stop_token
     result.rate_limit_limit = stats.budget.limit;
   }
   store::Journal journal(*worker->db);
-  if (auto pending = journal.pending(team)) result.pending_journal_entries = static_cast<long long>(pending->size());
+  if (auto pending = journal.pending(team))
+    result.pending_journal_entries = static_cast<long long>(pending->size());
 
   if (!report) {
     if (report.error().kind == util::ErrorKind::cancelled) {
@@ -184,25 +199,37 @@ service::CycleResult TeamRuntime::cycle(const std::string& team, std::stop_token
   result.summary = report->summary();
   switch (report->outcome) {
     case reconcile::CycleOutcome::converged:
-    case reconcile::CycleOutcome::changes: result.outcome = service::CycleOutcome::success; break;
+    case reconcile::CycleOutcome::changes:
+      result.outcome = service::CycleOutcome::success;
+      break;
     case reconcile::CycleOutcome::blocked:
       result.outcome = service::CycleOutcome::blocked;
       result.error = report->summary();
       break;
     case reconcile::CycleOutcome::partial:
-      result.outcome = stop.stop_requested() ? service::CycleOutcome::cancelled : service::CycleOutcome::failed;
+      result.outcome =
+          stop.stop_requested() ? service::CycleOutcome::cancelled : service::CycleOutcome::failed;
       result.error = report->apply ? report->apply->first_error() : "partly applied";
       break;
   }
   const auto summary = report->plan.summary();
-  result.plan_changes = {{"create", summary.add}, {"update", summary.change}, {"delete", summary.destroy},
-                         {"adopt", summary.adopt}, {"blocked", summary.blocked}};
+  result.plan_changes = {{"create", summary.add},
+                         {"update", summary.change},
+                         {"delete", summary.destroy},
+                         {"adopt", summary.adopt},
+                         {"blocked", summary.blocked}};
   if (report->refresh) {
     const auto& c = report->refresh->counts;
-    result.objects = {{"app", c.apps},         {"user", c.users},       {"invitation", c.invitations},
-                      {"beta_group", c.groups}, {"beta_tester", c.testers}, {"membership", c.memberships},
-                      {"certificate", c.certificates}, {"profile", c.profiles}};
-    auto stmt = worker->db->prepare("SELECT kind, count(*) FROM events WHERE team = ?1 AND run_id = ?2 GROUP BY kind");
+    result.objects = {{"app", c.apps},
+                      {"user", c.users},
+                      {"invitation", c.invitations},
+                      {"beta_group", c.groups},
+                      {"beta_tester", c.testers},
+                      {"membership", c.memberships},
+                      {"certificate", c.certificates},
+                      {"profile", c.profiles}};
+    auto stmt = worker->db->prepare(
+        "SELECT kind, count(*) FROM events WHERE team = ?1 AND run_id = ?2 GROUP BY kind");
     if (stmt) {
       stmt->bind_text(1, team).bind_int(2, report->refresh->run_id);
       for (;;) {
@@ -214,7 +241,8 @@ service::CycleResult TeamRuntime::cycle(const std::string& team, std::stop_token
     }
     std::vector<service::CertificateExpiry> certs;
     for (const auto& cert : report->refresh->snapshot.certificates)
-      if (auto exp = util::parse_rfc3339(cert.expiration_date)) certs.push_back({cert.id, cert.certificate_type, *exp});
+      if (auto exp = util::parse_rfc3339(cert.expiration_date))
+        certs.push_back({cert.id, cert.certificate_type, *exp});
     result.certificates = std::move(certs);
   }
   return result;

@@ -24,6 +24,7 @@ class TeamRuntime {
 
   // Re-reads the daemon config and every enabled team's desired state. All or nothing: on any
   // error the last good state stays and the error lists every problem with file:line:col.
+  // Never throws: an unexpected exception is returned as an internal error.
   util::Result<std::vector<service::TeamSchedule>> reload();
 
   // One reconcile cycle (refresh → plan → guard → apply) for `team`.
@@ -39,6 +40,8 @@ class TeamRuntime {
     std::map<std::string, std::shared_ptr<const core::DesiredState>> desired;
     std::map<std::string, std::string> desired_stamp;  // team -> files_stamp() when loaded
   };
+
+  util::Result<std::vector<service::TeamSchedule>> reload_files();
 
   // The team's desired state, re-read first when its files changed since they were loaded (so an
   // edit plus `ascsync trigger` is enough). An invalid edit keeps the last good state.

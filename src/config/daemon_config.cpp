@@ -1,5 +1,7 @@
 #include "config/daemon_config.hpp"
 
+#include <sys/stat.h>
+
 #include <filesystem>
 #include <map>
 #include <system_error>
@@ -16,6 +18,14 @@ const std::vector<std::string> k_daemon_config_keys = {"database", "log", "admin
 namespace {
 
 namespace fs = std::filesystem;
+
+// What a base_url has beyond scheme://host[:port] ("a path '/v1'", "a query", ...), or "".
+std::string url_extra(const Url& url) {
+  if (url.host.find_first_of("?#") != std::string::npos) return "a query or fragment";
+  if (url.path.find_first_of("?#") != std::string::npos) return "a query or fragment";
+  if (url.path.find_first_not_of('/') != std::string::npos) return "a path '" + url.path + "'";
+  return {};
+}
 
 const std::vector<std::string> k_log_keys = {"level", "format"};
 const std::vector<std::string> k_admin_keys = {"listen", "token_file"};
@@ -116,6 +126,7 @@ class Loader {
                       "token file not found (looked at " + util::join(tried, ", ") + ")",
                       "create it (mode 0600) or fix the path; relative paths are relative to " + m_dir);
     }
+    if (!admin.token_file.empty()) check_token_file(map, admin);
     if (!is_loopback_host(admin.host) && admin.token_file.empty() && !map.has("token_file")) {
       const core::SourceLoc where = map.has("listen") ? map.field("listen")->value_loc : f.value_loc;
       m_diags.error(where, "the admin endpoint listens on " + admin.host + " without a token",
@@ -123,14 +134,43 @@ class Loader {
     }
   }
 
-  // Reads a duration key; reports bad text. Returns std::nullopt when absent or bad.
-  std::optional<std::chrono::seconds> duration(const yaml::MapReader& map, const std::string& key) {
+  // The token file must be a regular file; with a non-loopback listen address it must hold a
+  // token, or `run` would refuse to start. A file this user cannot read is left to `run`.
+  void check_token_file(const yaml::MapReader& map, AdminConfig& admin) {
+    const core::SourceLoc loc = map.field("token_file")->value_loc;
+    if (auto st = util::check_regular_file(admin.token_file); !st) {
+      m_diags.error(loc, "token file: " + st.error().message, "name a file holding the token");
+      admin.token_file.clear();
+      return;
+    }
+    if (is_loopback_host(admin.host)) return;
+    auto text = util::read_file(admin.token_file, util::k_max_secret_file_bytes);
+    if (text && util::trim(*text).empty())
+      m_diags.error(
+          loc,
+          "token file " + admin.token_file + " is empty, and the admin endpoint listens on " + admin.host,
+          "write a token into it (e.g. openssl rand -hex 32 > FILE; chmod 600 FILE)");
+  }
+
+  // Reads a duration key; reports bad text and values above `max`. Returns std::nullopt when
+  // absent or bad.
+  std::optional<std::chrono::seconds> duration(const yaml::MapReader& map, const std::string& key,
+                                               std::chrono::seconds max = k_max_interval) {
     auto text = map.string(key);
     if (!text) return std::nullopt;
-    auto d = parse_duration(*text);
-    if (!d) {
+    std::string why;
+    auto d = parse_duration(*text, &why);
+    if (!d && why != "too long") {
       m_diags.error(map.field(key)->value_loc, "'" + key + "' is not a duration: '" + *text + "'",
                     "write e.g. 30s, 15m, 1h or 1h30m");
+      return std::nullopt;
+    }
+    if (!d || *d > max) {
+      // Why: the scheduler adds the interval to a clock; a bounded value keeps that finite.
+      m_diags.error(map.field(key)->value_loc,
+                    "'" + key + "' is " + (text->size() > 24 ? text->substr(0, 24) + "..." : *text) +
+                        ", longer than the maximum of " + format_duration(max),
+                    "use at most " + format_duration(max) + " (7 days)");
       return std::nullopt;
     }
     return d;
@@ -161,7 +201,28 @@ class Loader {
     if (!declared) return {};
     std::vector<std::string> tried;
     const std::string cred = credentials_fallback ? m_env.credentials_directory : std::string();
-    if (auto found = find_config_file(*declared, m_dir, cred, &tried)) return *found;
+    if (auto found = find_config_file(*declared, m_dir, cred, &tried)) {
+      // Why: what `run` would refuse, validate refuses: a key or CA bundle must be a regular
+      // file (a directory reads as empty, a FIFO hangs); a desired state is a file or directory.
+      std::error_code ec;
+      const auto status = fs::status(*found, ec);
+      const bool dir_ok = !credentials_fallback && fs::is_directory(status);
+      if (!ec && !fs::is_regular_file(status) && !dir_ok) {
+        struct stat st {};
+        const std::string type = ::stat(found->c_str(), &st) == 0 ? util::describe_file_type(st.st_mode)
+                                                                  : std::string("not a file");
+        const std::string msg = what + " " + *found + " is " + type + ", not a " +
+                                (credentials_fallback ? "regular file" : "file or directory");
+        const std::string hint =
+            credentials_fallback ? "name the file itself" : "name a YAML file or a directory";
+        if (enabled)
+          m_diags.error(map.field(key)->value_loc, msg, hint);
+        else
+          m_diags.warning(map.field(key)->value_loc, msg + "; ignored while the team is disabled", hint);
+        return {};
+      }
+      return *found;
+    }
     std::string hint = "fix the path; relative paths are relative to " + m_dir;
     if (credentials_fallback) hint += ", or provide it with systemd LoadCredential=";
     const core::SourceLoc loc = map.field(key)->value_loc;
@@ -229,6 +290,10 @@ class Loader {
       } else if (parsed->scheme == "http" && !is_loopback_host(parsed->host)) {
         m_diags.error(loc, "base_url uses plain http to " + parsed->host,
                       "use https; http is only allowed for 127.0.0.1, ::1 and localhost (the simulator)");
+      } else if (const auto extra = url_extra(*parsed); !extra.empty()) {
+        // Why: the API client appends /v1/... to the origin and refuses a base_url with a path.
+        m_diags.error(loc, "base_url '" + *url + "' has " + extra,
+                      "write only scheme://host[:port], e.g. " + std::string(k_default_base_url));
       } else {
         team.base_url = *url;
         while (!team.base_url.empty() && team.base_url.back() == '/') team.base_url.pop_back();
@@ -266,21 +331,30 @@ const TeamConfig* DaemonConfig::find_team(const std::string& name) const {
   return nullptr;
 }
 
-util::Result<DaemonConfig> parse_daemon_config(const std::string& text, const std::string& path,
-                                               const Environment& env, Diagnostics* diagnostics) {
+util::Result<DaemonConfig> daemon_config_from_yaml(const YAML::Node& root, const std::string& path,
+                                                   const Environment& env, Diagnostics* diagnostics) {
   Diagnostics local;
   Diagnostics& diags = diagnostics ? *diagnostics : local;
   const size_t before = diags.error_count();
-  DaemonConfig cfg;
-  if (auto root = yaml::parse_text(text, path, diags)) {
-    Loader loader(path, env, diags);
-    cfg = loader.load(*root);
-  }
+  Loader loader(path, env, diags);
+  DaemonConfig cfg = loader.load(root);
   if (diags.error_count() > before) {
     diags.sort();
     return diags.to_error("invalid daemon config " + path);
   }
   return cfg;
+}
+
+util::Result<DaemonConfig> parse_daemon_config(const std::string& text, const std::string& path,
+                                               const Environment& env, Diagnostics* diagnostics) {
+  Diagnostics local;
+  Diagnostics& diags = diagnostics ? *diagnostics : local;
+  auto root = yaml::parse_text(text, path, diags);
+  if (!root) {
+    diags.sort();
+    return diags.to_error("invalid daemon config " + path);
+  }
+  return daemon_config_from_yaml(*root, path, env, &diags);
 }
 
 util::Result<DaemonConfig> load_daemon_config(const std::string& path, const Environment& env,
@@ -289,8 +363,11 @@ util::Result<DaemonConfig> load_daemon_config(const std::string& path, const Env
   if (!text) {
     Diagnostics local;
     Diagnostics& diags = diagnostics ? *diagnostics : local;
-    diags.error(core::SourceLoc{path, 0, 0}, "cannot read the daemon config",
-                "check the path (default /etc/ascsync/ascsync.yaml) and its permissions");
+    diags.error(
+        core::SourceLoc{path, 0, 0}, "cannot read the daemon config",
+        text.error().message +
+            "; check the path (default /etc/ascsync/ascsync.yaml), that it is a regular file, and its "
+            "permissions");
     return diags.to_error("invalid daemon config " + path);
   }
   return parse_daemon_config(*text, path, env, diagnostics);

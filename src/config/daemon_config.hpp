@@ -13,10 +13,17 @@
 #include "util/log.hpp"
 #include "util/result.hpp"
 
+namespace YAML {
+class Node;
+}
+
 namespace config {
 
 inline constexpr const char* k_default_base_url = "https://api.appstoreconnect.apple.com";
 inline constexpr const char* k_default_admin_listen = "127.0.0.1:9469";
+// The longest interval (and jitter) a config may set: a week. Longer is a typo (`999999999h`),
+// and a certificate's expiry warnings need cycles far more often than that anyway.
+inline constexpr std::chrono::seconds k_max_interval{7 * 24 * 3600};
 
 struct LogConfig {
   std::string level = "info";  // trace | debug | info | warn | error | critical | off
@@ -88,5 +95,11 @@ util::Result<DaemonConfig> load_daemon_config(const std::string& path,
 util::Result<DaemonConfig> parse_daemon_config(const std::string& text, const std::string& path,
                                                const Environment& env = Environment::from_process(),
                                                Diagnostics* diagnostics = nullptr);
+
+// Same, from a YAML document already parsed (validate reads each file once to tell a daemon
+// config from a desired state).
+util::Result<DaemonConfig> daemon_config_from_yaml(const YAML::Node& root, const std::string& path,
+                                                   const Environment& env = Environment::from_process(),
+                                                   Diagnostics* diagnostics = nullptr);
 
 }  // namespace config

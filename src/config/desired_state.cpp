@@ -348,6 +348,7 @@ class DocumentReader {
     std::string raw;
     if (node.IsScalar()) {
       raw = node.Scalar();
+      if (!yaml::check_text(raw, loc, "a member", m_diags)) return;
     } else if (node.IsMap()) {
       yaml::MapReader map(m_file, node, loc, "a member", k_keys.member, m_diags);
       auto e = map.string("email", true);
@@ -525,9 +526,13 @@ class Resolver {
                       "paths are relative to the YAML file that names them");
         continue;
       }
+      // Why: any read failure is an error. A directory or unreadable file read as an empty CSV
+      // would plan the deletion of every tester it used to import.
       auto text = util::read_file(*path);
       if (!text) {
-        m_diags.error(imp.csv_loc, "cannot read CSV file " + *path, text.error().message);
+        m_diags.error(imp.csv_loc, "cannot read the CSV file: " + text.error().message,
+                      "name a regular, readable CSV file of at most 16 MiB (paths are relative to this YAML "
+                      "file)");
         continue;
       }
       m_decl.files.push_back(*path);
@@ -653,8 +658,17 @@ std::vector<std::string> desired_files(const std::string& path, Diagnostics& dia
   std::vector<std::string> files;
   for (const auto& entry : fs::directory_iterator(path, ec)) {
     const std::string ext = entry.path().extension().string();
-    if (entry.is_regular_file(ec) && (ext == ".yaml" || ext == ".yml"))
-      files.push_back(entry.path().string());
+    if (ext != ".yaml" && ext != ".yml") continue;
+    std::error_code type_ec;
+    if (entry.is_directory(type_ec)) continue;  // subdirectories are not read (documented)
+    // Why: a FIFO or device named *.yaml is not skipped silently — whatever it should declare
+    // would be missing, and pruning would delete it. Reading it reports what it is.
+    files.push_back(entry.path().string());
+  }
+  if (ec) {
+    diags.error(SourceLoc{path, 0, 0}, "cannot list the desired-state directory: " + ec.message(),
+                "check its permissions");
+    return {};
   }
   std::sort(files.begin(), files.end());
   if (files.empty())
@@ -668,15 +682,16 @@ const DesiredStateKeys& desired_state_keys() {
   return k_keys;
 }
 
-util::Result<core::DesiredState> parse_desired_state(
-    const std::vector<std::pair<std::string, std::string>>& documents, Diagnostics* diagnostics) {
-  Diagnostics local;
-  Diagnostics& diags = diagnostics ? *diagnostics : local;
-  const size_t before = diags.error_count();
+namespace {
+
+// Reads parsed documents (std::nullopt: the file did not parse; its errors are already reported).
+util::Result<core::DesiredState> read_documents(
+    const std::vector<std::pair<std::string, std::optional<YAML::Node>>>& documents, Diagnostics& diags,
+    size_t before) {
   Declarations decl;
-  for (const auto& [file, text] : documents) {
+  for (const auto& [file, root] : documents) {
     decl.files.push_back(file);
-    if (auto root = yaml::parse_text(text, file, diags)) DocumentReader(file, decl, diags).read(*root);
+    if (root) DocumentReader(file, decl, diags).read(*root);
   }
   Resolver resolver(decl, diags);
   core::DesiredState state = resolver.resolve();
@@ -687,6 +702,26 @@ util::Result<core::DesiredState> parse_desired_state(
   return state;
 }
 
+}  // namespace
+
+util::Result<core::DesiredState> parse_desired_state(
+    const std::vector<std::pair<std::string, std::string>>& documents, Diagnostics* diagnostics) {
+  Diagnostics local;
+  Diagnostics& diags = diagnostics ? *diagnostics : local;
+  const size_t before = diags.error_count();
+  std::vector<std::pair<std::string, std::optional<YAML::Node>>> parsed;
+  for (const auto& [file, text] : documents) parsed.emplace_back(file, yaml::parse_text(text, file, diags));
+  return read_documents(parsed, diags, before);
+}
+
+util::Result<core::DesiredState> desired_state_from_yaml(const YAML::Node& root, const std::string& file,
+                                                         Diagnostics* diagnostics) {
+  Diagnostics local;
+  Diagnostics& diags = diagnostics ? *diagnostics : local;
+  const size_t before = diags.error_count();
+  return read_documents({{file, root}}, diags, before);
+}
+
 util::Result<core::DesiredState> load_desired_state(const std::string& path, Diagnostics* diagnostics) {
   Diagnostics local;
   Diagnostics& diags = diagnostics ? *diagnostics : local;
@@ -695,7 +730,8 @@ util::Result<core::DesiredState> load_desired_state(const std::string& path, Dia
   for (const auto& file : desired_files(path, diags)) {
     auto text = util::read_file(file);
     if (!text) {
-      diags.error(SourceLoc{file, 0, 0}, "cannot read file", "check its permissions");
+      diags.error(SourceLoc{file, 0, 0}, text.error().message,
+                  "give a regular file of at most 16 MiB, readable by this user");
       continue;
     }
     documents.emplace_back(file, std::move(*text));

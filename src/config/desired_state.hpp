@@ -9,6 +9,10 @@
 #include "core/desired.hpp"
 #include "util/result.hpp"
 
+namespace YAML {
+class Node;
+}
+
 namespace config {
 
 // The limits Apple enforces that validation checks up front.
@@ -25,6 +29,10 @@ util::Result<core::DesiredState> load_desired_state(const std::string& path,
 // resolve against each file name's directory.
 util::Result<core::DesiredState> parse_desired_state(
     const std::vector<std::pair<std::string, std::string>>& documents, Diagnostics* diagnostics = nullptr);
+
+// Same, from one file's YAML document already parsed (validate reads each file once).
+util::Result<core::DesiredState> desired_state_from_yaml(const YAML::Node& root, const std::string& file,
+                                                         Diagnostics* diagnostics = nullptr);
 
 // The keys each mapping accepts; docs/schema/desired-state.schema.json must match (tested).
 struct DesiredStateKeys {

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "util/strings.hpp"
+
 namespace config {
 
 std::string Diagnostic::render() const {
@@ -10,7 +12,9 @@ std::string Diagnostic::render() const {
   out += message;
   if (!related.file.empty()) out += " (first declared at " + related.str() + ")";
   if (!hint.empty()) out += " (hint: " + hint + ")";
-  return out;
+  // Why: messages quote what the files say; an escape sequence or a newline from a file must
+  // not reach the terminal or split a diagnostic over lines.
+  return util::escape_control(out);
 }
 
 void Diagnostics::error(core::SourceLoc loc, std::string message, std::string hint) {

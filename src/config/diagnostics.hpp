@@ -19,7 +19,7 @@ struct Diagnostic {
   core::SourceLoc related;  // the other place, for duplicates; file empty when none
 
   // "file:line:col: error: message (hint: ...)" plus " (first declared at file:line:col)"
-  // when a related place is known.
+  // when a related place is known. Control characters and invalid UTF-8 are escaped (\x1b).
   std::string render() const;
 };
 

@@ -1,5 +1,7 @@
 #include "config/tester_csv.hpp"
 
+#include <cstdio>
+
 #include "config/values.hpp"
 #include "util/strings.hpp"
 
@@ -100,6 +102,16 @@ std::vector<CsvRecord> split_records(const std::string& text, const std::string&
 std::vector<CsvTester> parse_tester_csv(const std::string& text, const std::string& file,
                                         Diagnostics& diags) {
   std::vector<CsvTester> out;
+  // Why: names and emails are sent to Apple as JSON, whose encoder throws on invalid UTF-8.
+  // The whole file is refused at the first bad byte (Excel's "CSV" may be Windows-1252).
+  if (const size_t bad = util::invalid_utf8_offset(text); bad != std::string::npos) {
+    const auto pos = util::position_of(text, bad);
+    char byte[8];
+    std::snprintf(byte, sizeof byte, "\\x%02x", static_cast<unsigned char>(text[bad]));
+    diags.error(core::SourceLoc{file, pos.line, pos.column}, std::string("invalid UTF-8 (byte ") + byte + ")",
+                "save the CSV as UTF-8 (in Excel: \"CSV UTF-8\"), or convert it with iconv");
+    return out;
+  }
   bool first_record = true;
   for (const auto& rec : split_records(text, file, diags)) {
     if (rec.blank) continue;

@@ -23,7 +23,8 @@ struct CsvTester {
 };
 
 // Parses CSV text; `file` names it in diagnostics. Rows with too few columns or a bad email are
-// reported (file:line:col) and left out.
+// reported (file:line:col) and left out. Text that is not UTF-8 is reported at the first bad
+// byte and yields no rows.
 std::vector<CsvTester> parse_tester_csv(const std::string& text, const std::string& file, Diagnostics& diags);
 
 }  // namespace config

@@ -1,6 +1,8 @@
 #include "config/validate.hpp"
 
+#include <algorithm>
 #include <filesystem>
+#include <optional>
 #include <system_error>
 
 #include "config/daemon_config.hpp"
@@ -14,13 +16,19 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// True when the file looks like a daemon config: a mapping with a top-level `teams` key.
-bool is_daemon_config(const std::string& path) {
-  auto text = util::read_file(path);
-  if (!text) return false;
-  Diagnostics ignored;
-  auto root = yaml::parse_text(*text, path, ignored);
-  return root && root->IsMap() && root->operator[]("teams").IsDefined();
+bool has_any_key(const YAML::Node& root, const std::vector<std::string>& keys) {
+  for (auto it = root.begin(); it != root.end(); ++it)
+    if (it->first.IsScalar() && std::find(keys.begin(), keys.end(), it->first.Scalar()) != keys.end())
+      return true;
+  return false;
+}
+
+// A daemon config has `teams:`, or daemon-config keys and no desired-state key (then the missing
+// `teams:` is what to report, not every daemon key as unknown to a desired state).
+bool is_daemon_config(const YAML::Node& root) {
+  if (!root.IsMap()) return false;
+  if (root["teams"].IsDefined()) return true;
+  return has_any_key(root, k_daemon_config_keys) && !has_any_key(root, desired_state_keys().top);
 }
 
 void validate_desired(const std::string& path, const std::string& expected_team,
@@ -46,6 +54,31 @@ std::string ValidationReport::summary() const {
          std::to_string(diagnostics.warning_count()) + " warning(s)";
 }
 
+namespace {
+
+void validate_daemon(const YAML::Node& root, const std::string& path, const Environment& env,
+                     ValidationReport& report) {
+  ++report.daemon_configs;
+  auto cfg = daemon_config_from_yaml(root, path, env, &report.diagnostics);
+  if (!cfg) return;
+  for (const auto& team : cfg->teams)
+    if (team.enabled && !team.desired_state.empty())
+      validate_desired(team.desired_state, team.name, team.loc, report);
+}
+
+// Reads and parses one file; std::nullopt after reporting why it cannot be read or parsed.
+std::optional<YAML::Node> read_yaml(const std::string& path, ValidationReport& report) {
+  auto text = util::read_file(path);
+  if (!text) {
+    report.diagnostics.error(core::SourceLoc{path, 0, 0}, text.error().message,
+                             "give a regular file of at most 16 MiB, readable by this user");
+    return std::nullopt;
+  }
+  return yaml::parse_text(*text, path, report.diagnostics);
+}
+
+}  // namespace
+
 ValidationReport validate_paths(const std::vector<std::string>& paths, const Environment& env) {
   ValidationReport report;
   for (const auto& path : paths) {
@@ -54,13 +87,34 @@ ValidationReport validate_paths(const std::vector<std::string>& paths, const Env
       report.diagnostics.error(core::SourceLoc{path, 0, 0}, "no such file or directory");
       continue;
     }
-    if (fs::is_directory(path, ec) || !is_daemon_config(path)) {
+    if (fs::is_directory(path, ec)) {
       validate_desired(path, "", {}, report);
       continue;
     }
-    ++report.daemon_configs;
-    auto cfg = load_daemon_config(path, env, &report.diagnostics);
-    if (!cfg) continue;
+    // One read and one parse per file, whichever kind it turns out to be.
+    auto root = read_yaml(path, report);
+    if (!root) {
+      ++report.desired_states;  // counted as checked; its errors are reported
+      continue;
+    }
+    if (is_daemon_config(*root)) {
+      validate_daemon(*root, path, env, report);
+      continue;
+    }
+    ++report.desired_states;
+    if (auto state = desired_state_from_yaml(*root, path, &report.diagnostics))
+      report.teams.push_back(state->team);
+  }
+  report.diagnostics.sort();
+  return report;
+}
+
+ValidationReport validate_config(const std::string& path, const Environment& env) {
+  ValidationReport report;
+  ++report.daemon_configs;
+  Diagnostics& diags = report.diagnostics;
+  auto cfg = load_daemon_config(path, env, &diags);
+  if (cfg) {
     for (const auto& team : cfg->teams)
       if (team.enabled && !team.desired_state.empty())
         validate_desired(team.desired_state, team.name, team.loc, report);

@@ -1,6 +1,8 @@
 #pragma once
 // What `ascsync validate PATH...` checks: each path is a daemon config (a YAML file with
-// top-level `teams:`), a desired-state file, or a desired-state directory. A daemon config
+// top-level `teams:`, or with daemon-config keys such as `admin:` and no desired-state key — then
+// the missing `teams:` is the error), a desired-state file, or a desired-state directory. Each
+// file is read and parsed once. A daemon config
 // also validates the desired state of every team it declares and that each names its team.
 #include <string>
 #include <vector>
@@ -23,5 +25,9 @@ struct ValidationReport {
 
 ValidationReport validate_paths(const std::vector<std::string>& paths,
                                 const Environment& env = Environment::from_process());
+
+// `ascsync validate` without paths: path is the daemon config, whatever it contains.
+ValidationReport validate_config(const std::string& path,
+                                 const Environment& env = Environment::from_process());
 
 }  // namespace config

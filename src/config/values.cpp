@@ -26,30 +26,56 @@ std::optional<int> parse_port(std::string_view text) {
 
 }  // namespace
 
-std::optional<std::chrono::seconds> parse_duration(std::string_view text) {
-  if (text.empty()) return std::nullopt;
+std::optional<std::chrono::seconds> parse_duration(std::string_view text, std::string* why) {
+  const auto fail = [&](const char* reason) -> std::optional<std::chrono::seconds> {
+    if (why) *why = reason;
+    return std::nullopt;
+  };
+  if (text.empty()) return fail("empty");
+  const long long max = k_max_duration.count();
   long long total = 0;
   size_t i = 0;
   while (i < text.size()) {
     const size_t start = i;
-    while (i < text.size() && is_digit(text[i])) ++i;
-    if (i == start || i == text.size() || i - start > 9) return std::nullopt;
+    // Why: accumulate with a bound, not from_chars into a fixed width — a long digit string or
+    // many groups must fail cleanly instead of overflowing.
     long long n = 0;
-    std::from_chars(text.data() + start, text.data() + i, n);
+    bool too_long = false;
+    while (i < text.size() && is_digit(text[i])) {
+      if (!too_long) {
+        n = n * 10 + (text[i] - '0');
+        if (n > max) too_long = true;
+      }
+      ++i;
+    }
+    if (i == start || i == text.size()) return fail("syntax");
+    long long unit = 0;
     switch (text[i]) {
       case 's':
-        total += n;
+        unit = 1;
         break;
       case 'm':
-        total += n * 60;
+        unit = 60;
         break;
       case 'h':
-        total += n * 3600;
+        unit = 3600;
         break;
       default:
-        return std::nullopt;
+        return fail("syntax");
     }
     ++i;
+    if (too_long || n > (max - total) / unit) {
+      // Keep checking the syntax: "99999999999h x" is a syntax error first.
+      while (i < text.size()) {
+        const size_t s2 = i;
+        while (i < text.size() && is_digit(text[i])) ++i;
+        if (i == s2 || i == text.size() || (text[i] != 's' && text[i] != 'm' && text[i] != 'h'))
+          return fail("syntax");
+        ++i;
+      }
+      return fail("too long");
+    }
+    total += n * unit;
   }
   return std::chrono::seconds(total);
 }

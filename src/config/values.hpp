@@ -8,8 +8,13 @@
 
 namespace config {
 
+// The longest duration parse_duration accepts (a year); settings have their own, lower maximum.
+inline constexpr std::chrono::seconds k_max_duration{366LL * 24 * 3600};
+
 // "30s", "15m", "1h", "1h30m", "90s": one or more <digits><s|m|h> groups. Zero is allowed.
-std::optional<std::chrono::seconds> parse_duration(std::string_view text);
+// Overflow-safe: a total above k_max_duration (however many digits) is refused. `why`, when
+// given, receives "syntax", "too long" or "empty" on failure.
+std::optional<std::chrono::seconds> parse_duration(std::string_view text, std::string* why = nullptr);
 // "15m" style rendering: the largest units that divide the value exactly ("1h30m", "45s").
 std::string format_duration(std::chrono::seconds d);
 

@@ -1,7 +1,11 @@
 #include "config/yaml_reader.hpp"
 
+#include <yaml-cpp/eventhandler.h>
+
 #include <algorithm>
 #include <charconv>
+#include <cstdio>
+#include <sstream>
 
 #include "util/files.hpp"
 #include "util/strings.hpp"
@@ -24,11 +28,80 @@ bool is_quoted(const YAML::Node& node) {
   return node.Tag() == "!";
 }
 
+// Records where each document of a YAML stream starts (its '---' when it has one).
+class DocumentStarts final : public YAML::EventHandler {
+ public:
+  std::vector<YAML::Mark> starts;
+  void OnDocumentStart(const YAML::Mark& mark) override { starts.push_back(mark); }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {
+  }
+  void OnMapEnd() override {}
+};
+
+bool has_utf16_or_32_bom(const std::string& text) {
+  return text.compare(0, 2, "\xFE\xFF") == 0 || text.compare(0, 2, "\xFF\xFE") == 0 ||
+         text.compare(0, 4, std::string("\0\0\xFE\xFF", 4)) == 0;
+}
+
 }  // namespace
 
+bool check_text(const std::string& value, const core::SourceLoc& loc, const std::string& what,
+                Diagnostics& diags) {
+  const size_t bad = util::invalid_utf8_offset(value);
+  if (bad == std::string::npos) return true;
+  char byte[8];
+  std::snprintf(byte, sizeof byte, "\\x%02x", static_cast<unsigned char>(value[bad]));
+  diags.error(loc, what + " is not valid UTF-8 (byte " + byte + " at offset " + std::to_string(bad) + ")",
+              "write the text in UTF-8");
+  return false;
+}
+
 std::optional<YAML::Node> parse_text(const std::string& text, const std::string& file, Diagnostics& diags) {
+  // Why: yaml-cpp passes invalid UTF-8 through into scalars; names and emails end up in JSON,
+  // whose encoder throws on them. Reject the file here, at the exact place.
+  if (!has_utf16_or_32_bom(text)) {
+    const size_t bad = util::invalid_utf8_offset(text);
+    if (bad != std::string::npos) {
+      const auto pos = util::position_of(text, bad);
+      char byte[8];
+      std::snprintf(byte, sizeof byte, "\\x%02x", static_cast<unsigned char>(text[bad]));
+      diags.error(
+          core::SourceLoc{file, pos.line, pos.column}, std::string("invalid UTF-8 (byte ") + byte + ")",
+          "save the file as UTF-8 (Latin-1 and Windows-1252 text must be converted, e.g. with iconv)");
+      return std::nullopt;
+    }
+  }
   try {
-    return YAML::Load(text);
+    std::vector<YAML::Node> documents = YAML::LoadAll(text);
+    // Why: a second document ('---') would otherwise be dropped silently, and with pruning on,
+    // whatever it declares would be deleted. Empty documents declare nothing and lose nothing.
+    std::vector<size_t> non_empty;
+    for (size_t i = 0; i < documents.size(); ++i)
+      if (!documents[i].IsNull()) non_empty.push_back(i);
+    if (non_empty.size() > 1) {
+      std::istringstream in(text);
+      YAML::Parser parser(in);
+      DocumentStarts starts;
+      while (parser.HandleNextDocument(starts)) {
+      }
+      const size_t second = non_empty[1];
+      const YAML::Mark mark =
+          second < starts.starts.size() ? starts.starts[second] : documents[second].Mark();
+      diags.error(mark_loc(file, mark),
+                  "a second YAML document starts here; ascsync reads exactly one document per file",
+                  "remove the '---' line to merge the documents, or move the second one into its own file "
+                  "(a desired-state directory merges its files)");
+      return std::nullopt;
+    }
+    if (non_empty.empty()) return documents.empty() ? YAML::Node() : documents.front();
+    return documents[non_empty.front()];
   } catch (const YAML::ParserException& e) {
     diags.error(mark_loc(file, e.mark), "YAML syntax: " + e.msg,
                 "check indentation and that brackets and quotes are closed");
@@ -41,7 +114,8 @@ std::optional<YAML::Node> parse_text(const std::string& text, const std::string&
 std::optional<YAML::Node> parse_file(const std::string& path, Diagnostics& diags) {
   auto text = util::read_file(path);
   if (!text) {
-    diags.error(core::SourceLoc{path, 0, 0}, "cannot read file", "check the path and its permissions");
+    diags.error(core::SourceLoc{path, 0, 0}, text.error().message,
+                "give a regular file of at most 16 MiB, readable by this user");
     return std::nullopt;
   }
   return parse_text(*text, path, diags);
@@ -137,6 +211,7 @@ std::optional<std::string> MapReader::string(const std::string& key, bool requir
     m_diags.error(f->value_loc, "'" + key + "' must be a string, not " + describe(f->value));
     return std::nullopt;
   }
+  if (!check_text(f->value.Scalar(), f->value_loc, "'" + key + "'", m_diags)) return std::nullopt;
   return f->value.Scalar();
 }
 
@@ -161,6 +236,10 @@ std::optional<long long> MapReader::integer(const std::string& key, long long mi
     const std::string& v = f->value.Scalar();
     long long n = 0;
     const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+    if (ec == std::errc::result_out_of_range && end == v.data() + v.size()) {
+      m_diags.error(f->value_loc, "'" + key + "' is out of range", "use a whole number in " + range);
+      return std::nullopt;
+    }
     if (ec == std::errc() && end == v.data() + v.size() && !v.empty()) {
       if (n >= min && n <= max) return n;
       m_diags.error(f->value_loc, "'" + key + "' is " + v + ", out of range",
@@ -189,6 +268,10 @@ std::optional<std::vector<std::pair<std::string, core::SourceLoc>>> MapReader::s
     const core::SourceLoc loc = loc_of(m_file, item, f->value_loc);
     if (!item.IsScalar()) {
       m_diags.error(loc, "items of '" + key + "' must be strings, not " + describe(item));
+      ok = false;
+      continue;
+    }
+    if (!check_text(item.Scalar(), loc, "an item of '" + key + "'", m_diags)) {
       ok = false;
       continue;
     }

@@ -16,10 +16,19 @@
 namespace config::yaml {
 
 // Parses text (named file in diagnostics). Returns std::nullopt after adding a diagnostic on a
-// syntax error. An empty document parses to a null node.
+// syntax error. An empty document parses to a null node. The text must be UTF-8 (or carry a
+// UTF-16/32 byte order mark) — invalid bytes are an error at their line:col — and hold one YAML
+// document: a second non-empty document is an error at its '---' (nothing after it may be
+// dropped silently; empty documents are ignored).
 std::optional<YAML::Node> parse_text(const std::string& text, const std::string& file, Diagnostics& diags);
-// Reads and parses a file; a missing or unreadable file is a diagnostic at "file".
+// Reads and parses a file; a missing, unreadable, non-regular or oversized file is a diagnostic
+// at "file".
 std::optional<YAML::Node> parse_file(const std::string& path, Diagnostics& diags);
+
+// True when value is valid UTF-8; otherwise reports "<what> is not valid UTF-8" at loc. The
+// typed getters below check every string they return.
+bool check_text(const std::string& value, const core::SourceLoc& loc, const std::string& what,
+                Diagnostics& diags);
 
 // The node's place, or fallback when the node has no mark.
 core::SourceLoc loc_of(const std::string& file, const YAML::Node& node, const core::SourceLoc& fallback = {});

@@ -5,19 +5,89 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 namespace util {
 
-Result<std::string> read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return make_error(ErrorKind::internal, "cannot read " + path + ": " + std::strerror(errno));
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+std::string describe_file_type(unsigned mode) {
+  switch (mode & S_IFMT) {
+    case S_IFREG:
+      return "a regular file";
+    case S_IFDIR:
+      return "a directory";
+    case S_IFIFO:
+      return "a FIFO";
+    case S_IFSOCK:
+      return "a socket";
+    case S_IFCHR:
+      return "a character device";
+    case S_IFBLK:
+      return "a block device";
+    case S_IFLNK:
+      return "a symbolic link";
+    default:
+      return "an unknown file type";
+  }
+}
+
+Status check_regular_file(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0)
+    return make_error(ErrorKind::client, "cannot read " + path + ": " + std::strerror(errno));
+  if (!S_ISREG(st.st_mode))
+    return make_error(ErrorKind::client,
+                      path + " is " + describe_file_type(st.st_mode) + ", not a regular file");
+  return ok_status();
+}
+
+namespace {
+
+std::string mib(size_t bytes) {
+  if (bytes >= 1024 * 1024 && bytes % (1024 * 1024) == 0)
+    return std::to_string(bytes / (1024 * 1024)) + " MiB";
+  if (bytes >= 1024 && bytes % 1024 == 0) return std::to_string(bytes / 1024) + " KiB";
+  return std::to_string(bytes) + " bytes";
+}
+
+}  // namespace
+
+Result<std::string> read_file(const std::string& path, size_t max_bytes) {
+  // Why O_NONBLOCK: opening a FIFO for reading blocks until a writer appears; non-blocking, the
+  // open returns at once and fstat below refuses it.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+  if (fd < 0) return make_error(ErrorKind::client, "cannot read " + path + ": " + std::strerror(errno));
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{fd};
+  struct stat st {};
+  if (::fstat(fd, &st) != 0)
+    return make_error(ErrorKind::client, "cannot read " + path + ": " + std::strerror(errno));
+  if (!S_ISREG(st.st_mode))
+    return make_error(ErrorKind::client, "cannot read " + path + ": it is " + describe_file_type(st.st_mode) +
+                                             ", not a regular file");
+  if (st.st_size < 0 || static_cast<unsigned long long>(st.st_size) > max_bytes)
+    return make_error(ErrorKind::client, "cannot read " + path + ": it is " + std::to_string(st.st_size) +
+                                             " bytes, more than the limit of " + mib(max_bytes));
+  std::string out;
+  out.reserve(static_cast<size_t>(st.st_size));
+  char buf[65536];
+  for (;;) {
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return make_error(ErrorKind::client, "cannot read " + path + ": " + std::strerror(errno));
+    }
+    if (n == 0) break;
+    // Why: the file may grow between fstat and read; the cap holds for what is actually read.
+    if (out.size() + static_cast<size_t>(n) > max_bytes)
+      return make_error(ErrorKind::client,
+                        "cannot read " + path + ": it is larger than the limit of " + mib(max_bytes));
+    out.append(buf, static_cast<size_t>(n));
+  }
+  return out;
 }
 
 Status write_file_atomic(const std::string& path, const std::string& content, unsigned mode) {
@@ -54,17 +124,20 @@ Status write_file_atomic(const std::string& path, const std::string& content, un
 }
 
 Result<std::string> read_secret_file(const std::string& path) {
-  struct stat st{};
+  struct stat st {};
   if (::stat(path.c_str(), &st) != 0)
     return make_error(ErrorKind::auth, "cannot read key file " + path + ": " + std::strerror(errno));
+  if (!S_ISREG(st.st_mode))
+    return make_error(ErrorKind::auth,
+                      "key file " + path + " is " + describe_file_type(st.st_mode) + ", not a regular file");
   if (st.st_mode & (S_IRWXG | S_IRWXO)) {
     char mode[8];
     std::snprintf(mode, sizeof mode, "%04o", st.st_mode & 07777);
     return make_error(ErrorKind::auth, "key file " + path + " is readable by group or others (mode " + mode +
                                            "); run: chmod 600 " + path);
   }
-  auto content = read_file(path);
-  if (!content) return make_error(ErrorKind::auth, "cannot read key file " + path);
+  auto content = read_file(path, k_max_secret_file_bytes);
+  if (!content) return make_error(ErrorKind::auth, "key file: " + content.error().message);
   return content;
 }
 

@@ -5,6 +5,7 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/sinks/stdout_sinks.h>
 
+#include <cctype>
 #include <mutex>
 #include <nlohmann/json.hpp>
 
@@ -38,6 +39,32 @@ size_t jwt_length(std::string_view s, size_t pos) {
   return c == 0 ? 0 : a + b + c + 2;
 }
 
+// True when text[pos] is preceded by "Authorization:" (any case, optional blanks): whatever
+// follows there is a credential, however it looks.
+bool after_authorization(std::string_view text, size_t pos) {
+  size_t p = pos;
+  while (p > 0 && (text[p - 1] == ' ' || text[p - 1] == '\t')) --p;
+  if (p == 0 || text[p - 1] != ':') return false;
+  --p;
+  constexpr std::string_view k_header = "authorization";
+  if (p < k_header.size()) return false;
+  const std::string_view word = text.substr(p - k_header.size(), k_header.size());
+  for (size_t n = 0; n < word.size(); ++n)
+    if (std::tolower(static_cast<unsigned char>(word[n])) != k_header[n]) return false;
+  return true;
+}
+
+// A word after "Bearer" that is a token rather than prose: long (20+ characters), or 8+ with a
+// digit or one of the symbols words do not contain. "token", "tokens", "authentication" are not.
+bool looks_like_credential(std::string_view word) {
+  if (word.size() >= 20) return true;
+  if (word.size() < 8) return false;
+  for (const char c : word)
+    if ((c >= '0' && c <= '9') || c == '.' || c == '_' || c == '~' || c == '+' || c == '/' || c == '=')
+      return true;
+  return false;
+}
+
 }  // namespace
 
 std::string redact(std::string_view text) {
@@ -52,20 +79,22 @@ std::string redact(std::string_view text) {
       if (header_end != std::string_view::npos &&
           rest.substr(0, header_end).find("PRIVATE KEY") != std::string_view::npos) {
         const size_t end = rest.find("-----END ", header_end + 5);
-        const size_t close = end == std::string_view::npos ? std::string_view::npos : rest.find("-----", end + 9);
+        const size_t close =
+            end == std::string_view::npos ? std::string_view::npos : rest.find("-----", end + 9);
         out += "[REDACTED KEY]";
         i += close == std::string_view::npos ? rest.size() : close + 5;
         continue;
       }
     }
-    // "Bearer <token>" (any case of the B).
+    // "Bearer <token>" (any case of the B): the credential, not the English word that follows
+    // "bearer" in prose ("a bearer token is required").
     if ((rest.substr(0, 6) == "Bearer" || rest.substr(0, 6) == "bearer") && rest.size() > 6 &&
-        (rest[6] == ' ' || rest[6] == '\t')) {
+        (rest[6] == ' ' || rest[6] == '\t') && (i == 0 || !is_token_char(text[i - 1]))) {
       size_t j = 6;
       while (j < rest.size() && (rest[j] == ' ' || rest[j] == '\t')) ++j;
       size_t k = j;
       while (k < rest.size() && is_token_char(rest[k])) ++k;
-      if (k > j) {
+      if (k > j && (after_authorization(text, i) || looks_like_credential(rest.substr(j, k - j)))) {
         out += "Bearer [REDACTED]";
         i += k;
         continue;
@@ -95,7 +124,9 @@ class JsonPayloadFlag final : public spdlog::custom_flag_formatter {
     const std::string s = nlohmann::json(std::string(msg.payload.data(), msg.payload.size())).dump();
     dest.append(s.data(), s.data() + s.size());
   }
-  std::unique_ptr<custom_flag_formatter> clone() const override { return std::make_unique<JsonPayloadFlag>(); }
+  std::unique_ptr<custom_flag_formatter> clone() const override {
+    return std::make_unique<JsonPayloadFlag>();
+  }
 };
 
 // journald's <N> priority prefix for each level.
@@ -105,12 +136,23 @@ class PriorityFlag final : public spdlog::custom_flag_formatter {
     int prio = 6;
     switch (msg.level) {
       case spdlog::level::trace:
-      case spdlog::level::debug: prio = 7; break;
-      case spdlog::level::info: prio = 6; break;
-      case spdlog::level::warn: prio = 4; break;
-      case spdlog::level::err: prio = 3; break;
-      case spdlog::level::critical: prio = 2; break;
-      default: break;
+      case spdlog::level::debug:
+        prio = 7;
+        break;
+      case spdlog::level::info:
+        prio = 6;
+        break;
+      case spdlog::level::warn:
+        prio = 4;
+        break;
+      case spdlog::level::err:
+        prio = 3;
+        break;
+      case spdlog::level::critical:
+        prio = 2;
+        break;
+      default:
+        break;
     }
     // "<N>" built in a fixed buffer (GCC 12 -O3 misreports -Wrestrict on the string version).
     const char s[3] = {'<', static_cast<char>('0' + prio), '>'};
