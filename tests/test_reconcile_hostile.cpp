@@ -223,6 +223,27 @@ TEST_CASE("hostile apply: an oversized listing fails the refresh") {
   a.check_nothing_changed();
 }
 
+TEST_CASE("hostile apply: a dripped listing is cut off at request_timeout and fails the refresh") {
+  Applied a;
+  a.proxy.on([&](const httplib::Request& req, httplib::Response& res) {
+    if (req.path == "/v1/betaGroups")
+      a.proxy.drip(res, a.proxy.page(json::array()).dump(), Ms(100));
+    else
+      a.proxy.forward(a.f.fx.base_url, req, res);
+  });
+  const auto started = std::chrono::steady_clock::now();
+  auto report = a.apply_through_proxy(std::nullopt, [](asc::ClientOptions& o) {
+    o.request_timeout = Ms(700);
+    o.retry.max_attempts = 1;
+  });
+  CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(4));
+  REQUIRE_FALSE(report);
+  CHECK(report.error().kind == util::ErrorKind::timeout);
+  CHECK(report.error().message.find("listing GET /v1/betaGroups (page 1)") != std::string::npos);
+  CHECK(report.error().message.find("within 700 ms (request_timeout)") != std::string::npos);
+  a.check_nothing_changed();
+}
+
 TEST_CASE("hostile apply: a dripped listing stops at the cycle deadline; status says deadline exceeded") {
   Applied a;
   a.proxy.on([&](const httplib::Request& req, httplib::Response& res) {
