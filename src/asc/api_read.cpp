@@ -14,7 +14,7 @@ const std::string k_limit = std::to_string(k_page_limit);
 const std::string k_include = std::to_string(k_include_limit);
 
 template <typename T>
-using Decoder = util::Result<T> (*)(const Json&);
+using Decoder = util::Result<T> (*)(const Json&, DecodeMode);
 
 // Every id of a to-many relationship, listed on its own (linkage or full-object pages).
 util::Result<std::vector<std::string>> list_ids(Client& client, const std::string& route, const std::string& path,
@@ -49,7 +49,7 @@ util::Result<std::vector<T>> list_resources(Client& client, const std::string& r
       route, path,
       [&](const Json& page) -> util::Status {
         for (const auto& item : page.at("data")) {
-          auto obj = decode(item);
+          auto obj = decode(item, DecodeMode::listing);
           if (!obj) return obj.error();
           if (to_many && to_many_truncated(item, to_many)) truncated.push_back(obj->id);
           const std::string id = obj->id;

@@ -37,10 +37,11 @@ Request write(std::string method, std::string route, std::string path, Json body
 
 // The `data` resource of a 200/201 document, decoded.
 template <typename T>
-util::Result<T> decode_single(const util::Result<Response>& response, util::Result<T> (*decode)(const Json&)) {
+util::Result<T> decode_single(const util::Result<Response>& response,
+                              util::Result<T> (*decode)(const Json&, DecodeMode)) {
   if (!response) return response.error();
   if (auto ok = check_single(response->body); !ok) return ok.error();
-  return decode(response->body.at("data"));
+  return decode(response->body.at("data"), DecodeMode::write_response);
 }
 
 util::Status status_of(util::Result<Response> response) {
@@ -48,9 +49,15 @@ util::Status status_of(util::Result<Response> response) {
   return util::ok_status();
 }
 
+// True when the (already decoded) response carries the relationship's linkage.
 bool has_linkage(const util::Result<Response>& response, const char* relationship) {
-  return response && response->body.is_object() && response->body.contains("data") &&
-         to_many_ids(response->body.at("data"), relationship).has_value();
+  if (!response || !response->body.is_object()) return false;
+  const auto data = response->body.find("data");
+  if (data == response->body.end() || !data->is_object()) return false;
+  const auto rels = data->find("relationships");
+  if (rels == data->end() || !rels->is_object()) return false;
+  const auto rel = rels->find(relationship);
+  return rel != rels->end() && rel->is_object() && rel->contains("data") && rel->at("data").is_array();
 }
 
 }  // namespace
@@ -198,7 +205,9 @@ util::Result<CreatedCertificate> Api::create_certificate(const std::string& csr_
   auto response = m_client->send(write("POST", "POST /v1/certificates", "/v1/certificates", body));
   auto cert = decode_single(response, decode_certificate);
   if (!cert) return cert.error();
-  const std::string content = str_attr(response->body.at("data"), "certificateContent");
+  ResourceReader rd(response->body.at("data"), "certificates");
+  const std::string content = rd.string("certificateContent", Need::optional);
+  if (auto ok = rd.status(); !ok) return std::move(ok).error();
   if (content.empty())
     return util::make_error(util::ErrorKind::client,
                             "certificate " + cert->id + " was created but the response has no certificateContent");

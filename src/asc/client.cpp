@@ -4,6 +4,9 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <condition_variable>
+#include <set>
+#include <thread>
 
 #include "asc/http_error.hpp"
 #include "asc/jsonapi.hpp"
@@ -23,6 +26,78 @@ std::pair<time_t, time_t> sec_usec(Ms d) {
 util::Error with_context(util::Error err, const std::string& context) {
   err.message = context + ": " + err.message;
   return err;
+}
+
+using SteadyTime = std::chrono::steady_clock::time_point;
+
+// Bounds one HTTP exchange in wall time: when the deadline passes (or `stop` fires) first, it
+// shuts the connection's socket down, which makes the blocked read or write fail at once.
+// httplib's own timeouts restart with every byte, so they cannot do this. It keeps shutting
+// down until the exchange has ended: a request still connecting has no socket to shut yet.
+class Watchdog {
+ public:
+  Watchdog(httplib::Client& conn, SteadyTime deadline, std::stop_token stop)
+      : m_thread([this, &conn, deadline, stop] { run(conn, deadline, stop); }) {}
+  ~Watchdog() {
+    {
+      std::lock_guard lock(m_mutex);
+      m_done = true;
+    }
+    m_cv.notify_all();
+    m_thread.join();
+  }
+  Watchdog(const Watchdog&) = delete;
+  Watchdog& operator=(const Watchdog&) = delete;
+
+  bool timed_out() const { return m_timed_out.load(); }
+  bool stopped() const { return m_stopped.load(); }
+
+ private:
+  void run(httplib::Client& conn, SteadyTime deadline, const std::stop_token& stop) {
+    std::stop_callback on_stop(stop, [this] {
+      std::lock_guard lock(m_mutex);
+      m_stop_requested = true;
+      m_cv.notify_all();
+    });
+    std::unique_lock lock(m_mutex);
+    m_cv.wait_until(lock, deadline, [&] { return m_done || m_stop_requested; });
+    if (m_done) return;
+    (m_stop_requested ? m_stopped : m_timed_out) = true;
+    while (!m_done) {
+      lock.unlock();
+      conn.stop();
+      lock.lock();
+      m_cv.wait_for(lock, Ms(20), [&] { return m_done; });
+    }
+  }
+
+  std::mutex m_mutex;
+  std::condition_variable m_cv;
+  bool m_done = false;
+  bool m_stop_requested = false;
+  std::atomic<bool> m_timed_out{false};
+  std::atomic<bool> m_stopped{false};
+  std::thread m_thread;  // last: starts once the members above exist
+};
+
+std::string format_bytes(size_t n) {
+  if (n % (size_t{1} << 20) == 0) return std::to_string(n >> 20) + " MiB";
+  return std::to_string(n) + " bytes";
+}
+
+// The value of the `cursor` query parameter, or the whole path when there is none: what
+// identifies a page of a listing.
+std::string cursor_of(const std::string& path_and_query) {
+  const auto q = path_and_query.find('?');
+  if (q == std::string::npos) return path_and_query;
+  size_t pos = q + 1;
+  while (pos <= path_and_query.size()) {
+    const auto end = std::min(path_and_query.find('&', pos), path_and_query.size());
+    const std::string_view param(path_and_query.data() + pos, end - pos);
+    if (param.substr(0, 7) == "cursor=") return "cursor " + std::string(param.substr(7));
+    pos = end + 1;
+  }
+  return path_and_query;
 }
 
 }  // namespace
@@ -125,27 +200,103 @@ Client::Attempt Client::attempt(const Request& request, const std::string& token
     req.headers.emplace("Content-Type", "application/json");
   }
 
-  auto conn = m_pool->acquire();
+  // The body goes through a receiver so that its size is bounded as it arrives.
+  const size_t max_bytes = m_options.max_response_bytes;
+  std::string body;
+  size_t announced = 0;
+  bool too_large = false;
+  req.response_handler = [&](const httplib::Response& r) {
+    const std::string length = r.get_header_value("Content-Length");
+    if (!length.empty()) {
+      try {
+        announced = static_cast<size_t>(std::stoull(length));
+      } catch (const std::exception&) {
+        announced = 0;
+      }
+      if (announced > max_bytes) {
+        too_large = true;
+        return false;
+      }
+    }
+    return true;
+  };
+  req.content_receiver = [&](const char* data, size_t n, uint64_t, uint64_t) {
+    if (body.size() + n > max_bytes) {
+      too_large = true;
+      return false;
+    }
+    body.append(data, n);
+    return true;
+  };
+
+  // A read (or an idempotent linkage call) in flight is abandoned at a stop request or the
+  // cycle's deadline. A create or other write runs to its end (bounded by request_timeout): an
+  // abandoned write would leave its outcome unknown for no gain.
+  const Interrupt intr = request.replay == Replay::safe ? interrupt() : Interrupt{};
   const auto started = std::chrono::steady_clock::now();
-  httplib::Result res = conn->send(req);
+  SteadyTime deadline = started + m_options.request_timeout;
+  const bool cycle_bound = intr.deadline && *intr.deadline < deadline;
+  if (cycle_bound) deadline = *intr.deadline;
+
+  auto conn = m_pool->acquire();
+  bool timed_out = false;
+  bool stopped = false;
+  httplib::Result res = [&] {
+    Watchdog watchdog(*conn, deadline, intr.stop);
+    httplib::Result r = conn->send(req);
+    // Joined here: after this line nothing touches the connection from another thread.
+    timed_out = watchdog.timed_out();
+    stopped = watchdog.stopped();
+    return r;
+  }();
   const auto elapsed = std::chrono::duration_cast<Ms>(std::chrono::steady_clock::now() - started);
+  const std::string where = m_origin.host + ":" + std::to_string(m_origin.port);
 
   Attempt out;
+  if (timed_out || stopped || too_large) {
+    m_pool->release(std::move(conn), false);
+    out.transient = false;
+    if (too_large) {
+      out.transport_error = util::make_error(
+          util::ErrorKind::client,
+          request.route + ": response body from " + where + " is larger than the limit of " +
+              format_bytes(max_bytes) +
+              (announced > max_bytes ? " (Content-Length " + std::to_string(announced) + ")" : "") +
+              "; raise defaults.max_response_mib if such responses are expected");
+    } else if (stopped) {
+      out.transport_error =
+          util::make_error(util::ErrorKind::cancelled, request.route + ": stop requested, request abandoned");
+    } else if (cycle_bound) {
+      out.transport_error =
+          util::make_error(util::ErrorKind::timeout, request.route + ": " + k_cycle_deadline_exceeded + " (" +
+                                                         intr.deadline_what + "), request abandoned");
+    } else {
+      // A server that answers too slowly may answer in time on another try.
+      out.transient = true;
+      out.transport_error =
+          util::make_error(util::ErrorKind::timeout,
+                           request.route + ": no complete response from " + where + " within " +
+                               std::to_string(m_options.request_timeout.count()) + " ms (request_timeout)");
+    }
+    spdlog::debug("asc {} {} -> abandoned after {} ms", request.method, request.path_and_query,
+                  elapsed.count());
+    return out;
+  }
   if (res) {
     out.status = res->status;
-    out.body = std::move(res->body);
+    out.body = std::move(body);
     out.rate_limit = res->get_header_value("X-Rate-Limit");
     out.retry_after = res->get_header_value("Retry-After");
     // A server that announces it closes the connection must not see it reused.
     const bool healthy = !util::iequals(res->get_header_value("Connection"), "close");
     m_pool->release(std::move(conn), healthy);
-    spdlog::debug("asc {} {} -> {} in {} ms", request.method, request.path_and_query, out.status, elapsed.count());
+    spdlog::debug("asc {} {} -> {} in {} ms", request.method, request.path_and_query, out.status,
+                  elapsed.count());
     return out;
   }
   m_pool->release(std::move(conn), false);
 
   const httplib::Error e = res.error();
-  const std::string where = m_origin.host + ":" + std::to_string(m_origin.port);
   util::ErrorKind kind = util::ErrorKind::network;
   std::string what;
   switch (e) {
@@ -206,16 +357,20 @@ util::Result<Response> Client::send(const Request& request, CallStats* stats) {
   bool renewed_token = false;
   int attempts = 0;
   const auto retry_after = [&](Ms delay) {
-    m_sleeper(delay);
+    pause(delay);
     std::lock_guard lock(m_stats_mutex);
     ++m_retries;
     if (stats) ++stats->retries;
   };
   while (true) {
     ++attempts;
+    if (auto st = check_interrupt(); !st) return with_context(std::move(st).error(), request.route);
     auto wait = m_budget->acquire();
     if (!wait) return with_context(wait.error(), request.route);
-    if (wait->count() > 0) m_sleeper(*wait);
+    if (wait->count() > 0) {
+      pause(*wait);
+      if (auto st = check_interrupt(); !st) return with_context(std::move(st).error(), request.route);
+    }
     auto token = m_tokens.token();
     if (!token) return token.error();
 
@@ -242,9 +397,8 @@ util::Result<Response> Client::send(const Request& request, CallStats* stats) {
         out.body = nlohmann::json::parse(a.body, nullptr, false);
         if (out.body.is_discarded()) {
           // A cut-off body looks like this: the answer may be fine, its transport was not.
-          util::Error err = util::make_error(util::ErrorKind::network,
-                                             request.route +
-                                                 ": response body is not valid JSON (truncated?)");
+          util::Error err = util::make_error(
+              util::ErrorKind::network, request.route + ": response body is not valid JSON (truncated?)");
           err.http_status = a.status;
           if (request.replay == Replay::safe && attempts < max_attempts) {
             retry_after(m_backoff.delay(attempts));
@@ -266,14 +420,14 @@ util::Result<Response> Client::send(const Request& request, CallStats* stats) {
 
     util::Error err = error_from_response(request.route, a.status, a.body, a.retry_after);
     // 429 means Apple did not process the request, so even writes may be repeated.
-    const bool retryable =
-        a.status == 429 || (a.status >= 500 && request.replay == Replay::safe);
+    const bool retryable = a.status == 429 || (a.status >= 500 && request.replay == Replay::safe);
     if (retryable && attempts < max_attempts) {
       Ms delay = m_backoff.delay(attempts);
       if (err.retry_after_seconds >= 0) {
         const Ms asked = std::chrono::seconds(err.retry_after_seconds);
         if (asked > m_backoff.options().max_retry_after) {
-          err.message += " (Retry-After " + std::to_string(err.retry_after_seconds) + " s is beyond the limit)";
+          err.message +=
+              " (Retry-After " + std::to_string(err.retry_after_seconds) + " s is beyond the limit)";
           return err;
         }
         delay = std::max(delay, asked);
@@ -290,6 +444,8 @@ util::Status Client::for_each_page(const std::string& route, const std::string& 
                                    const std::function<util::Status(const nlohmann::json&)>& on_page,
                                    CallStats* stats) {
   std::string path = path_and_query;
+  std::set<std::string> seen = {cursor_of(path)};
+  const long long hard_cap = std::max<long long>(m_options.max_pages, 1);
   for (long long page = 1;; ++page) {
     Request request;
     request.route = route;
@@ -310,12 +466,63 @@ util::Status Client::for_each_page(const std::string& route, const std::string& 
     if (!url) return with_context(url.error(), context + ": links.next");
     if (!(url->origin == m_origin))
       return util::make_error(util::ErrorKind::client, context + ": refusing links.next on another host (" +
-                                                           url->origin.str() + "; the API is at " + m_origin.str() +
-                                                           ")");
-    if (url->path_and_query == path)
-      return util::make_error(util::ErrorKind::client, context + ": links.next points at the same page again");
+                                                           url->origin.str() + "; the API is at " +
+                                                           m_origin.str() + ")");
+    if (!seen.insert(cursor_of(url->path_and_query)).second)
+      return util::make_error(util::ErrorKind::client,
+                              context + ": links.next repeats a page already read (" +
+                                  cursor_of(url->path_and_query) + "); the listing would never end");
+    // Bounded by what the server announced (the latest total: data may move while we walk)…
+    if (auto paging = collection_paging(response->body)) {
+      const long long expected = std::max<long long>(1, (paging->total + paging->limit - 1) / paging->limit);
+      const long long allowed = expected + 2 + expected / 10;
+      if (page + 1 > allowed)
+        return util::make_error(util::ErrorKind::client,
+                                context + ": links.next leads past the " + std::to_string(allowed) +
+                                    " pages that meta.paging (total " + std::to_string(paging->total) +
+                                    ", limit " + std::to_string(paging->limit) + ") allows");
+    }
+    // …and by a hard cap when it announced nothing.
+    if (page + 1 > hard_cap)
+      return util::make_error(util::ErrorKind::client, context + ": links.next leads past max_pages (" +
+                                                           std::to_string(hard_cap) + " pages)");
     path = url->path_and_query;
   }
+}
+
+void Client::set_interrupt(Interrupt interrupt) {
+  std::lock_guard lock(m_interrupt_mutex);
+  m_interrupt = std::move(interrupt);
+}
+
+Interrupt Client::interrupt() const {
+  std::lock_guard lock(m_interrupt_mutex);
+  return m_interrupt;
+}
+
+util::Status Client::check_interrupt() const {
+  const Interrupt intr = interrupt();
+  if (intr.stop.stop_requested())
+    return util::make_error(util::ErrorKind::cancelled, "stop requested, no further requests sent");
+  if (intr.deadline && std::chrono::steady_clock::now() >= *intr.deadline)
+    return util::make_error(util::ErrorKind::timeout, std::string(k_cycle_deadline_exceeded) + " (" +
+                                                          intr.deadline_what + "), no further requests sent");
+  return util::ok_status();
+}
+
+void Client::pause(Ms delay) {
+  if (delay.count() <= 0) return;
+  if (m_options.sleeper) {
+    m_sleeper(delay);
+    return;
+  }
+  const Interrupt intr = interrupt();
+  auto until = std::chrono::steady_clock::now() + delay;
+  if (intr.deadline && *intr.deadline < until) until = *intr.deadline;
+  std::mutex m;
+  std::condition_variable_any cv;
+  std::unique_lock lock(m);
+  cv.wait_until(lock, intr.stop, until, [] { return false; });
 }
 
 ClientStats Client::stats() const {

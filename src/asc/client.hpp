@@ -10,6 +10,8 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <stop_token>
 #include <string>
 #include <vector>
 
@@ -32,6 +34,25 @@ namespace asc {
 inline constexpr const char* k_default_base_url = "https://api.appstoreconnect.apple.com";
 inline constexpr int k_max_in_flight_cap = 4;
 
+// Read bounds (invariant 8), the defaults of the daemon config's limits (docs/configuration.md).
+inline constexpr std::chrono::seconds k_default_request_timeout{120};
+inline constexpr size_t k_default_max_response_bytes = size_t{64} << 20;  // 64 MiB
+inline constexpr long long k_default_max_pages = 10'000;
+
+// The text every "the cycle ran out of time" error carries (see Interrupt and
+// reconcile::is_deadline_exceeded).
+inline constexpr const char* k_cycle_deadline_exceeded = "cycle deadline exceeded";
+
+// What stops a client's requests from outside: a stop request (shutdown) and an overall deadline
+// (the cycle's). Checked before every request and every wait; a read in flight is cut off when
+// either fires. Errors: ErrorKind::cancelled for `stop`, ErrorKind::timeout with
+// k_cycle_deadline_exceeded for `deadline`.
+struct Interrupt {
+  std::stop_token stop;
+  std::optional<std::chrono::steady_clock::time_point> deadline;
+  std::string deadline_what;  // how the deadline was set, for messages: "cycle_timeout 30m"
+};
+
 struct ClientOptions {
   // https (Apple) or http (the simulator on loopback). Requests never leave this origin.
   std::string base_url = k_default_base_url;
@@ -39,6 +60,14 @@ struct ClientOptions {
   std::chrono::milliseconds connect_timeout{std::chrono::seconds(10)};
   std::chrono::milliseconds read_timeout{std::chrono::seconds(60)};
   std::chrono::milliseconds write_timeout{std::chrono::seconds(30)};
+  // Total time for one HTTP exchange (connect, send, status line, headers, body). read_timeout
+  // restarts with every byte; this does not, so a server dripping bytes cannot hold a cycle.
+  std::chrono::milliseconds request_timeout{k_default_request_timeout};
+  // Largest response body accepted (after decompression); larger ones fail the request.
+  size_t max_response_bytes = k_default_max_response_bytes;
+  // Hard cap on the pages of one listing. A listing also fails when it walks more pages than
+  // its meta.paging.total announces (plus slack), or when links.next repeats a cursor.
+  long long max_pages = k_default_max_pages;
   // Requests in flight at once for this key. Apple answers 429 to heavy parallelism even with
   // budget left, so the default is 1 and values are clamped to 1..4.
   int max_in_flight = 1;
@@ -109,11 +138,18 @@ class Client {
 
   // GETs every page of a collection: starts at path_and_query and follows the document-level
   // links.next until it is absent. Each page must be a collection document (`data` array and
-  // `links` object) and is passed to on_page. A next link to another origin, a failed page or
-  // an on_page error fails the whole listing.
+  // `links` object) and is passed to on_page. A next link to another origin, a cursor seen
+  // before, more pages than meta.paging.total / limit allows (plus slack: 2 + 10%) or than
+  // max_pages, a failed page or an on_page error fails the whole listing.
   util::Status for_each_page(const std::string& route, const std::string& path_and_query,
                              const std::function<util::Status(const nlohmann::json& page)>& on_page,
                              CallStats* stats = nullptr);
+
+  // Sets (or, with a default Interrupt, clears) what interrupts this client's requests. The
+  // reconciler sets it for the duration of a cycle. Thread-safe.
+  void set_interrupt(Interrupt interrupt);
+  // The error an interrupt has raised by now, if any.
+  util::Status check_interrupt() const;
 
   ClientStats stats() const;
   BudgetSnapshot budget() const;
@@ -134,6 +170,9 @@ class Client {
     bool transient = true;        // false when repeating cannot help (TLS verification)
   };
   Attempt attempt(const Request& request, const std::string& token);
+  Interrupt interrupt() const;
+  // Waits `delay` (the injected sleeper when one is set), returning early on an interrupt.
+  void pause(std::chrono::milliseconds delay);
   void count(const std::string& route, int status);
 
   ClientOptions m_options;
@@ -144,6 +183,9 @@ class Client {
   std::shared_ptr<RateBudget> m_budget;
   Backoff m_backoff;
   std::unique_ptr<Pool> m_pool;
+
+  mutable std::mutex m_interrupt_mutex;
+  Interrupt m_interrupt;
 
   mutable std::mutex m_stats_mutex;
   std::map<std::pair<std::string, int>, long long> m_by_route;

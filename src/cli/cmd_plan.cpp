@@ -81,6 +81,7 @@ int plan_or_apply(const GlobalOptions& global, const PlanFlags& flags, bool appl
     options.no_refresh = flags.no_refresh;
     options.lock_wait = std::chrono::milliseconds(static_cast<long long>(flags.lock_wait_seconds * 1000));
     options.crash_after_writes = crash_after_writes_from_env();
+    options.timeout = cfg->defaults.cycle_timeout;
     auto report = reconcile::run_cycle(team->name, *desired, api.get(), *db, *clock, options);
     if (!report) {
       std::fprintf(stderr, "team %s: %s\n", team->name.c_str(), report.error().describe().c_str());

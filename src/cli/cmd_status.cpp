@@ -25,8 +25,10 @@ void print_team(const nlohmann::json& s, util::TimePoint now) {
     std::printf("  last run      never — run `ascsync mirror` or start the daemon\n");
     return;
   }
+  const std::string outcome = run["outcome"].get<std::string>() +
+                              (run.value("reason", "") == "deadline_exceeded" ? " (deadline exceeded)" : "");
   std::printf("  last run      #%lld %s, started %s (%s), %lld requests\n", run["id"].get<long long>(),
-              run["outcome"].get<std::string>().c_str(), run["started_at"].get<std::string>().c_str(),
+              outcome.c_str(), run["started_at"].get<std::string>().c_str(),
               relative_time(seconds_until(run["started_at"].get<std::string>(), now)).c_str(),
               run["requests"].get<long long>());
   if (run.contains("error")) std::printf("  error         %s\n", run["error"].get<std::string>().c_str());

@@ -163,6 +163,7 @@ service::CycleResult TeamRuntime::cycle(const std::string& team, std::stop_token
   reconcile::CycleOptions options;
   options.mode = reconcile::CycleMode::apply;
   options.lock_wait = std::chrono::seconds(30);
+  options.timeout = cfg->defaults.cycle_timeout;
   auto report = reconcile::run_cycle(team, *desired, worker->api.get(), *worker->db, *m_clock, options, stop);
 
   service::CycleResult result;
@@ -189,6 +190,7 @@ service::CycleResult TeamRuntime::cycle(const std::string& team, std::stop_token
       return result;
     }
     result.outcome = service::CycleOutcome::failed;
+    result.deadline_exceeded = reconcile::is_deadline_exceeded(report.error());
     result.error = report.error().describe();
     result.summary = "failed: " + result.error;
     if (report.error().kind == util::ErrorKind::rate_limited && report.error().retry_after_seconds > 0)
@@ -210,6 +212,8 @@ service::CycleResult TeamRuntime::cycle(const std::string& team, std::stop_token
       result.outcome =
           stop.stop_requested() ? service::CycleOutcome::cancelled : service::CycleOutcome::failed;
       result.error = report->apply ? report->apply->first_error() : "partly applied";
+      result.deadline_exceeded = report->deadline_exceeded;
+      if (report->deadline_exceeded) result.error = report->summary();
       break;
   }
   const auto summary = report->plan.summary();

@@ -29,7 +29,9 @@ std::string url_extra(const Url& url) {
 
 const std::vector<std::string> k_log_keys = {"level", "format"};
 const std::vector<std::string> k_admin_keys = {"listen", "token_file"};
-const std::vector<std::string> k_defaults_keys = {"interval", "jitter", "reserve_percent"};
+const std::vector<std::string> k_defaults_keys = {"interval",        "jitter",        "reserve_percent",
+                                                  "request_timeout", "cycle_timeout", "max_response_mib",
+                                                  "max_pages"};
 const std::vector<std::string> k_team_keys = {
     "name",    "issuer_id",     "key_id",   "private_key_file", "base_url",
     "ca_file", "desired_state", "interval", "max_parallel",     "enabled"};
@@ -192,6 +194,16 @@ class Loader {
                     "keep jitter well below the interval, e.g. a tenth of it");
     if (auto reserve = map.integer("reserve_percent", 0, 90))
       defaults.reserve_percent = static_cast<int>(*reserve);
+    for (const auto& [key, into] : {std::pair{"request_timeout", &defaults.request_timeout},
+                                    std::pair{"cycle_timeout", &defaults.cycle_timeout}})
+      if (auto d = duration(map, key)) {
+        if (d->count() < 1)
+          m_diags.error(map.field(key)->value_loc, "'" + std::string(key) + "' must be at least 1s");
+        else
+          *into = *d;
+      }
+    if (auto mib = map.integer("max_response_mib", 1, 4096)) defaults.max_response_mib = *mib;
+    if (auto pages = map.integer("max_pages", 1, 1'000'000)) defaults.max_pages = *pages;
   }
 
   // A file the team needs; missing files are errors, or warnings for disabled teams.

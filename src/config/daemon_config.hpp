@@ -41,6 +41,11 @@ struct Defaults {
   std::chrono::seconds interval{15 * 60};
   std::chrono::seconds jitter{60};  // each cycle starts up to this much later, at random
   int reserve_percent = 10;         // share of Apple's hourly budget kept for humans and retries
+  // Read bounds (invariant 8; docs/configuration.md "Limits").
+  std::chrono::seconds request_timeout{120};    // one HTTP exchange, start to last byte
+  std::chrono::seconds cycle_timeout{30 * 60};  // one whole cycle; hitting it stops the cycle cleanly
+  long long max_response_mib = 64;              // largest response body accepted
+  long long max_pages = 10'000;                 // pages of one listing, at most
 };
 
 struct TeamConfig {

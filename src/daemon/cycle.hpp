@@ -53,6 +53,8 @@ struct CycleResult {
   std::optional<long long> rate_limit_limit;
   std::optional<long long> pending_journal_entries;
   std::optional<std::vector<CertificateExpiry>> certificates;  // all the team's certificates
+  // The cycle hit its deadline (cycle_timeout) and was stopped; outcome is `failed`.
+  bool deadline_exceeded = false;
 
   bool ok() const { return outcome == CycleOutcome::success; }
 };

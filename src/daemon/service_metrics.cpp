@@ -21,6 +21,10 @@ ServiceMetrics::ServiceMetrics()
       cycles_total(m_registry.counter("ascsync_cycles_total",
                                       "Reconcile cycles finished, by outcome (success, blocked, failed, cancelled).",
                                       {"team", "outcome"})),
+      cycle_deadline_exceeded_total(
+          m_registry.counter("ascsync_cycle_deadline_exceeded_total",
+                             "Reconcile cycles stopped because they ran past cycle_timeout (counted as failed too).",
+                             {"team"})),
       last_success_timestamp_seconds(
           m_registry.gauge("ascsync_last_success_timestamp_seconds",
                            "Unix time at which the last successful cycle of the team finished.", {"team"})),
@@ -62,6 +66,8 @@ void ServiceMetrics::record_cycle(const std::string& team, const CycleResult& re
                                   std::chrono::duration<double> elapsed, util::TimePoint finished) {
   cycle_duration_seconds.observe({team}, elapsed.count());
   cycles_total.inc({team, to_string(result.outcome)});
+  // Present (0) from the first cycle on, so an alert can use increase() right away.
+  cycle_deadline_exceeded_total.inc({team}, result.deadline_exceeded ? 1 : 0);
   if (result.ok()) last_success_timestamp_seconds.set({team}, to_double(util::to_unix(finished)));
 
   for (const auto& r : result.api_requests)

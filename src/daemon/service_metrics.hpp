@@ -29,6 +29,7 @@ class ServiceMetrics {
 
   HistogramFamily& cycle_duration_seconds;
   CounterFamily& cycles_total;
+  CounterFamily& cycle_deadline_exceeded_total;
   GaugeFamily& last_success_timestamp_seconds;
   CounterFamily& api_requests_total;
   GaugeFamily& rate_limit_remaining;

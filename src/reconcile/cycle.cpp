@@ -23,6 +23,11 @@ const char* to_string(CycleOutcome outcome) {
   return "unknown";
 }
 
+bool is_deadline_exceeded(const util::Error& error) {
+  return error.kind == util::ErrorKind::timeout &&
+         error.message.find(asc::k_cycle_deadline_exceeded) != std::string::npos;
+}
+
 std::string CycleReport::summary() const {
   const auto s = plan.summary();
   std::string out = std::to_string(s.add) + " to add, " + std::to_string(s.change) + " to change, " +
@@ -44,6 +49,7 @@ std::string CycleReport::summary() const {
       break;
   }
   if (apply) out += "; " + std::to_string(apply->writes) + " writes";
+  if (deadline_exceeded) out += "; stopped: " + std::string(asc::k_cycle_deadline_exceeded);
   return out;
 }
 
@@ -95,6 +101,28 @@ void record_blocked(const std::string& team, store::Database& db, const core::Pl
       (void)conditions.set_condition(team, c.key, "blocked", "GuardRefused", reasons, clock.now());
 }
 
+// Sets the client's interrupt for one cycle and clears it afterwards (the daemon reuses clients).
+class InterruptScope {
+ public:
+  InterruptScope(asc::Api* api, asc::Interrupt interrupt) : m_api(api) {
+    if (m_api) m_api->client().set_interrupt(std::move(interrupt));
+  }
+  ~InterruptScope() {
+    if (m_api) m_api->client().set_interrupt({});
+  }
+  InterruptScope(const InterruptScope&) = delete;
+  InterruptScope& operator=(const InterruptScope&) = delete;
+
+ private:
+  asc::Api* m_api;
+};
+
+std::string describe_timeout(std::chrono::milliseconds t) {
+  if (t.count() % 60000 == 0) return std::to_string(t.count() / 60000) + "m";
+  if (t.count() % 1000 == 0) return std::to_string(t.count() / 1000) + "s";
+  return std::to_string(t.count()) + "ms";
+}
+
 }  // namespace
 
 util::Result<CycleReport> run_cycle(const std::string& team, const core::DesiredState& desired, asc::Api* api,
@@ -102,6 +130,15 @@ util::Result<CycleReport> run_cycle(const std::string& team, const core::Desired
                                     std::stop_token stop) {
   CycleReport report;
   const bool applying = options.mode == CycleMode::apply;
+  std::optional<std::chrono::steady_clock::time_point> deadline;
+  std::string deadline_what;
+  if (options.timeout) {
+    deadline = std::chrono::steady_clock::now() + *options.timeout;
+    deadline_what = "cycle_timeout " + describe_timeout(*options.timeout);
+  }
+  const auto past_deadline = [&] { return deadline && std::chrono::steady_clock::now() >= *deadline; };
+  // Every request of this cycle stops at a stop request or at the deadline (invariant 8).
+  InterruptScope interrupt(api, asc::Interrupt{stop, deadline, deadline_what});
 
   // Two appliers (two CLIs, or a CLI and the daemon) never run at once.
   std::optional<store::ApplyLock> lock;
@@ -137,6 +174,10 @@ util::Result<CycleReport> run_cycle(const std::string& team, const core::Desired
     }
   }
   if (stop.stop_requested()) return util::make_error(util::ErrorKind::cancelled, "stop requested");
+  if (past_deadline())
+    return util::make_error(util::ErrorKind::timeout, std::string(asc::k_cycle_deadline_exceeded) + " (" +
+                                                          deadline_what +
+                                                          ") before planning; nothing planned");
 
   auto managed = managed_store.load_managed(team);
   if (!managed) return managed.error();
@@ -175,9 +216,11 @@ util::Result<CycleReport> run_cycle(const std::string& team, const core::Desired
     ctx.snapshot = &snapshot;
     ctx.plan_id = *plan_id;
     ctx.stop = stop;
+    ctx.deadline = deadline;
     ctx.crash_after_writes = options.crash_after_writes;
     report.apply = apply_plan(report.plan, ctx);
   }
+  report.deadline_exceeded = report.apply && report.apply->stopped_early && past_deadline();
   settle_conditions(team, db, report.plan, clock);
   report.outcome = (!report.apply || report.apply->ok()) ? CycleOutcome::converged : CycleOutcome::partial;
   spdlog::info("team {}: {}", team, report.summary());

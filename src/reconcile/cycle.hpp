@@ -30,7 +30,14 @@ struct CycleOptions {
   // How long to wait for another applier's lock (apply only).
   std::chrono::milliseconds lock_wait{0};
   long long crash_after_writes = 0;  // see ApplyContext
+  // Overall deadline of the cycle (the daemon config's cycle_timeout); none when unset. Past
+  // it no request is sent (a read in flight is abandoned), nothing is planned from a refresh
+  // that did not finish, and an apply skips its remaining changes.
+  std::optional<std::chrono::milliseconds> timeout;
 };
+
+// True for the error of a cycle that ran out of time (CycleOptions::timeout).
+bool is_deadline_exceeded(const util::Error& error);
 
 enum class CycleOutcome {
   converged,  // nothing to do, or every change applied
@@ -48,6 +55,8 @@ struct CycleReport {
   core::GuardResult guard;
   std::optional<ApplyReport> apply;
   std::optional<int64_t> plan_id;
+  // The cycle's deadline passed during the apply: the changes not yet started were skipped.
+  bool deadline_exceeded = false;
   // One line for logs, STATUS= and `ascsync apply`.
   std::string summary() const;
 };

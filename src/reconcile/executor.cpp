@@ -51,9 +51,13 @@ class Executor {
 
   ApplyReport run() {
     for (const auto& change : m_plan.changes) {
-      if (m_report.stopped_early || m_ctx.stop.stop_requested()) {
+      const bool past_deadline = m_ctx.deadline && std::chrono::steady_clock::now() >= *m_ctx.deadline;
+      if (m_report.stopped_early || m_ctx.stop.stop_requested() || past_deadline) {
         m_report.stopped_early = true;
-        record(change, "skipped", m_ctx.stop.stop_requested() ? "stopped before this change" : "an earlier failure stopped the apply");
+        record(change, "skipped",
+               m_ctx.stop.stop_requested() ? "stopped before this change"
+               : past_deadline ? std::string(asc::k_cycle_deadline_exceeded) + " before this change"
+                               : "an earlier failure stopped the apply");
         ++m_report.skipped;
         continue;
       }

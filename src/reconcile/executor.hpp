@@ -48,6 +48,8 @@ struct ApplyContext {
   const core::Snapshot* snapshot = nullptr;  // the refreshed snapshot the plan was made from
   std::optional<int64_t> plan_id;
   std::stop_token stop;
+  // The cycle's deadline: no change starts after it (the rest are skipped, like on stop).
+  std::optional<std::chrono::steady_clock::time_point> deadline;
   // Test hook for crash-point tests: after this many successful write requests the process
   // is killed (SIGKILL) before the journal entry is completed. 0 = off. Read from
   // $ASCSYNC_CRASH_AFTER_WRITES by the CLI.

@@ -15,6 +15,9 @@ util::Result<std::unique_ptr<asc::Api>> connect(const config::TeamConfig& team, 
   options.ca_file = team.ca_file;
   options.max_in_flight = team.max_parallel;
   options.budget.reserve_fraction = defaults.reserve_percent / 100.0;
+  options.request_timeout = defaults.request_timeout;
+  options.max_response_bytes = static_cast<size_t>(defaults.max_response_mib) << 20;
+  options.max_pages = defaults.max_pages;
   options.clock = std::move(clock);
   auto api = asc::Api::create(std::move(*credentials), std::move(options));
   if (!api) {

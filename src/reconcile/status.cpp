@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "asc/client.hpp"
 #include "store/conditions.hpp"
 #include "store/journal.hpp"
 #include "store/mirror.hpp"
@@ -20,6 +21,9 @@ nlohmann::json run_json(const store::SyncRun& run) {
                       {"requests", run.stats.requests_sent},
                       {"drift_events", run.events}};
   if (!run.error.empty()) j["error"] = run.error;
+  // Why a failed run failed, when ascsync knows it by name.
+  if (run.outcome == "failed" && run.error.find(asc::k_cycle_deadline_exceeded) != std::string::npos)
+    j["reason"] = "deadline_exceeded";
   return j;
 }
 
