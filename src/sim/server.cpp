@@ -113,45 +113,10 @@ ApiError request_too_large() {
           ""};
 }
 
-bool valid_utf8(std::string_view s) {
-  size_t i = 0;
-  while (i < s.size()) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    size_t extra = 0;
-    uint32_t cp = 0;
-    if (c < 0x80) {
-      ++i;
-      continue;
-    } else if ((c & 0xE0) == 0xC0) {
-      extra = 1;
-      cp = c & 0x1F;
-    } else if ((c & 0xF0) == 0xE0) {
-      extra = 2;
-      cp = c & 0x0F;
-    } else if ((c & 0xF8) == 0xF0) {
-      extra = 3;
-      cp = c & 0x07;
-    } else {
-      return false;
-    }
-    if (extra >= s.size() - i) return false;  // cut off
-    for (size_t k = 1; k <= extra; ++k) {
-      const auto cc = static_cast<unsigned char>(s[i + k]);
-      if ((cc & 0xC0) != 0x80) return false;
-      cp = (cp << 6) | (cc & 0x3F);
-    }
-    // Overlong forms, UTF-16 surrogates and code points beyond Unicode are not UTF-8.
-    static constexpr uint32_t k_min[] = {0, 0x80, 0x800, 0x10000};
-    if (cp < k_min[extra] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
-    i += extra + 1;
-  }
-  return true;
-}
-
 // Apple answers 400 to query parameters (names or values, also from form bodies) that are not
 // UTF-8; rendering them into an error document would otherwise fail with a 500.
 std::optional<ApiError> non_utf8_request(const httplib::Request& req) {
-  if (!valid_utf8(req.path))
+  if (!util::is_valid_utf8(req.path))
     return ApiError{400,
                     "PARAMETER_ERROR.INVALID",
                     "A parameter has an invalid value",
@@ -159,14 +124,14 @@ std::optional<ApiError> non_utf8_request(const httplib::Request& req) {
                     "",
                     ""};
   for (const auto& [name, value] : req.params) {
-    if (!valid_utf8(name))
+    if (!util::is_valid_utf8(name))
       return ApiError{400,
                       "PARAMETER_ERROR.INVALID",
                       "A parameter has an invalid value",
                       "A query parameter name is not valid UTF-8.",
                       "",
                       ""};
-    if (!valid_utf8(value)) return parameter_invalid(name, "The value of '" + name + "' is not valid UTF-8.");
+    if (!util::is_valid_utf8(value)) return parameter_invalid(name, "The value of '" + name + "' is not valid UTF-8.");
   }
   return std::nullopt;
 }

@@ -26,23 +26,6 @@ const std::vector<std::string> k_device_statuses = {"ENABLED", "DISABLED"};
 
 namespace {
 
-// Control bytes from a state document are shown escaped, not sent to the terminal.
-std::string printable(const std::string& text) {
-  static const char* k_hex = "0123456789abcdef";
-  std::string out;
-  for (const char ch : text) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (c < 0x20 || c == 0x7f) {
-      out += "\\x";
-      out += k_hex[c >> 4];
-      out += k_hex[c & 15];
-    } else {
-      out += ch;
-    }
-  }
-  return out;
-}
-
 // Numbers count as one kind: nlohmann reads 5 as unsigned and -5 as integer.
 std::string kind(const nlohmann::json& v) {
   const std::string name = json_type_name(v);
@@ -53,7 +36,7 @@ std::string item_name(const char* collection, size_t index, const nlohmann::json
   std::string out = std::string(collection) + "[" + std::to_string(index) + "]";
   if (item.is_object())
     if (const auto id = item.find("id"); id != item.end() && id->is_string())
-      out += " (id '" + printable(id->get<std::string>()) + "')";
+      out += " (id '" + util::escape_control(id->get<std::string>()) + "')";
   return out;
 }
 
@@ -64,7 +47,7 @@ std::string item_name(const char* collection, size_t index, const nlohmann::json
 void one_of(const std::string& where, const char* member, const std::string& value,
             const std::vector<std::string>& allowed) {
   if (std::find(allowed.begin(), allowed.end(), value) == allowed.end())
-    fail(where + " member '" + member + "': '" + printable(value) + "' is not one of " +
+    fail(where + " member '" + member + "': '" + util::escape_control(value) + "' is not one of " +
          util::join(allowed, ", "));
 }
 
@@ -73,13 +56,13 @@ void unique_email(std::map<std::string, std::string>& seen, const std::string& w
   if (email.empty()) return;
   auto [it, inserted] = seen.emplace(core::email_key(email), id);
   if (!inserted)
-    fail(where + " '" + id + "': email '" + printable(email) + "' is already used by '" + it->second +
+    fail(where + " '" + id + "': email '" + util::escape_control(email) + "' is already used by '" + it->second +
          "' (emails are unique, case-insensitively)");
 }
 
 template <typename Map>
 void references(const Map& targets, const std::string& where, const char* member, const std::string& id) {
-  if (!targets.contains(id)) fail(where + " member '" + member + "': unknown id '" + printable(id) + "'");
+  if (!targets.contains(id)) fail(where + " member '" + member + "': unknown id '" + util::escape_control(id) + "'");
 }
 
 }  // namespace
@@ -118,7 +101,7 @@ void check_item_shape(const nlohmann::json& item, const nlohmann::json& record_t
   for (const auto& [name, value] : item.items()) {
     const auto expected = record_template.find(name);
     if (expected == record_template.end())
-      fail(where + ": unknown member '" + printable(name) + "' (members: " + [&] {
+      fail(where + ": unknown member '" + util::escape_control(name) + "' (members: " + [&] {
         std::vector<std::string> names;
         for (const auto& [n, v] : record_template.items()) names.push_back(n);
         return util::join(names, ", ");
@@ -163,7 +146,7 @@ void check_state_rules(const State& s) {
   for (const auto& [id, g] : s.groups) {
     if (!group_names.emplace(g.app_id, g.name).second)
       fail("betaGroups '" + id + "': another group of app '" + g.app_id + "' is already named '" +
-           printable(g.name) + "'");
+           util::escape_control(g.name) + "'");
   }
   emails.clear();
   for (const auto& [id, t] : s.testers) {
