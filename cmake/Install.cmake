@@ -27,7 +27,12 @@ install(DIRECTORY "${CMAKE_CURRENT_LIST_DIR}/../docs/schema/" DESTINATION "${CMA
 # The examples, complete enough to validate where they are installed (the desired state
 # imports testers.csv). The demo team is the simulator's and stays in the source tree.
 install(DIRECTORY "${CMAKE_CURRENT_LIST_DIR}/../config/" DESTINATION "${CMAKE_INSTALL_DOCDIR}/examples"
-        PATTERN "demo" EXCLUDE)
+        PATTERN "demo" EXCLUDE PATTERN "prometheus" EXCLUDE PATTERN "grafana" EXCLUDE)
+# Alerting rules and the dashboard, where Prometheus and Grafana provisioning can point.
+install(FILES "${CMAKE_CURRENT_LIST_DIR}/../config/prometheus/ascsync.rules.yml"
+        DESTINATION "${CMAKE_INSTALL_DATADIR}/ascsync/prometheus")
+install(FILES "${CMAKE_CURRENT_LIST_DIR}/../config/grafana/ascsync-dashboard.json"
+        DESTINATION "${CMAKE_INSTALL_DATADIR}/ascsync/grafana")
 
 # For packages: the example as the live configuration under /etc/ascsync, a conffile the
 # operator edits in place. The package does not start the service, so a made-up team never

@@ -47,6 +47,7 @@ holds_expected_paths() {
     /etc/ascsync/ascsync.yaml /etc/ascsync/desired/example-team.yaml /etc/ascsync/desired/testers.csv \
     /etc/ascsync/keys/ /usr/share/ascsync/migrations/0001_init.sql \
     /usr/share/ascsync/schema/ascsync-config.schema.json /usr/share/ascsync/schema/desired-state.schema.json \
+    /usr/share/ascsync/prometheus/ascsync.rules.yml /usr/share/ascsync/grafana/ascsync-dashboard.json \
     /usr/share/doc/ascsync/operations.md /usr/share/doc/ascsync/configuration.md \
     /usr/share/doc/ascsync/desired-state.md /usr/share/doc/ascsync/copyright /usr/share/doc/ascsync/changelog.gz; do
     grep -qxF "$path" <<<"$listing" || { echo "missing: $path"; missing=1; }
