@@ -75,12 +75,12 @@ json valid_tester() {
 }
 
 // A team whose every listing answers from `data` (by path); everything else is an empty page.
-struct World {
+struct HostileWorld {
   HostileServer server;
   std::map<std::string, json> data = {{"/v1/apps", json::array({valid_app()})},
                                       {"/v1/betaGroups", json::array({valid_group()})},
                                       {"/v1/betaTesters", json::array({valid_tester()})}};
-  World() {
+  HostileWorld() {
     server.on([this](const httplib::Request& req, httplib::Response& res) {
       const auto it = data.find(req.path);
       HostileServer::json(res, server.page(it == data.end() ? json::array() : it->second));
@@ -103,7 +103,7 @@ std::string error_of(const util::Result<core::Snapshot>& r) {
 
 TEST_CASE(
     "hostile: a well-formed team reads, with nulls where Apple sends them and unknown members ignored") {
-  World w;
+  HostileWorld w;
   auto group = valid_group();
   group["attributes"]["publicLinkEnabled"] = false;
   group["attributes"]["publicLink"] = nullptr;
@@ -126,7 +126,7 @@ TEST_CASE(
 }
 
 TEST_CASE("hostile: isInternalGroup sent as a string fails the listing instead of reading as external") {
-  World w;
+  HostileWorld w;
   auto group = valid_group();
   group["attributes"]["isInternalGroup"] = "true";
   w.data["/v1/betaGroups"] = json::array({group});
@@ -140,7 +140,7 @@ TEST_CASE("hostile: isInternalGroup sent as a string fails the listing instead o
 }
 
 TEST_CASE("hostile: a tester's email sent as a number fails the listing") {
-  World w;
+  HostileWorld w;
   auto tester = valid_tester();
   tester["attributes"]["email"] = 12345;
   w.data["/v1/betaTesters"] = json::array({tester});
@@ -152,7 +152,7 @@ TEST_CASE("hostile: a tester's email sent as a number fails the listing") {
 
 TEST_CASE("hostile: required members that are missing or null fail the listing") {
   SUBCASE("isInternalGroup missing") {
-    World w;
+    HostileWorld w;
     auto group = valid_group();
     group["attributes"].erase("isInternalGroup");
     w.data["/v1/betaGroups"] = json::array({group});
@@ -160,7 +160,7 @@ TEST_CASE("hostile: required members that are missing or null fail the listing")
           std::string::npos);
   }
   SUBCASE("isInternalGroup null") {
-    World w;
+    HostileWorld w;
     auto group = valid_group();
     group["attributes"]["isInternalGroup"] = nullptr;
     w.data["/v1/betaGroups"] = json::array({group});
@@ -168,14 +168,14 @@ TEST_CASE("hostile: required members that are missing or null fail the listing")
           std::string::npos);
   }
   SUBCASE("no attributes at all") {
-    World w;
+    HostileWorld w;
     w.data["/v1/betaGroups"] = json::array(
         {{{"type", "betaGroups"}, {"id", "g1"}, {"relationships", valid_group()["relationships"]}}});
     CHECK(error_of(w.snapshot()).find("betaGroups 'g1' member attributes.name: missing") !=
           std::string::npos);
   }
   SUBCASE("tester email missing") {
-    World w;
+    HostileWorld w;
     auto tester = valid_tester();
     tester["attributes"].erase("email");
     w.data["/v1/betaTesters"] = json::array({tester});
@@ -183,7 +183,7 @@ TEST_CASE("hostile: required members that are missing or null fail the listing")
           std::string::npos);
   }
   SUBCASE("the group's app linkage missing") {
-    World w;
+    HostileWorld w;
     auto group = valid_group();
     group.erase("relationships");
     w.data["/v1/betaGroups"] = json::array({group});
@@ -191,7 +191,7 @@ TEST_CASE("hostile: required members that are missing or null fail the listing")
           std::string::npos);
   }
   SUBCASE("a tester's included betaGroups linkage missing") {
-    World w;
+    HostileWorld w;
     auto tester = valid_tester();
     tester["relationships"]["betaGroups"].erase("data");
     w.data["/v1/betaTesters"] = json::array({tester});
@@ -199,7 +199,7 @@ TEST_CASE("hostile: required members that are missing or null fail the listing")
           std::string::npos);
   }
   SUBCASE("an app without bundleId") {
-    World w;
+    HostileWorld w;
     auto app = valid_app();
     app["attributes"].erase("bundleId");
     w.data["/v1/apps"] = json::array({app});
@@ -209,7 +209,7 @@ TEST_CASE("hostile: required members that are missing or null fail the listing")
 
 TEST_CASE("hostile: wrong types anywhere in a member ascsync reads fail the listing") {
   const auto with = [](const std::string& path, json resource) {
-    World w;
+    HostileWorld w;
     w.data[path] = json::array({std::move(resource)});
     return error_of(w.snapshot());
   };
@@ -279,7 +279,7 @@ TEST_CASE("hostile: wrong types anywhere in a member ascsync reads fail the list
 }
 
 TEST_CASE("hostile: a malformed collection document or meta.paging fails the listing") {
-  World w;
+  HostileWorld w;
   w.server.on([&](const httplib::Request& req, httplib::Response& res) {
     auto doc = w.server.page(json::array());
     if (req.path == "/v1/users") doc["meta"] = {{"paging", {{"total", "many"}, {"limit", 200}}}};

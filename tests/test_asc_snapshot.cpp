@@ -37,13 +37,13 @@ std::string make_csr_pem() {
   return out;
 }
 
-struct World {
+struct SnapshotWorld {
   test_support::SimFixture fx;
   std::unique_ptr<asc::Api> api;
   std::vector<std::chrono::milliseconds> sleeps;
   std::function<void()> on_sleep;
 
-  explicit World(std::function<void(asc::ClientOptions&)> tweak = {}, sim::Options sim_options = {})
+  explicit SnapshotWorld(std::function<void(asc::ClientOptions&)> tweak = {}, sim::Options sim_options = {})
       : fx(sim_options) {
     asc::ClientOptions o;
     o.base_url = fx.base_url;
@@ -67,7 +67,7 @@ std::string email(const std::string& prefix, int i) { return prefix + std::to_st
 }  // namespace
 
 TEST_CASE("fetch_snapshot equals the simulator's state at the minimum number of requests") {
-  World w;
+  SnapshotWorld w;
   auto& sim = w.sim();
   const std::string app1 = sim.add_app("com.example.one", "One");
   const std::string app2 = sim.add_app("com.example.two", "Two");
@@ -112,7 +112,7 @@ TEST_CASE("fetch_snapshot equals the simulator's state at the minimum number of 
 }
 
 TEST_CASE("1,000 testers across pages while testers come and go and a page fails once") {
-  World w;
+  SnapshotWorld w;
   auto& sim = w.sim();
   const std::string app = sim.add_app("com.example.app", "App");
   const std::string group = sim.add_beta_group(app, "Everyone", false);
@@ -154,7 +154,7 @@ TEST_CASE("1,000 testers across pages while testers come and go and a page fails
 }
 
 TEST_CASE("5xx, 429, dropped connections and truncated bodies still give the exact snapshot") {
-  World w([](asc::ClientOptions& o) { o.retry.max_attempts = 10; });
+  SnapshotWorld w([](asc::ClientOptions& o) { o.retry.max_attempts = 10; });
   auto& sim = w.sim();
   const std::string app = sim.add_app("com.example.app", "App");
   const std::string group = sim.add_beta_group(app, "G", false);
@@ -198,7 +198,7 @@ TEST_CASE("5xx, 429, dropped connections and truncated bodies still give the exa
 
 TEST_CASE("a revoked key or a badly skewed clock is a clear auth error after one renewal") {
   {
-    World w;
+    SnapshotWorld w;
     w.sim().revoke_api_key(w.fx.key_id);
     w.sim().reset_counters();
     auto snap = w.api->fetch_snapshot();
@@ -210,7 +210,7 @@ TEST_CASE("a revoked key or a badly skewed clock is a clear auth error after one
   }
   {
     auto behind = std::make_shared<util::ManualClock>(std::chrono::system_clock::now() - std::chrono::hours(2));
-    World w([&](asc::ClientOptions& o) { o.clock = behind; });
+    SnapshotWorld w([&](asc::ClientOptions& o) { o.clock = behind; });
     auto snap = w.api->fetch_snapshot();
     REQUIRE_FALSE(snap.ok());
     CHECK(snap.error().kind == util::ErrorKind::auth);
@@ -218,7 +218,7 @@ TEST_CASE("a revoked key or a badly skewed clock is a clear auth error after one
 }
 
 TEST_CASE("writes and read-backs by natural key") {
-  World w;
+  SnapshotWorld w;
   auto& sim = w.sim();
   const std::string app = sim.add_app("com.example.app", "App");
   const std::string other_app = sim.add_app("com.example.other", "Other");

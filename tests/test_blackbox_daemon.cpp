@@ -18,7 +18,7 @@ using test_support::poll_until;
 using Strings = std::vector<std::string>;
 using namespace std::chrono_literals;
 
-constexpr const char* k_desired = R"(team: acme
+constexpr const char* k_daemon_desired = R"(team: acme
 users:
   - {email: sam@acme.example, first_name: Sam, last_name: Ortiz, roles: [MARKETING]}
 apps:
@@ -69,7 +69,7 @@ std::string promtool() {
 TEST_CASE("ascsync run: READY, STATUS and WATCHDOG, a converging first cycle, RELOADING around SIGHUP, STOPPING") {
   DaemonFixture f;
   f.add_apps({"com.acme.shop"});
-  f.write_desired(k_desired);
+  f.write_desired(k_daemon_desired);
   f.start();
 
   const auto ready = f.notify->wait_for("READY=1");
@@ -119,7 +119,7 @@ TEST_CASE("ascsync run: READY, STATUS and WATCHDOG, a converging first cycle, RE
 TEST_CASE("ascsync run: a broken desired state on SIGHUP keeps the last good one; fixing it recovers") {
   DaemonFixture f;
   f.add_apps({"com.acme.shop"});
-  f.write_desired(k_desired);
+  f.write_desired(k_daemon_desired);
   f.start(false);
   REQUIRE_MESSAGE(f.wait_for_cycle(0), f.log());
   CHECK(f.get("/readyz").status == 200);
@@ -172,7 +172,7 @@ TEST_CASE("ascsync run: a broken desired state on SIGHUP keeps the last good one
 TEST_CASE("ascsync run: an edited desired state is picked up by `ascsync trigger` without SIGHUP") {
   DaemonFixture f;
   f.add_apps({"com.acme.shop"});
-  f.write_desired(k_desired);
+  f.write_desired(k_daemon_desired);
   f.start(false);
   REQUIRE_MESSAGE(f.wait_for_cycle(0), f.log());
   check_converged(f.world(), {"alex@example.org", "robin@example.org"});
@@ -261,7 +261,7 @@ TEST_CASE("ascsync run: /metrics passes promtool check metrics") {
   REQUIRE_MESSAGE(!tool.empty(), "promtool is missing: apt-get install prometheus (Debian ships it there)");
   DaemonFixture f;
   f.add_apps({"com.acme.shop"});
-  f.write_desired(k_desired);
+  f.write_desired(k_daemon_desired);
   f.start(false);
   REQUIRE_MESSAGE(f.wait_for_cycle(0), f.log());
 
@@ -280,7 +280,7 @@ TEST_CASE("ascsync run: /metrics passes promtool check metrics") {
 TEST_CASE("ascsync run: /readyz turns 503 once the key is revoked and a cycle fails; /healthz stays 200") {
   DaemonFixture f;
   f.add_apps({"com.acme.shop"});
-  f.write_desired(k_desired);
+  f.write_desired(k_daemon_desired);
   f.start(false);
   REQUIRE_MESSAGE(f.wait_for_cycle(0), f.log());
   CHECK(f.get("/readyz").status == 200);
@@ -330,7 +330,7 @@ TEST_CASE("ascsync run: start-up refusals exit 78 with the reason and never repo
     CAPTURE(c.name);
     DaemonFixture f;
     f.add_apps({"com.acme.shop"});
-    f.write_desired(k_desired);
+    f.write_desired(k_daemon_desired);
     c.break_it(f);
     f.start();
     const auto code = f.daemon->wait(15s);
@@ -345,7 +345,7 @@ TEST_CASE("ascsync run: start-up refusals exit 78 with the reason and never repo
 TEST_CASE("ascsync run: no WATCHDOG=1 when WATCHDOG_PID names another process") {
   DaemonFixture f;
   f.add_apps({"com.acme.shop"});
-  f.write_desired(k_desired);
+  f.write_desired(k_daemon_desired);
   f.notify = std::make_unique<test_support::NotifySocket>(f.dir + "/notify.sock");
   auto env = f.base_env();
   env.push_back("NOTIFY_SOCKET=" + f.notify->path());

@@ -1,5 +1,7 @@
 // Desired-state loading: shape, validation errors with exact places, merging a directory.
 #include <doctest/doctest.h>
+
+#include "support/diagnostics.hpp"
 #include <unistd.h>
 
 #include <atomic>
@@ -26,16 +28,7 @@ config::Diagnostics diagnose(const std::string& yaml) {
 }
 
 // True when some diagnostic sits at loc and its rendering contains every part.
-bool has(const config::Diagnostics& diags, const std::string& loc, const std::vector<std::string>& parts) {
-  for (const auto& d : diags.items()) {
-    if (d.loc.str() != loc) continue;
-    const std::string text = d.render();
-    bool all = true;
-    for (const auto& p : parts) all = all && text.find(p) != std::string::npos;
-    if (all) return true;
-  }
-  return false;
-}
+using test_support::has;
 
 const char* k_valid = R"(team: acme
 policy:

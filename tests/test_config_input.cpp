@@ -3,6 +3,8 @@
 // numbers that overflow, oversized files, a daemon config without teams — is an error with its
 // place, found by the loaders `validate`, `plan`, `apply` and the daemon share.
 #include <doctest/doctest.h>
+
+#include "support/diagnostics.hpp"
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -26,16 +28,7 @@ namespace {
 using test_support::TempDir;
 
 // True when some diagnostic sits at loc and its rendering contains every part.
-bool has(const config::Diagnostics& diags, const std::string& loc, const std::vector<std::string>& parts) {
-  for (const auto& d : diags.items()) {
-    if (d.loc.str() != loc) continue;
-    const std::string text = d.render();
-    bool all = true;
-    for (const auto& p : parts) all = all && text.find(p) != std::string::npos;
-    if (all) return true;
-  }
-  return false;
-}
+using test_support::has;
 
 const std::string k_groups =
     "apps:\n"

@@ -10,7 +10,7 @@
 
 namespace {
 
-const std::string k_team =
+const std::string k_limits_team =
     "teams:\n"
     "  - name: acme\n"
     "    issuer_id: 57246542-96fe-1a63-e053-0824d011072a\n"
@@ -18,8 +18,8 @@ const std::string k_team =
     "    private_key_file: key.p8\n"
     "    desired_state: desired\n";
 
-struct Install : test_support::TempDir {
-  Install() {
+struct LimitsInstall : test_support::TempDir {
+  LimitsInstall() {
     write("key.p8", "not read by the config loader");
     std::filesystem::create_directories(path / "desired");
   }
@@ -31,9 +31,9 @@ struct Install : test_support::TempDir {
 }  // namespace
 
 TEST_CASE("limits: defaults are generous and documented values") {
-  Install dir;
+  LimitsInstall dir;
   config::Diagnostics diags;
-  auto r = dir.load(k_team, diags);
+  auto r = dir.load(k_limits_team, diags);
   INFO(diags.render());
   REQUIRE(r.ok());
   CHECK(r->defaults.request_timeout == std::chrono::seconds(120));
@@ -43,10 +43,10 @@ TEST_CASE("limits: defaults are generous and documented values") {
 }
 
 TEST_CASE("limits: overrides are read") {
-  Install dir;
+  LimitsInstall dir;
   config::Diagnostics diags;
   auto r = dir.load(
-      "defaults: {request_timeout: 30s, cycle_timeout: 1h, max_response_mib: 8, max_pages: 500}\n" + k_team,
+      "defaults: {request_timeout: 30s, cycle_timeout: 1h, max_response_mib: 8, max_pages: 500}\n" + k_limits_team,
       diags);
   INFO(diags.render());
   REQUIRE(r.ok());
@@ -70,9 +70,9 @@ TEST_CASE("limits: bad values are errors with their place") {
   };
   for (const auto& row : rows) {
     CAPTURE(row.yaml);
-    Install dir;
+    LimitsInstall dir;
     config::Diagnostics diags;
-    auto r = dir.load(row.yaml + k_team, diags);
+    auto r = dir.load(row.yaml + k_limits_team, diags);
     REQUIRE_FALSE(r.ok());
     CHECK(r.error().message.find(row.part) != std::string::npos);
     CHECK(r.error().message.find("ascsync.yaml:1:") != std::string::npos);

@@ -1,5 +1,7 @@
 // Desired state against the mirror (no network), and `ascsync validate` path handling.
 #include <doctest/doctest.h>
+
+#include "support/diagnostics.hpp"
 #include <unistd.h>
 
 #include <atomic>
@@ -19,16 +21,7 @@ namespace {
 
 using test_support::TempDir;
 
-bool has(const config::Diagnostics& diags, const std::string& loc, const std::vector<std::string>& parts) {
-  for (const auto& d : diags.items()) {
-    if (d.loc.str() != loc) continue;
-    const std::string text = d.render();
-    bool all = true;
-    for (const auto& p : parts) all = all && text.find(p) != std::string::npos;
-    if (all) return true;
-  }
-  return false;
-}
+using test_support::has;
 
 core::DesiredState desired(const std::string& yaml) {
   config::Diagnostics diags;

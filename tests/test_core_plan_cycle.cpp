@@ -9,14 +9,14 @@ using namespace plan_fixture;
 namespace {
 
 // One team with drift of every kind the planner handles.
-struct World {
+struct CycleWorld {
   core::DesiredState desired = desired_state();
   core::Snapshot snapshot;
   core::ManagedSet managed;
 };
 
-World kitchen_sink() {
-  World w;
+CycleWorld kitchen_sink() {
+  CycleWorld w;
   auto& d = w.desired;
   auto& s = w.snapshot;
   d.policy.prune = {true, true, true, true, true};
@@ -70,7 +70,7 @@ std::vector<std::string> outline(const core::Plan& p) {
 }  // namespace
 
 TEST_CASE("changes come in execution order: adopt, creates, member adds, updates, deletions last") {
-  const World w = kitchen_sink();
+  const CycleWorld w = kitchen_sink();
   const auto p = make_plan(w.desired, w.snapshot, w.managed, fixed_now());
   REQUIRE(p.valid());
   const std::vector<std::string> expected = {
@@ -103,7 +103,7 @@ TEST_CASE("changes come in execution order: adopt, creates, member adds, updates
 }
 
 TEST_CASE("planning again after the plan was applied yields an empty plan") {
-  World w = kitchen_sink();
+  CycleWorld w = kitchen_sink();
   const auto first = make_plan(w.desired, w.snapshot, w.managed, fixed_now());
   REQUIRE(first.valid());
   REQUIRE_FALSE(first.empty());
@@ -129,7 +129,7 @@ TEST_CASE("planning again after the plan was applied yields an empty plan") {
 }
 
 TEST_CASE("idempotence holds with prune off and adoption off too") {
-  World w = kitchen_sink();
+  CycleWorld w = kitchen_sink();
   w.desired.policy.prune = {};
   w.desired.policy.adopt_existing = false;
   const auto first = make_plan(w.desired, w.snapshot, w.managed, fixed_now());
@@ -144,7 +144,7 @@ TEST_CASE("idempotence holds with prune off and adoption off too") {
 }
 
 TEST_CASE("plans are deterministic regardless of snapshot order") {
-  World w = kitchen_sink();
+  CycleWorld w = kitchen_sink();
   const auto a = make_plan(w.desired, w.snapshot, w.managed, fixed_now());
   std::reverse(w.snapshot.testers.begin(), w.snapshot.testers.end());
   std::reverse(w.snapshot.groups.begin(), w.snapshot.groups.end());

@@ -14,7 +14,7 @@ namespace {
 const std::string k_qa = "group:com.acme.app/QA";
 const std::string k_qa_members = "membership:com.acme.app/QA";
 
-core::Snapshot base_snapshot() {
+core::Snapshot testflight_base_snapshot() {
   core::Snapshot s;
   s.apps = {app("app-1", "com.acme.app"), app("app-2", "com.acme.other")};
   s.users = {user("u1", "dev@acme.com", {"DEVELOPER"})};
@@ -44,7 +44,7 @@ TEST_CASE("a missing group is created with every attribute Apple fixes at creati
   g.has_access_to_all_builds = true;
   g.public_link_enabled = true;
   g.public_link_limit = 100;
-  const auto p = plan(with_groups({g}), base_snapshot());
+  const auto p = plan(with_groups({g}), testflight_base_snapshot());
   REQUIRE(p.valid());
   REQUIRE(p.changes.size() == 1);
   const auto& c = p.changes[0];
@@ -83,7 +83,7 @@ TEST_CASE("mutable group attributes are updated in place, only those that differ
     have.public_link_limit = 50;
     auto want = have;
     tc.want(want);
-    auto s = base_snapshot();
+    auto s = testflight_base_snapshot();
     s.groups = {group("g1", "app-1", have)};
     const auto p = plan(with_groups({want}), s, {k_qa});
     REQUIRE(p.changes.size() == 1);
@@ -109,7 +109,7 @@ TEST_CASE("attributes fixed at creation: replace only with prune.groups on a man
     auto have = desired_group("com.acme.app", "QA", {});
     auto want = desired_group("com.acme.app", "QA", {"a@x.com"});
     want.has_access_to_all_builds = true;
-    auto s = base_snapshot();
+    auto s = testflight_base_snapshot();
     s.groups = {group("g1", "app-1", have)};
     s.testers = {tester("t1", "a@x.com", {"g1"}), tester("t2", "b@x.com", {"g1"})};
     auto d = with_groups({want});
@@ -141,7 +141,7 @@ TEST_CASE("attributes fixed at creation: replace only with prune.groups on a man
 
 TEST_CASE("an existing declared group is adopted when policy.adopt_existing is on") {
   const auto g = desired_group("com.acme.app", "QA", {});
-  auto s = base_snapshot();
+  auto s = testflight_base_snapshot();
   s.groups = {group("g1", "app-1", g)};
   auto d = with_groups({g});
   const auto p = plan(d, s);
@@ -156,7 +156,7 @@ TEST_CASE("an existing declared group is adopted when policy.adopt_existing is o
 TEST_CASE("a new tester is created straight into all its groups in one change") {
   auto qa = desired_group("com.acme.app", "QA", {"new@x.com"});
   auto beta = desired_group("com.acme.other", "Beta", {"new@x.com"});
-  auto s = base_snapshot();
+  auto s = testflight_base_snapshot();
   s.groups = {group("g1", "app-1", qa)};
   auto d = with_groups({qa, beta});
   d.testers = {{"New@X.com", "Nina", "New", loc(5)}};
@@ -179,7 +179,7 @@ TEST_CASE("a new tester is created straight into all its groups in one change") 
 TEST_CASE("existing testers missing from a group are added in one batch per group") {
   const auto qa = desired_group("com.acme.app", "QA", {"a@x.com", "b@x.com", "c@x.com"});
   const auto beta = desired_group("com.acme.app", "Beta", {"a@x.com"});
-  auto s = base_snapshot();
+  auto s = testflight_base_snapshot();
   s.groups = {group("g1", "app-1", qa), group("g2", "app-1", beta)};
   s.testers = {tester("t1", "a@x.com", {}), tester("t2", "b@x.com", {}), tester("t3", "c@x.com", {"g1"})};
   const core::ManagedSet managed = {k_qa, "group:com.acme.app/Beta", "tester:a@x.com", "tester:b@x.com",
@@ -201,7 +201,7 @@ TEST_CASE("existing testers missing from a group are added in one batch per grou
 
 TEST_CASE("existing declared memberships are adopted in one batch per group") {
   const auto qa = desired_group("com.acme.app", "QA", {"a@x.com", "b@x.com"});
-  auto s = base_snapshot();
+  auto s = testflight_base_snapshot();
   s.groups = {group("g1", "app-1", qa)};
   s.testers = {tester("t1", "a@x.com", {"g1"}), tester("t2", "b@x.com", {"g1"})};
   const auto p = plan(with_groups({qa}), s, {k_qa, "tester:a@x.com", "tester:b@x.com"});
@@ -232,7 +232,7 @@ TEST_CASE("undeclared memberships go only with prune.group_memberships, when the
     CAPTURE(tc.group_managed);
     CAPTURE(tc.membership_managed);
     const auto qa = desired_group("com.acme.app", "QA", {"a@x.com"});
-    auto s = base_snapshot();
+    auto s = testflight_base_snapshot();
     s.groups = {group("g1", "app-1", qa)};
     s.testers = {tester("t1", "a@x.com", {"g1"}), tester("t2", "gone@x.com", {"g1"})};
     auto d = with_groups({qa});
@@ -273,7 +273,7 @@ TEST_CASE("testers declared nowhere go only with prune.testers, when managed and
     CAPTURE(tc.managed);
     CAPTURE(tc.protect);
     const auto qa = desired_group("com.acme.app", "QA", {});
-    auto s = base_snapshot();
+    auto s = testflight_base_snapshot();
     s.groups = {group("g1", "app-1", qa)};
     s.testers = {tester("t9", "Old@X.com", {"g1"})};
     auto d = with_groups({qa});
@@ -302,7 +302,7 @@ TEST_CASE("undeclared groups of declared apps go only with prune.groups, when ma
   for (const bool managed_group : {true, false}) {
     CAPTURE(managed_group);
     const auto qa = desired_group("com.acme.app", "QA", {});
-    auto s = base_snapshot();
+    auto s = testflight_base_snapshot();
     s.groups = {group("g1", "app-1", qa), group("g2", "app-1", desired_group("com.acme.app", "Old", {})),
                 group("g3", "app-2", desired_group("com.acme.other", "Elsewhere", {}))};
     auto d = with_groups({qa});
@@ -329,7 +329,7 @@ TEST_CASE("internal groups accept only team users") {
                                       true)});
   d.manage_users = true;
   d.users = {desired_user("dev@acme.com", {"DEVELOPER"}), desired_user("soon@acme.com", {"DEVELOPER"})};
-  auto s = base_snapshot();
+  auto s = testflight_base_snapshot();
   const auto p = plan(d, s, {"user:dev@acme.com"});
   CHECK_FALSE(p.valid());
   REQUIRE(p.errors.size() == 1);
@@ -366,7 +366,7 @@ TEST_CASE("Apple's group constraints and unknown apps are plan errors") {
     auto g = desired_group("com.acme.app", "QA", {"a@x.com"});
     g.public_link_enabled = true;
     tc.edit(g);
-    const auto p = plan(with_groups({g}), base_snapshot());
+    const auto p = plan(with_groups({g}), testflight_base_snapshot());
     CHECK_FALSE(p.valid());
     CHECK(has_error(p, tc.message));
     CHECK(p.changes.empty());
@@ -378,7 +378,7 @@ TEST_CASE("more than 10,000 external testers per app after the plan is an error"
   for (int i = 0; i < 6000; ++i) members.push_back("t" + std::to_string(i) + "@x.com");
   auto a = desired_group("com.acme.app", "A", members);
   // Existing unmanaged members of an undeclared group stay, so they count too.
-  auto s = base_snapshot();
+  auto s = testflight_base_snapshot();
   const auto legacy = desired_group("com.acme.app", "Legacy", {});
   s.groups = {group("g9", "app-1", legacy)};
   for (int i = 0; i < 4001; ++i) s.testers.push_back(tester("x" + std::to_string(i), "l" + std::to_string(i) + "@y.com", {"g9"}));
@@ -394,7 +394,7 @@ TEST_CASE("without an apps section, TestFlight is not planned at all") {
   auto d = with_groups({desired_group("com.acme.app", "QA", {"a@x.com"})});
   d.manage_testflight = false;
   d.policy.prune.testers = true;
-  auto s = base_snapshot();
+  auto s = testflight_base_snapshot();
   s.testers = {tester("t1", "old@x.com", {})};
   const auto p = plan(d, s, {"tester:old@x.com"});
   CHECK(p.changes.empty());

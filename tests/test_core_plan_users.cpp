@@ -9,7 +9,7 @@ using namespace plan_fixture;
 
 namespace {
 
-core::Snapshot base_snapshot() {
+core::Snapshot users_base_snapshot() {
   core::Snapshot s;
   s.apps = {app("app-1", "com.acme.app"), app("app-2", "com.acme.other")};
   s.users = {user("u-owner", "Owner@Acme.com", {"ACCOUNT_HOLDER", "ADMIN"}, {}, true, true)};
@@ -21,7 +21,7 @@ core::Snapshot base_snapshot() {
 TEST_CASE("a declared email that is neither user nor invitation gets an invitation") {
   auto d = desired_state();
   d.users = {desired_user("Alice@Acme.com", {"DEVELOPER"}, {"com.acme.other"})};
-  const auto p = plan(d, base_snapshot());
+  const auto p = plan(d, users_base_snapshot());
   REQUIRE(p.valid());
   REQUIRE(p.changes.size() == 1);
   const auto& c = p.changes[0];
@@ -59,7 +59,7 @@ TEST_CASE("an existing user whose grants differ is updated, attribute by attribu
     CAPTURE(tc.name);
     auto d = desired_state();
     d.users = {tc.want};
-    auto s = base_snapshot();
+    auto s = users_base_snapshot();
     s.users.push_back(tc.have);
     const auto p = plan(d, s, {"user:bob@acme.com"});
     REQUIRE(p.valid());
@@ -80,7 +80,7 @@ TEST_CASE("an existing user whose grants differ is updated, attribute by attribu
 TEST_CASE("visible apps are ignored when every app is visible") {
   auto d = desired_state();
   d.users = {desired_user("bob@acme.com", {"DEVELOPER"}, {"com.acme.app"}, true)};
-  auto s = base_snapshot();
+  auto s = users_base_snapshot();
   s.users.push_back(user("u1", "bob@acme.com", {"DEVELOPER"}, {"app-2"}, true));
   CHECK(plan(d, s, {"user:bob@acme.com"}).empty());
 }
@@ -91,7 +91,7 @@ TEST_CASE("adoption of existing users and invitations follows policy.adopt_exist
     auto d = desired_state();
     d.policy.adopt_existing = adopt;
     d.users = {desired_user("bob@acme.com", {"DEVELOPER"}), desired_user("carol@acme.com", {"DEVELOPER"})};
-    auto s = base_snapshot();
+    auto s = users_base_snapshot();
     s.users.push_back(user("u1", "BOB@acme.com", {"DEVELOPER"}));
     s.invitations.push_back(invitation("i1", d.users[1]));
     const auto p = plan(d, s);
@@ -116,7 +116,7 @@ TEST_CASE("a user who accepted ascsync's invitation becomes managed under the us
   auto d = desired_state();
   d.policy.adopt_existing = false;
   d.users = {desired_user("bob@acme.com", {"DEVELOPER"})};
-  auto s = base_snapshot();
+  auto s = users_base_snapshot();
   s.users.push_back(user("u1", "bob@acme.com", {"DEVELOPER"}));
   const auto p = plan(d, s, {"invitation:bob@acme.com"});
   REQUIRE(p.changes.size() == 1);
@@ -141,7 +141,7 @@ TEST_CASE("a pending invitation whose terms differ or that expired is replaced")
     CAPTURE(tc.name);
     auto d = desired_state();
     d.users = {desired_user("carol@acme.com", {"DEVELOPER"}, {"com.acme.app"})};
-    auto s = base_snapshot();
+    auto s = users_base_snapshot();
     auto inv = invitation("i1", d.users[0], {"app-1"});
     tc.drift(inv);
     s.invitations.push_back(inv);
@@ -163,7 +163,7 @@ TEST_CASE("ACCOUNT_HOLDER is never changed and never removed") {
   d.policy.max_deletions = 100;
   d.users = {desired_user("owner@acme.com", {"ADMIN"})};
   const core::ManagedSet managed = {"user:owner@acme.com"};
-  const auto p = plan(d, base_snapshot(), managed);
+  const auto p = plan(d, users_base_snapshot(), managed);
   REQUIRE(p.changes.size() == 1);
   CHECK(p.changes[0].action == Action::blocked);
   CHECK(p.changes[0].reason.find("ACCOUNT_HOLDER is never changed") != std::string::npos);
@@ -171,7 +171,7 @@ TEST_CASE("ACCOUNT_HOLDER is never changed and never removed") {
   CHECK(p.summary().blocked == 1);
 
   d.users.clear();
-  const auto undeclared = plan(d, base_snapshot(), managed);
+  const auto undeclared = plan(d, users_base_snapshot(), managed);
   CHECK(undeclared.changes.empty());
   CHECK(has_note(undeclared, "user:owner@acme.com", "ACCOUNT_HOLDER is never removed"));
 }
@@ -179,7 +179,7 @@ TEST_CASE("ACCOUNT_HOLDER is never changed and never removed") {
 TEST_CASE("granting ACCOUNT_HOLDER is a plan error") {
   auto d = desired_state();
   d.users = {desired_user("eve@acme.com", {"ACCOUNT_HOLDER"})};
-  const auto p = plan(d, base_snapshot());
+  const auto p = plan(d, users_base_snapshot());
   CHECK_FALSE(p.valid());
   CHECK(has_error(p, "ACCOUNT_HOLDER role cannot be granted"));
   CHECK(p.changes.empty());
@@ -191,7 +191,7 @@ TEST_CASE("protected emails are never changed or removed") {
   d.policy.prune.invitations = true;
   d.policy.protected_emails = {"bob@acme.com", "carol@acme.com"};
   d.users = {desired_user("bob@acme.com", {"ADMIN"})};
-  auto s = base_snapshot();
+  auto s = users_base_snapshot();
   s.users.push_back(user("u1", "bob@acme.com", {"DEVELOPER"}));
   s.invitations.push_back(invitation("i1", desired_user("carol@acme.com", {"DEVELOPER"})));
   const auto p = plan(d, s, {"user:bob@acme.com", "invitation:carol@acme.com"});
@@ -220,7 +220,7 @@ TEST_CASE("undeclared users and invitations go only with prune on, when managed"
     auto d = desired_state();
     d.policy.prune.users = tc.prune;
     d.policy.prune.invitations = tc.prune;
-    auto s = base_snapshot();
+    auto s = users_base_snapshot();
     s.users.push_back(user("u1", "bob@acme.com", {"DEVELOPER"}));
     s.invitations.push_back(invitation("i1", desired_user("carol@acme.com", {"DEVELOPER"})));
     core::ManagedSet managed;
@@ -250,7 +250,7 @@ TEST_CASE("undeclared users and invitations go only with prune on, when managed"
 TEST_CASE("a visible app that App Store Connect does not know is a plan error") {
   auto d = desired_state();
   d.users = {desired_user("alice@acme.com", {"DEVELOPER"}, {"com.acme.gone"})};
-  const auto p = plan(d, base_snapshot());
+  const auto p = plan(d, users_base_snapshot());
   CHECK_FALSE(p.valid());
   REQUIRE(p.errors.size() == 1);
   CHECK(p.errors[0].key == "user:alice@acme.com");
@@ -262,7 +262,7 @@ TEST_CASE("without a users section, users and invitations are not planned at all
   auto d = desired_state();
   d.manage_users = false;
   d.policy.prune.users = true;
-  auto s = base_snapshot();
+  auto s = users_base_snapshot();
   s.users.push_back(user("u1", "bob@acme.com", {"DEVELOPER"}));
   const auto p = plan(d, s, {"user:bob@acme.com"});
   CHECK(p.changes.empty());

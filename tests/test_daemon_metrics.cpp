@@ -26,7 +26,7 @@ bool contains(const std::string& haystack, const std::string& needle) {
   return haystack.find(needle) != std::string::npos;
 }
 
-using test_support::CommandResult;
+using test_support::ShellResult;
 using test_support::run_command;
 
 std::string temp_file(const std::string& content) {

@@ -18,7 +18,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-using test_support::CommandResult;
+using test_support::ShellResult;
 using test_support::run_command;
 
 std::string read_unit() {

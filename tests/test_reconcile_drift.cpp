@@ -31,7 +31,7 @@ apps:
 )";
 }
 
-void seed(ReconcileFixture& f) {
+void seed_drift_team(ReconcileFixture& f) {
   f.add_apps({"com.acme.shop", "com.acme.tools"});
   f.sim().add_user("owner@acme.example", "Olive", "Owner", {"ACCOUNT_HOLDER", "ADMIN"});
   f.sim().add_user("dev@acme.example", "Dev", "One", {"DEVELOPER"});
@@ -130,7 +130,7 @@ TEST_CASE("out-of-band changes are recorded as drift and corrected, or left alon
     const std::string case_name = tc.name;
     CAPTURE(case_name);
     ReconcileFixture f;
-    seed(f);
+    seed_drift_team(f);
     const std::string legacy = f.sim().add_beta_group(f.app_ids["com.acme.tools"], "Legacy", false);
     f.sim().add_beta_tester("hand@example.org", "Hand", "Made", {legacy});
     const auto desired = f.desired(desired_yaml(tc.policy));
@@ -194,7 +194,7 @@ TEST_CASE("prune deletes only managed objects, never protected emails, and only 
     const std::string case_name = tc.name;
     CAPTURE(case_name);
     ReconcileFixture f;
-    seed(f);
+    seed_drift_team(f);
     // A tester made by hand in an undeclared group of a declared app: unmanaged.
     const std::string hand_group = f.sim().add_beta_group(f.app_ids["com.acme.shop"], "Hand", false);
     f.sim().add_beta_tester("hand@example.org", "Hand", "Made", {hand_group});
@@ -235,7 +235,7 @@ apps:
 
 TEST_CASE("the account holder is never changed or removed; managed users are pruned") {
   ReconcileFixture f;
-  seed(f);
+  seed_drift_team(f);
   const std::string users_on = R"(team: acme
 policy:
   prune: {users: true, invitations: true}
@@ -264,7 +264,7 @@ users:
 
 TEST_CASE("the deletion cap blocks a mass removal: zero writes, blocked conditions with the numbers") {
   ReconcileFixture f;
-  seed(f);
+  seed_drift_team(f);
   std::string members = "[keep@example.org";
   for (int i = 0; i < 12; ++i) members += ", t" + std::to_string(i) + "@example.org";
   members += "]";

@@ -23,7 +23,7 @@ using test_support::ReconcileFixture;
 using test_support::World;
 using Ms = std::chrono::milliseconds;
 
-constexpr const char* k_desired = R"(team: acme
+constexpr const char* k_hostile_desired = R"(team: acme
 policy:
   prune: {testers: true, group_memberships: true}
 users:
@@ -39,7 +39,7 @@ apps:
         members: [robin@example.org, kim@example.org, alex@example.org]
 )";
 
-// A team that ascsync has applied k_desired to once: every object is managed, so a misread
+// A team that ascsync has applied k_hostile_desired to once: every object is managed, so a misread
 // view could make the planner delete (prune is on) or replace them.
 struct Applied {
   ReconcileFixture f;
@@ -52,7 +52,7 @@ struct Applied {
     f.add_apps({"com.acme.shop"});
     f.sim().add_user("owner@acme.example", "Olive", "Owner", {"ACCOUNT_HOLDER", "ADMIN"});
     f.sim().add_user("dev@acme.example", "Dev", "One", {"DEVELOPER"});
-    desired = f.desired(k_desired);
+    desired = f.desired(k_hostile_desired);
     auto first = f.cycle(desired);
     REQUIRE_MESSAGE(first, (first ? "" : first.error().describe()));
     REQUIRE(first->outcome == reconcile::CycleOutcome::converged);
@@ -283,7 +283,7 @@ TEST_CASE("hostile apply: the cycle deadline stops an apply between changes; the
   std::string members;
   for (int i = 0; i < 12; ++i)
     members += std::string(i ? ", " : "") + "new" + std::to_string(i) + "@example.org";
-  std::string yaml = k_desired;
+  std::string yaml = k_hostile_desired;
   yaml.replace(yaml.find("[robin@example.org, kim@example.org, alex@example.org]"),
                std::string("[robin@example.org, kim@example.org, alex@example.org]").size(),
                "[robin@example.org, kim@example.org, alex@example.org, " + members + "]");

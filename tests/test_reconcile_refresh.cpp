@@ -27,13 +27,13 @@ const std::string k_team = "acme";
 std::string email(const std::string& prefix, int i) { return prefix + std::to_string(i) + "@example.com"; }
 
 // A simulator, a client for its team key (sleeps recorded, not slept) and an in-memory mirror.
-struct World {
+struct RefreshWorld {
   test_support::SimFixture fx;
   std::unique_ptr<asc::Api> api;
   store::Database db;
   util::ManualClock clock;
 
-  explicit World(std::function<void(asc::ClientOptions&)> tweak = {}, sim::Options sim_options = {})
+  explicit RefreshWorld(std::function<void(asc::ClientOptions&)> tweak = {}, sim::Options sim_options = {})
       : fx(std::move(sim_options)), db(open_db()) {
     asc::ClientOptions o;
     o.base_url = fx.base_url;
@@ -98,7 +98,7 @@ void add_profiles(sim::Simulator& sim, const std::vector<std::string>& certifica
 }  // namespace
 
 TEST_CASE("a full refresh stores exactly what the simulator holds, at the minimum request count") {
-  World w;
+  RefreshWorld w;
   auto& sim = w.sim();
   const std::string app1 = sim.add_app("com.example.one", "One");
   const std::string app2 = sim.add_app("com.example.two", "Two");
@@ -181,7 +181,7 @@ TEST_CASE("a full refresh stores exactly what the simulator holds, at the minimu
 }
 
 TEST_CASE("testers added and removed during a slow paginated walk: everyone who stayed is mirrored once") {
-  World w;
+  RefreshWorld w;
   auto& sim = w.sim();
   const std::string app = sim.add_app("com.example.app", "App");
   const std::string g1 = sim.add_beta_group(app, "One", false);
@@ -235,7 +235,7 @@ TEST_CASE("testers added and removed during a slow paginated walk: everyone who 
 }
 
 TEST_CASE("with faults on random requests each refresh is either exact or failed with the old snapshot kept") {
-  World w([](asc::ClientOptions& o) {
+  RefreshWorld w([](asc::ClientOptions& o) {
     o.retry.max_attempts = 2;  // few retries so that some refreshes fail outright
     o.read_timeout = std::chrono::milliseconds(400);
   });
@@ -349,22 +349,22 @@ TEST_CASE("with faults on random requests each refresh is either exact or failed
 TEST_CASE("an invalid, revoked or expired key fails the refresh as a clear auth error, recorded as failed") {
   struct Case {
     const char* what;
-    std::function<void(World&)> break_it;
+    std::function<void(RefreshWorld&)> break_it;
     bool skewed_clock = false;
   };
   const std::vector<Case> cases = {
-      {"revoked", [](World& w) { w.sim().revoke_api_key(w.fx.key_id); }},
+      {"revoked", [](RefreshWorld& w) { w.sim().revoke_api_key(w.fx.key_id); }},
       {"invalid (another key under the same id)",
-       [](World& w) {
+       [](RefreshWorld& w) {
          auto other = util::generate_p256_key();
          w.sim().revoke_api_key(w.fx.key_id);
          w.sim().add_api_key(w.fx.issuer_id, w.fx.key_id, util::public_key_to_pem(other.get()));
        }},
-      {"expired (host clock two hours behind)", [](World&) {}, true},
+      {"expired (host clock two hours behind)", [](RefreshWorld&) {}, true},
   };
   for (const auto& c : cases) {
     CAPTURE(c.what);
-    World w([&](asc::ClientOptions& o) {
+    RefreshWorld w([&](asc::ClientOptions& o) {
       if (c.skewed_clock)
         o.clock = std::make_shared<util::ManualClock>(std::chrono::system_clock::now() - std::chrono::hours(2));
     });
@@ -422,7 +422,7 @@ TEST_CASE("reconcile::connect refuses a key file others can read, with a chmod h
 }
 
 TEST_CASE("out-of-band changes between two refreshes become the expected drift events") {
-  World w;
+  RefreshWorld w;
   auto& sim = w.sim();
   const std::string app = sim.add_app("com.example.app", "App");
   const std::string stay_user = sim.add_user("stay@example.com", "Stay", "Put", {"DEVELOPER"});

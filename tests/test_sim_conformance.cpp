@@ -23,11 +23,13 @@
 #include "asc/jwt.hpp"
 #include "sim/simulator.hpp"
 #include "support/prism.hpp"
+#include "support/sim_fixture.hpp"
 #include "util/crypto.hpp"
 
 namespace {
 
 using nlohmann::json;
+using test_support::linkages;
 
 const std::string k_spec_dir = std::string(ASCSYNC_TEST_SOURCE_DIR) + "/../shared/asc-openapi/";
 const std::string k_spec_380 = k_spec_dir + "app-store-connect-openapi.json";
@@ -178,12 +180,6 @@ class Driver {
   int m_failures = 0;
   std::vector<std::string> m_warnings;
 };
-
-json linkages(const std::string& type, const std::vector<std::string>& ids) {
-  json data = json::array();
-  for (const auto& id : ids) data.push_back({{"type", type}, {"id", id}});
-  return {{"data", data}};
-}
 
 json to_one(const std::string& type, const std::string& id) { return {{"data", {{"type", type}, {"id", id}}}}; }
 

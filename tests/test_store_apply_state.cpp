@@ -9,7 +9,7 @@
 #include "test_store_support.hpp"
 
 using store_test::at;
-using store_test::TempDir;
+using store_test::StoreDir;
 
 namespace {
 
@@ -44,7 +44,7 @@ TEST_CASE("keys are kind-prefixed with lower-cased emails") {
 }
 
 TEST_CASE("journal: pending entries survive a crash and complete once") {
-  TempDir dir;
+  StoreDir dir;
   const auto path = dir.file("ascsync.db");
   int64_t done_id = 0;
   int64_t crashed_id = 0;
@@ -102,7 +102,7 @@ TEST_CASE("journal: pending entries survive a crash and complete once") {
 }
 
 TEST_CASE("journal: failures carry their error, bad outcomes are refused") {
-  TempDir dir;
+  StoreDir dir;
   auto db = open_db(dir.file("ascsync.db"));
   store::Journal journal(db);
   auto id = journal.record_pending("acme", add_tester_intent("x@example.com"), at("2026-03-14T09:00:00Z"));
@@ -118,7 +118,7 @@ TEST_CASE("journal: failures carry their error, bad outcomes are refused") {
 }
 
 TEST_CASE("managed objects: mark, keep the first how, unmark") {
-  TempDir dir;
+  StoreDir dir;
   auto db = open_db(dir.file("ascsync.db"));
   store::ManagedObjects managed(db);
   CHECK(managed.load_managed("acme")->empty());
@@ -143,7 +143,7 @@ TEST_CASE("managed objects: mark, keep the first how, unmark") {
 }
 
 TEST_CASE("conditions: upsert keeps the last transition time until the type changes") {
-  TempDir dir;
+  StoreDir dir;
   auto db = open_db(dir.file("ascsync.db"));
   store::Conditions conditions(db);
   const std::string key = "tester:ann@example.com";
@@ -182,7 +182,7 @@ TEST_CASE("conditions: upsert keeps the last transition time until the type chan
 }
 
 TEST_CASE("audit trail and plans") {
-  TempDir dir;
+  StoreDir dir;
   auto db = open_db(dir.file("ascsync.db"));
   store::AuditTrail audit(db);
   CHECK_FALSE(audit.latest_plan("acme")->has_value());

@@ -10,7 +10,7 @@
 #include "test_store_support.hpp"
 
 using store_test::at;
-using store_test::TempDir;
+using store_test::StoreDir;
 
 namespace {
 
@@ -111,7 +111,7 @@ const std::vector<DriftCase>& drift_cases() {
   return cases;
 }
 
-store::Database open_db(const TempDir& dir) {
+store::Database open_db(const StoreDir& dir) {
   store::OpenOptions options;
   options.migrations_dir = store_test::source_migrations();
   auto db = store::Database::open(dir.file("ascsync.db"), options);
@@ -123,7 +123,7 @@ store::Database open_db(const TempDir& dir) {
 
 TEST_CASE("drift between consecutive snapshots becomes one event per change") {
   // One database, one team per case: teams are independent, and fresh files cost fsyncs.
-  TempDir dir;
+  StoreDir dir;
   auto db = open_db(dir);
   store::Mirror mirror(db);
   int n = 0;
@@ -199,7 +199,7 @@ TEST_CASE("the diff matches by id and ignores order") {
 }
 
 TEST_CASE("events page by id") {
-  TempDir dir;
+  StoreDir dir;
   auto db = open_db(dir);
   store::Mirror mirror(db);
   core::Snapshot s = store_test::sample_snapshot();

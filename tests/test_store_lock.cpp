@@ -8,11 +8,11 @@
 #include "store/apply_lock.hpp"
 #include "test_store_support.hpp"
 
-using store_test::TempDir;
+using store_test::StoreDir;
 using namespace std::chrono_literals;
 
 TEST_CASE("the apply lock excludes a second holder in the same process") {
-  TempDir dir;
+  StoreDir dir;
   const auto db = dir.file("ascsync.db");
   auto first = store::ApplyLock::acquire(db);
   REQUIRE(first.ok());
@@ -33,7 +33,7 @@ TEST_CASE("the apply lock excludes a second holder in the same process") {
 }
 
 TEST_CASE("the apply lock excludes another process and is released when it exits") {
-  TempDir dir;
+  StoreDir dir;
   const auto db = dir.file("ascsync.db");
   int ready[2];
   int release[2];

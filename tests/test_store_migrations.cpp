@@ -11,7 +11,7 @@
 
 using store_test::at;
 using store_test::source_migrations;
-using store_test::TempDir;
+using store_test::StoreDir;
 namespace fs = std::filesystem;
 
 namespace {
@@ -23,7 +23,7 @@ store::OpenOptions options_for(const std::string& migrations_dir) {
 }
 
 // A migrations directory holding only the first `n` shipped migrations: "an older ascsync".
-std::string older_migrations(const TempDir& dir, int n) {
+std::string older_migrations(const StoreDir& dir, int n) {
   const std::string out = dir.file("migrations-v" + std::to_string(n));
   fs::create_directories(out);
   auto all = store::load_migrations(source_migrations());
@@ -68,14 +68,14 @@ TEST_CASE("shipped migrations run 1..N and the newest is at least 2") {
 TEST_CASE("the migrations directory: explicit, else the source tree") {
   CHECK(store::resolve_migrations_dir("/somewhere/else") == "/somewhere/else");
   CHECK(store::resolve_migrations_dir("") == ASCSYNC_SOURCE_MIGRATIONS_DIR);
-  TempDir dir;
+  StoreDir dir;
   auto db = store::Database::open(dir.file("a.db"));  // no explicit directory
   REQUIRE(db.ok());
   CHECK(db->schema_version() == store::load_migrations(source_migrations())->back().version);
 }
 
 TEST_CASE("a new database gets the whole schema and the connection policy") {
-  TempDir dir;
+  StoreDir dir;
   auto db = store::Database::open(dir.file("ascsync.db"), options_for(source_migrations()));
   REQUIRE(db.ok());
   CHECK(db->opened_at_version() == 0);
@@ -101,7 +101,7 @@ TEST_CASE("a new database gets the whole schema and the connection policy") {
 }
 
 TEST_CASE("reopening a current database neither migrates nor backs up") {
-  TempDir dir;
+  StoreDir dir;
   const auto path = dir.file("ascsync.db");
   REQUIRE(store::Database::open(path, options_for(source_migrations())).ok());
   auto again = store::Database::open(path, options_for(source_migrations()));
@@ -111,7 +111,7 @@ TEST_CASE("reopening a current database neither migrates nor backs up") {
 }
 
 TEST_CASE("an older database is backed up and migrated, keeping its data") {
-  TempDir dir;
+  StoreDir dir;
   const auto path = dir.file("ascsync.db");
   const core::Snapshot snapshot = store_test::sample_snapshot();
   {
@@ -150,7 +150,7 @@ TEST_CASE("an older database is backed up and migrated, keeping its data") {
 }
 
 TEST_CASE("a second migration in the same second does not overwrite the first backup") {
-  TempDir dir;
+  StoreDir dir;
   const auto path = dir.file("ascsync.db");
   util::ManualClock clock(at("2026-03-14T09:15:00Z"));
   auto options = options_for(source_migrations());
@@ -167,7 +167,7 @@ TEST_CASE("a second migration in the same second does not overwrite the first ba
 }
 
 TEST_CASE("a database newer than this binary is refused") {
-  TempDir dir;
+  StoreDir dir;
   const auto path = dir.file("ascsync.db");
   REQUIRE(store::Database::open(path, options_for(source_migrations())).ok());
   raw_exec(path, "PRAGMA user_version = 99");
@@ -181,7 +181,7 @@ TEST_CASE("a database newer than this binary is refused") {
 }
 
 TEST_CASE("a file that is not an ascsync database is refused") {
-  TempDir dir;
+  StoreDir dir;
   SUBCASE("foreign tables") {
     const auto path = dir.file("foreign.db");
     raw_exec(path, "CREATE TABLE t (x)");
@@ -208,7 +208,7 @@ TEST_CASE("a file that is not an ascsync database is refused") {
 }
 
 TEST_CASE("quick_check at open catches a damaged file") {
-  TempDir dir;
+  StoreDir dir;
   const auto path = dir.file("ascsync.db");
   {
     auto db = store::Database::open(path, options_for(source_migrations()));
@@ -239,7 +239,7 @@ TEST_CASE("quick_check at open catches a damaged file") {
 }
 
 TEST_CASE("a broken migration rolls back and names its file") {
-  TempDir dir;
+  StoreDir dir;
   const std::string migrations = older_migrations(dir, 1);
   std::ofstream(migrations + "/0002_broken.sql")
       << "CREATE TABLE ok_table (x INTEGER);\nCREATE TABLE oops (;\n";
@@ -255,7 +255,7 @@ TEST_CASE("a broken migration rolls back and names its file") {
 }
 
 TEST_CASE("migration directories with gaps, duplicates or nothing are refused") {
-  TempDir dir;
+  StoreDir dir;
   const std::string migrations = dir.file("m");
   fs::create_directories(migrations);
   auto empty = store::load_migrations(migrations);

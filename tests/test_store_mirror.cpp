@@ -8,17 +8,17 @@
 #include "test_store_support.hpp"
 
 using store_test::at;
-using store_test::TempDir;
+using store_test::StoreDir;
 
 namespace {
 
 struct Fixture {
-  TempDir dir;
+  StoreDir dir;
   store::Database db;
   store::Mirror mirror;
   Fixture() : db(open(dir)), mirror(db) {}
 
-  static store::Database open(const TempDir& dir) {
+  static store::Database open(const StoreDir& dir) {
     store::OpenOptions options;
     options.migrations_dir = store_test::source_migrations();
     auto db = store::Database::open(dir.file("ascsync.db"), options);

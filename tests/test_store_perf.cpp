@@ -9,7 +9,7 @@
 #include "test_store_support.hpp"
 
 using store_test::at;
-using store_test::TempDir;
+using store_test::StoreDir;
 
 namespace {
 
@@ -55,7 +55,7 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
 }  // namespace
 
 TEST_CASE("committing a 10,000-tester snapshot with its diff is fast") {
-  TempDir dir;
+  StoreDir dir;
   store::OpenOptions options;
   options.migrations_dir = store_test::source_migrations();
   auto db = store::Database::open(dir.file("ascsync.db"), options);

@@ -11,19 +11,19 @@
 namespace store_test {
 
 // A fresh directory under $TMPDIR, removed with everything in it on destruction.
-class TempDir {
+class StoreDir {
  public:
-  TempDir() {
+  StoreDir() {
     std::string tmpl = (std::filesystem::temp_directory_path() / "ascsync-store-XXXXXX").string();
     if (mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
     m_path = tmpl;
   }
-  ~TempDir() {
+  ~StoreDir() {
     std::error_code ec;
     std::filesystem::remove_all(m_path, ec);
   }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
+  StoreDir(const StoreDir&) = delete;
+  StoreDir& operator=(const StoreDir&) = delete;
   std::string file(const std::string& name) const { return m_path + "/" + name; }
   const std::string& path() const { return m_path; }
 

@@ -27,6 +27,7 @@
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
+#include "support/ports.hpp"
 #include "support/cli_fixture.hpp"
 #include "support/reconcile_fixture.hpp"
 
@@ -46,24 +47,6 @@ inline bool poll_until(const std::function<bool()>& done, std::chrono::milliseco
 }
 
 // A loopback TCP port that was free a moment ago (bound to port 0, then released).
-inline int free_loopback_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) throw std::runtime_error("free_loopback_port: socket");
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  socklen_t len = sizeof addr;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-    ::close(fd);
-    throw std::runtime_error("free_loopback_port: bind");
-  }
-  const int port = ntohs(addr.sin_port);
-  ::close(fd);
-  return port;
-}
-
 // A fake systemd NOTIFY_SOCKET: an AF_UNIX datagram socket bound at `path`; a reader thread
 // collects every datagram (one sd_notify message, "KEY=value" lines) in arrival order.
 class NotifySocket {

@@ -25,6 +25,8 @@
 
 extern char** environ;
 
+#include "support/ports.hpp"
+
 namespace test_support {
 
 // Where scripts/install-prism.sh puts Prism: $ASCSYNC_PRISM, else
@@ -43,23 +45,6 @@ inline std::string find_prism() {
   for (const auto& path : candidates)
     if (::access(path.c_str(), X_OK) == 0) return path;
   return {};
-}
-
-// A loopback port that was free a moment ago (Prism cannot be told to pick one itself).
-inline int free_loopback_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return 0;
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  socklen_t len = sizeof addr;
-  int port = 0;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0)
-    port = ntohs(addr.sin_port);
-  ::close(fd);
-  return port;
 }
 
 struct PrismOptions {

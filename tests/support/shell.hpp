@@ -8,13 +8,13 @@
 
 namespace test_support {
 
-struct CommandResult {
+struct ShellResult {
   int exit_code = -1;
   std::string output;
 };
 
-inline CommandResult run_command(const std::string& command) {
-  CommandResult r;
+inline ShellResult run_command(const std::string& command) {
+  ShellResult r;
   FILE* pipe = popen((command + " 2>&1").c_str(), "r");
   REQUIRE(pipe != nullptr);
   char buf[512];
