@@ -126,3 +126,21 @@ apps:
   CHECK(staff.feedback_enabled == false);
   CHECK_FALSE(staff.has_access_to_all_builds.has_value());
 }
+
+TEST_CASE("hints: valid roles never list ACCOUNT_HOLDER; quotes are mentioned only when present") {
+  const std::string team = "team: acme\n";
+  const auto role =
+      diagnose(team + "users:\n  - {email: a@x.com, first_name: A, last_name: B, roles: [DEVELOPPER]}\n");
+  const std::string text = role.render();
+  CHECK(text.find("valid roles: ADMIN") != std::string::npos);
+  CHECK(text.find("did you mean 'DEVELOPER'") != std::string::npos);
+  CHECK(text.find("ACCOUNT_HOLDER") == std::string::npos);
+
+  const std::string group =
+      team + "apps:\n  - bundle_id: com.acme.a\n    groups:\n      - name: QA\n        feedback: ";
+  const auto bare = diagnose(group + "yes\n");
+  CHECK(has(bare, "d.yaml:6:19", {"'feedback' must be true or false", "(hint: write true or false)"}));
+  CHECK(bare.render().find("quotes") == std::string::npos);
+  const auto quoted = diagnose(group + "\"true\"\n");
+  CHECK(has(quoted, "d.yaml:6:19", {"write true or false without quotes"}));
+}

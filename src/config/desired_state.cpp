@@ -86,6 +86,17 @@ std::string quote(const std::string& s) {
   return "'" + s + "'";
 }
 
+// The roles a declaration may name: every UserRole but ACCOUNT_HOLDER, which cannot be granted.
+const std::vector<std::string>& assignable_roles() {
+  static const std::vector<std::string> roles = [] {
+    std::vector<std::string> out;
+    for (const auto& r : core::k_user_roles)
+      if (r != "ACCOUNT_HOLDER") out.push_back(r);
+    return out;
+  }();
+  return roles;
+}
+
 class DocumentReader {
  public:
   DocumentReader(std::string file, Declarations& decl, Diagnostics& diags)
@@ -218,7 +229,7 @@ class DocumentReader {
     } else if (auto roles = map.string_list("roles")) {
       if (roles->empty()) {
         m_diags.error(map.field("roles")->value_loc, "a user needs at least one role",
-                      "valid roles: " + util::join(core::k_user_roles, ", "));
+                      "valid roles: " + util::join(assignable_roles(), ", "));
         roles_ok = false;
       }
       for (const auto& [role, rloc] : *roles) {
@@ -228,10 +239,10 @@ class DocumentReader {
               "Apple transfers the account holder role only in the web UI; ascsync never touches it");
           roles_ok = false;
         } else if (!core::is_user_role(role)) {
-          const std::string near = yaml::closest(role, core::k_user_roles);
+          const std::string near = yaml::closest(role, assignable_roles());
           m_diags.error(rloc, "unknown role " + quote(role),
                         (near.empty() ? std::string() : "did you mean " + quote(near) + "? ") +
-                            "valid roles: " + util::join(core::k_user_roles, ", "));
+                            "valid roles: " + util::join(assignable_roles(), ", "));
           roles_ok = false;
         } else if (std::find(u.roles.begin(), u.roles.end(), role) != u.roles.end()) {
           m_diags.error(rloc, "role " + role + " is listed twice", "list each role once");
