@@ -144,3 +144,10 @@ TEST_CASE("hints: valid roles never list ACCOUNT_HOLDER; quotes are mentioned on
   const auto quoted = diagnose(group + "\"true\"\n");
   CHECK(has(quoted, "d.yaml:6:19", {"write true or false without quotes"}));
 }
+
+TEST_CASE("fields: roles with no value asks for a role, not for []") {
+  const auto diags =
+      diagnose("team: acme\nusers:\n  - email: a@x.com\n    first_name: A\n    last_name: B\n    roles:\n");
+  CHECK(has(diags, "d.yaml:6:5", {"a user needs at least one role"}));
+  CHECK(diags.render().find("roles: []") == std::string::npos);
+}

@@ -224,9 +224,8 @@ class DocumentReader {
     if (auto v = map.boolean("all_apps_visible")) u.all_apps_visible = *v;
     if (auto v = map.boolean("provisioning_allowed")) u.provisioning_allowed = *v;
     bool roles_ok = true;
-    if (null_list(map, "roles")) {
-      roles_ok = false;
-    } else if (auto roles = map.string_list("roles")) {
+    // A null `roles:` reads as empty: "at least one role" is the useful message, not "write []".
+    if (auto roles = map.string_list("roles")) {
       if (roles->empty()) {
         m_diags.error(map.field("roles")->value_loc, "a user needs at least one role",
                       "valid roles: " + util::join(assignable_roles(), ", "));
