@@ -193,7 +193,10 @@ TEST_CASE("ascsync plan: exit 2 with changes, 0 in sync, 1 on errors; --json sha
   const Run changes = run_ascsync(f.dir, {"-c", cfg, "plan", "--json"});
   CHECK_MESSAGE(changes.exit_code == 2, changes.err);
   CHECK(f.sim().write_count() == 0);
-  const json j = json::parse(changes.out);
+  // Always {"teams": [...]}, one team included (issue 12.5).
+  const json all = json::parse(changes.out);
+  REQUIRE(all["teams"].size() == 1);
+  const json& j = all["teams"][0];
   CHECK(j["team"] == "acme");
   CHECK(j["valid"] == true);
   CHECK(j["outcome"] == "changes");
@@ -220,7 +223,7 @@ TEST_CASE("ascsync plan: exit 2 with changes, 0 in sync, 1 on errors; --json sha
 
   const Run applied = run_ascsync(f.dir, {"-c", cfg, "apply", "--json"});
   CHECK_MESSAGE(applied.exit_code == 0, applied.err);
-  const json a = json::parse(applied.out);
+  const json a = json::parse(applied.out)["teams"][0];
   CHECK(a["outcome"] == "converged");
   CHECK(a["apply"]["failed"] == 0);
   CHECK(a["apply"]["writes"].get<long long>() == f.sim().write_count());
@@ -228,7 +231,7 @@ TEST_CASE("ascsync plan: exit 2 with changes, 0 in sync, 1 on errors; --json sha
 
   const Run in_sync = run_ascsync(f.dir, {"-c", cfg, "plan", "--json"});
   CHECK(in_sync.exit_code == 0);
-  const json s = json::parse(in_sync.out);
+  const json s = json::parse(in_sync.out)["teams"][0];
   CHECK(s["outcome"] == "converged");
   CHECK(s["changes"].empty());
 
@@ -242,7 +245,7 @@ TEST_CASE("ascsync plan: exit 2 with changes, 0 in sync, 1 on errors; --json sha
   (void)f.desired("team: acme\napps:\n  - bundle_id: com.acme.missing\n    groups:\n      - name: QA\n");
   const Run invalid = run_ascsync(f.dir, {"-c", cfg, "plan", "--json"});
   CHECK(invalid.exit_code == 1);
-  const json e = json::parse(invalid.out);
+  const json e = json::parse(invalid.out)["teams"][0];
   CHECK(e["valid"] == false);
   CHECK(e["outcome"] == "blocked");
   REQUIRE(e["errors"].size() >= 1);

@@ -76,7 +76,7 @@ TEST_CASE("a valid desired state is normalized: lower-cased emails, sorted, plac
   CHECK(s.policy.protected_emails == std::vector<std::string>{"boss@acme.example"});
   REQUIRE(s.users.size() == 2);
   CHECK(s.users[0].email == "amy@acme.example");
-  CHECK(s.users[0].all_apps_visible);
+  CHECK(s.users[0].all_apps_visible == true);
   CHECK(s.users[1].email == "zed@acme.example");
   CHECK(s.users[1].roles == std::vector<std::string>{"APP_MANAGER", "DEVELOPER"});
   CHECK(s.users[1].visible_bundle_ids == std::vector<std::string>{"com.acme.a", "com.acme.b"});
@@ -86,16 +86,17 @@ TEST_CASE("a valid desired state is normalized: lower-cased emails, sorted, plac
   CHECK(s.apps[1].loc.str() == "d.yaml:16:16");
   REQUIRE(s.groups.size() == 2);
   CHECK(s.groups[0].name == "QA");
-  CHECK_FALSE(s.groups[0].is_internal);
-  CHECK(s.groups[0].public_link_enabled);
+  CHECK_FALSE(s.groups[0].is_internal.has_value());  // not written: not managed
+  CHECK(s.groups[0].public_link_enabled == true);
   CHECK(s.groups[0].public_link_limit == 100);
-  CHECK_FALSE(s.groups[0].feedback_enabled);
+  CHECK(s.groups[0].feedback_enabled == false);
   CHECK(s.groups[0].member_emails ==
         std::vector<std::string>{"bare@example.org", "new@example.org", "t1@example.org"});
   CHECK(s.groups[1].name == "Team");
-  CHECK(s.groups[1].is_internal);
-  CHECK(s.groups[1].has_access_to_all_builds);
-  CHECK(s.groups[1].feedback_enabled);
+  CHECK(s.groups[1].is_internal == true);
+  CHECK(s.groups[1].has_access_to_all_builds == true);
+  // Not written: not managed (the creation default applies only when ascsync creates the group).
+  CHECK_FALSE(s.groups[1].feedback_enabled.has_value());
   CHECK(s.groups[1].member_emails == std::vector<std::string>{"amy@acme.example", "zed@acme.example"});
   // Inline members become testers; a bare unknown email becomes a tester without names.
   REQUIRE(s.testers.size() == 3);

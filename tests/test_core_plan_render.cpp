@@ -212,3 +212,29 @@ TEST_CASE("JSON: a plan reads back exactly as it was written") {
     CHECK(r.error().message.find(b.message) != std::string::npos);
   }
 }
+
+TEST_CASE("text: a plan whose only changes are blocked never says it matches the desired state") {
+  core::Plan p;
+  p.team = "acme";
+  p.changes = {{core::ChangeKind::user,
+                Action::blocked,
+                "user:owner@acme.com",
+                "ACCOUNT_HOLDER is never changed",
+                {{"roles", {"ACCOUNT_HOLDER", "ADMIN"}}},
+                {{"roles", {"ACCOUNT_HOLDER", "DEVELOPER"}}},
+                nullptr,
+                {},
+                {},
+                {}}};
+  const std::string text = core::render_text(p, nullptr);
+  CHECK(text.find("matches the desired state") == std::string::npos);
+  CHECK(text.find("No changes will be made, but App Store Connect does not match the desired state.") !=
+        std::string::npos);
+  CHECK(text.find("1 change is blocked by policy") != std::string::npos);
+
+  // An invalid plan with no changes does not claim it either.
+  core::Plan invalid;
+  invalid.team = "acme";
+  invalid.errors = {{"app:com.gone", "app \"com.gone\" is not an app of this team", {"team.yaml", 4, 5}}};
+  CHECK(core::render_text(invalid, nullptr).find("matches the desired state") == std::string::npos);
+}

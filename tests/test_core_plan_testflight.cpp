@@ -72,8 +72,16 @@ TEST_CASE("mutable group attributes are updated in place, only those that differ
   };
   const std::vector<Case> cases = {
       {"limit", [](core::DesiredGroup& g) { g.public_link_limit = 100; }, {{"publicLinkLimit", 100}}},
-      {"limit off", [](core::DesiredGroup& g) { g.public_link_limit.reset(); }, {{"publicLinkLimitEnabled", false}}},
-      {"link off", [](core::DesiredGroup& g) { g.public_link_enabled = false; }, {{"publicLinkEnabled", false}}},
+      // "No cap" must be declared (public_link without limit); an unset limit is not managed.
+      {"limit off",
+       [](core::DesiredGroup& g) {
+         g.public_link_limit.reset();
+         g.public_link_limit_enabled = false;
+       },
+       {{"publicLinkLimitEnabled", false}}},
+      {"link off",
+       [](core::DesiredGroup& g) { g.public_link_enabled = false; },
+       {{"publicLinkEnabled", false}}},
       {"feedback", [](core::DesiredGroup& g) { g.feedback_enabled = false; }, {{"feedbackEnabled", false}}},
   };
   for (const auto& tc : cases) {

@@ -73,7 +73,7 @@ TEST_CASE("an existing user whose grants differ is updated, attribute by attribu
       CHECK(c.before[attr] != c.after[attr]);
     }
     CHECK(c.payload["roles"] == nlohmann::json(tc.want.roles));
-    CHECK(c.payload.contains("visible_app_ids") == !tc.want.all_apps_visible);
+    CHECK(c.payload.contains("visible_app_ids") == !tc.want.all_apps_visible.value());
   }
 }
 

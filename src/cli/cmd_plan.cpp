@@ -29,8 +29,17 @@ long long crash_after_writes_from_env() {
   return v && *v ? std::atoll(v) : 0;
 }
 
+// A team that produced no plan, in the --json output: it appears with its error instead of
+// vanishing, so CI reading {"teams": [...]} sees every team it asked for.
+nlohmann::json team_error_json(const std::string& team, const std::string& stage,
+                               const std::string& message) {
+  return {{"team", team}, {"outcome", "error"}, {"stage", stage}, {"error", message}};
+}
+
 // Runs plan or apply over the selected teams. Exit: 0 nothing to do / converged, 2 plan has
-// changes (plan only), 1 any error or a blocked / partly applied team.
+// changes (plan only), 1 any error or a blocked / partly applied team. A plan with a blocked
+// change exits 1 too: the desired state cannot be reached, whatever else the plan does.
+// --json always prints {"teams": [...]}.
 int plan_or_apply(const GlobalOptions& global, const PlanFlags& flags, bool apply) {
   setup_cli_logging(global);
   auto cfg = load_config(global);
@@ -42,6 +51,21 @@ int plan_or_apply(const GlobalOptions& global, const PlanFlags& flags, bool appl
     return k_exit_error;
   }
   int exit_code = k_exit_ok;
+  nlohmann::json all = nlohmann::json::array();
+  std::map<std::string, nlohmann::json> failed;  // team -> error entry, in team order at the end
+  const auto print_json = [&] {
+    if (!flags.json) return;
+    nlohmann::json teams_json = nlohmann::json::array();
+    size_t next = 0;
+    for (const auto* team : *teams) {
+      if (auto f = failed.find(team->name); f != failed.end()) {
+        teams_json.push_back(f->second);
+      } else if (next < all.size()) {
+        teams_json.push_back(std::move(all[next++]));
+      }
+    }
+    std::printf("%s\n", nlohmann::json{{"teams", teams_json}}.dump(2).c_str());
+  };
   // Every desired state is read before the database is opened: a team whose files are invalid
   // is reported and skipped, and when no team is valid nothing is created or written at all.
   std::map<std::string, core::DesiredState> loaded;
@@ -50,17 +74,20 @@ int plan_or_apply(const GlobalOptions& global, const PlanFlags& flags, bool appl
     if (!desired) {
       std::fprintf(stderr, "team %s: desired state is invalid, nothing planned:\n%s\n", team->name.c_str(),
                    desired.error().message.c_str());
+      failed.emplace(team->name, team_error_json(team->name, "desired_state", desired.error().message));
       exit_code = k_exit_error;
       continue;
     }
     loaded.emplace(team->name, std::move(*desired));
   }
-  if (loaded.empty()) return k_exit_error;
+  if (loaded.empty()) {
+    print_json();
+    return k_exit_error;
+  }
   auto db = open_database(*cfg);
   if (!db) return k_exit_error;
   auto clock = util::system_clock();
   const bool color = !flags.json && ::isatty(STDOUT_FILENO);
-  nlohmann::json all = nlohmann::json::array();
 
   for (const auto* team : *teams) {
     auto found = loaded.find(team->name);
@@ -71,6 +98,7 @@ int plan_or_apply(const GlobalOptions& global, const PlanFlags& flags, bool appl
       auto connected = reconcile::connect(*team, cfg->defaults, clock);
       if (!connected) {
         std::fprintf(stderr, "team %s: %s\n", team->name.c_str(), connected.error().describe().c_str());
+        failed.emplace(team->name, team_error_json(team->name, "connect", connected.error().describe()));
         exit_code = k_exit_error;
         continue;
       }
@@ -85,6 +113,8 @@ int plan_or_apply(const GlobalOptions& global, const PlanFlags& flags, bool appl
     auto report = reconcile::run_cycle(team->name, *desired, api.get(), *db, *clock, options);
     if (!report) {
       std::fprintf(stderr, "team %s: %s\n", team->name.c_str(), report.error().describe().c_str());
+      // Stage "cycle": the refresh, the apply lock or the database failed; the error says which.
+      failed.emplace(team->name, team_error_json(team->name, "cycle", report.error().describe()));
       if (report.error().kind == util::ErrorKind::conflict)
         std::fprintf(
             stderr,
@@ -92,9 +122,16 @@ int plan_or_apply(const GlobalOptions& global, const PlanFlags& flags, bool appl
       exit_code = k_exit_error;
       continue;
     }
+    // Blocked changes (ACCOUNT_HOLDER, protected emails, fixed attributes) mean the desired state
+    // cannot be reached: never report such a team as converged or merely changing.
+    auto outcome = report->outcome;
+    const bool has_blocked = report->plan.summary().blocked > 0;
+    if (has_blocked &&
+        (outcome == reconcile::CycleOutcome::converged || outcome == reconcile::CycleOutcome::changes))
+      outcome = reconcile::CycleOutcome::blocked;
     if (flags.json) {
       nlohmann::json j = core::render_json(report->plan, report->guard);
-      j["outcome"] = reconcile::to_string(report->outcome);
+      j["outcome"] = reconcile::to_string(outcome);
       if (report->apply) {
         j["apply"] = {{"applied", report->apply->applied}, {"adopted", report->apply->adopted},
                       {"failed", report->apply->failed},   {"skipped", report->apply->skipped},
@@ -130,7 +167,8 @@ int plan_or_apply(const GlobalOptions& global, const PlanFlags& flags, bool appl
               a.applied, a.failed, a.skipped, a.unknown);
       }
     }
-    switch (report->outcome) {
+    if (has_blocked) exit_code = k_exit_error;
+    switch (outcome) {
       case reconcile::CycleOutcome::converged:
         break;
       case reconcile::CycleOutcome::changes:
@@ -142,8 +180,7 @@ int plan_or_apply(const GlobalOptions& global, const PlanFlags& flags, bool appl
         break;
     }
   }
-  if (flags.json)
-    std::printf("%s\n", (all.size() == 1 ? all[0] : nlohmann::json{{"teams", all}}).dump(2).c_str());
+  print_json();
   return exit_code;
 }
 
@@ -160,7 +197,8 @@ Runner add_plan(CLI::App& app, GlobalOptions& global) {
   auto* sub = app.add_subcommand(
       "plan",
       "Refresh the mirror and show what apply would change, Terraform style. Sends no writes.\n"
-      "Exit codes: 0 no changes, 2 changes, 1 error (invalid desired state, blocked plan, API failure).");
+      "Exit codes: 0 no changes, 2 changes, 1 error (invalid desired state, invalid or refused plan,\n"
+      "a blocked change, API failure). --json prints {\"teams\": [...]}; a failed team is listed.");
   add_plan_flags(sub, *flags);
   sub->add_flag("--no-refresh", flags->no_refresh, "plan from the mirror as it is, without any API request");
   return [flags, &global]() { return plan_or_apply(global, *flags, false); };
@@ -173,7 +211,7 @@ Runner add_apply(CLI::App& app, GlobalOptions& global) {
       "Refresh, plan, guard and apply: make App Store Connect match the desired state. Every write is "
       "journaled "
       "before it is sent. A plan the guard refuses (prune rules, deletion cap) applies nothing.\n"
-      "Exit codes: 0 converged, 1 error, blocked or partly applied.");
+      "Exit codes: 0 converged, 1 error, blocked (the plan or any change) or partly applied.");
   add_plan_flags(sub, *flags);
   sub->add_option("--lock-wait", flags->lock_wait_seconds, "seconds to wait for another applier (default 0)");
   return [flags, &global]() { return plan_or_apply(global, *flags, true); };

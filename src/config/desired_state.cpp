@@ -86,6 +86,17 @@ std::string quote(const std::string& s) {
   return "'" + s + "'";
 }
 
+// The roles a declaration may name: every UserRole but ACCOUNT_HOLDER, which cannot be granted.
+const std::vector<std::string>& assignable_roles() {
+  static const std::vector<std::string> roles = [] {
+    std::vector<std::string> out;
+    for (const auto& r : core::k_user_roles)
+      if (r != "ACCOUNT_HOLDER") out.push_back(r);
+    return out;
+  }();
+  return roles;
+}
+
 class DocumentReader {
  public:
   DocumentReader(std::string file, Declarations& decl, Diagnostics& diags)
@@ -118,9 +129,24 @@ class DocumentReader {
   }
 
  private:
+  // Why: `users:` whose entries are all commented out reads as null. Taken as an empty list,
+  // prune would delete every object of the kind; an explicit `[]` says that is meant.
+  bool null_list(const yaml::Field& f, const std::string& key) {
+    if (!f.value.IsNull()) return false;
+    m_diags.error(f.value_loc, quote(key) + " has no value (are all its entries commented out?)",
+                  "write " + key + ": [] for an empty list, or remove the key");
+    return true;
+  }
+
+  // The same check for a list read with MapReader::string_list (which reads null as empty).
+  bool null_list(const yaml::MapReader& map, const std::string& key) {
+    const auto* f = map.field(key);
+    return f && null_list(*f, key);
+  }
+
   template <typename F>
   void for_each_item(const yaml::Field& f, const std::string& key, F&& fn) {
-    if (f.value.IsNull()) return;
+    if (null_list(f, key)) return;
     if (!f.value.IsSequence()) {
       m_diags.error(f.value_loc, quote(key) + " must be a list, not " + yaml::describe(f.value),
                     "start each entry with '- '");
@@ -174,6 +200,7 @@ class DocumentReader {
     }
     if (auto v = map.integer("max_deletions", 0, 100000)) p.max_deletions = static_cast<int>(*v);
     if (auto v = map.boolean("adopt_existing")) p.adopt_existing = *v;
+    if (null_list(map, "protected_emails")) return;
     if (auto list = map.string_list("protected_emails")) {
       for (const auto& [e, loc] : *list) {
         if (!is_valid_email(util::trim(e))) {
@@ -197,10 +224,11 @@ class DocumentReader {
     if (auto v = map.boolean("all_apps_visible")) u.all_apps_visible = *v;
     if (auto v = map.boolean("provisioning_allowed")) u.provisioning_allowed = *v;
     bool roles_ok = true;
+    // A null `roles:` reads as empty: "at least one role" is the useful message, not "write []".
     if (auto roles = map.string_list("roles")) {
       if (roles->empty()) {
         m_diags.error(map.field("roles")->value_loc, "a user needs at least one role",
-                      "valid roles: " + util::join(core::k_user_roles, ", "));
+                      "valid roles: " + util::join(assignable_roles(), ", "));
         roles_ok = false;
       }
       for (const auto& [role, rloc] : *roles) {
@@ -210,10 +238,10 @@ class DocumentReader {
               "Apple transfers the account holder role only in the web UI; ascsync never touches it");
           roles_ok = false;
         } else if (!core::is_user_role(role)) {
-          const std::string near = yaml::closest(role, core::k_user_roles);
+          const std::string near = yaml::closest(role, assignable_roles());
           m_diags.error(rloc, "unknown role " + quote(role),
                         (near.empty() ? std::string() : "did you mean " + quote(near) + "? ") +
-                            "valid roles: " + util::join(core::k_user_roles, ", "));
+                            "valid roles: " + util::join(assignable_roles(), ", "));
           roles_ok = false;
         } else if (std::find(u.roles.begin(), u.roles.end(), role) != u.roles.end()) {
           m_diags.error(rloc, "role " + role + " is listed twice", "list each role once");
@@ -226,8 +254,11 @@ class DocumentReader {
       map.require("roles");
       roles_ok = false;
     }
-    if (auto apps = map.string_list("visible_apps")) {
-      if (u.all_apps_visible && !apps->empty())
+    if (null_list(map, "visible_apps")) {
+      roles_ok = false;
+    } else if (auto apps = map.string_list("visible_apps")) {
+      u.visible_bundle_ids.emplace();
+      if (u.all_apps_visible.value_or(false) && !apps->empty())
         m_diags.error(map.field("visible_apps")->value_loc,
                       "visible_apps is set while all_apps_visible is true",
                       "remove visible_apps, or set all_apps_visible: false");
@@ -236,18 +267,18 @@ class DocumentReader {
           m_diags.error(bloc, quote(bundle) + " is not a bundle id", "write it as com.example.app");
           continue;
         }
-        if (std::find(u.visible_bundle_ids.begin(), u.visible_bundle_ids.end(), bundle) !=
-            u.visible_bundle_ids.end()) {
+        auto& ids = *u.visible_bundle_ids;
+        if (std::find(ids.begin(), ids.end(), bundle) != ids.end()) {
           m_diags.error(bloc, "app " + bundle + " is listed twice", "list each app once");
           continue;
         }
-        u.visible_bundle_ids.push_back(bundle);
+        ids.push_back(bundle);
       }
     }
     if (!key || !roles_ok) return;
     u.email = *key;
     std::sort(u.roles.begin(), u.roles.end());
-    std::sort(u.visible_bundle_ids.begin(), u.visible_bundle_ids.end());
+    if (u.visible_bundle_ids) std::sort(u.visible_bundle_ids->begin(), u.visible_bundle_ids->end());
     m_decl.users.push_back(std::move(u));
   }
 
@@ -274,6 +305,7 @@ class DocumentReader {
     imp.csv = *csv;
     imp.csv_loc = map.field("csv")->value_loc;
     if (auto app = map.string("app")) imp.app = Located{*app, map.field("app")->value_loc};
+    if (null_list(map, "groups")) return;
     if (auto groups = map.string_list("groups"))
       for (const auto& [g, gloc] : *groups) imp.groups.push_back(Located{g, gloc});
     if (!imp.groups.empty() && !imp.app) {
@@ -315,7 +347,7 @@ class DocumentReader {
     if (auto v = map.boolean("internal")) g.is_internal = *v;
     if (auto v = map.boolean("access_to_all_builds")) {
       g.has_access_to_all_builds = *v;
-      if (*v && !g.is_internal)
+      if (*v && !g.is_internal.value_or(false))
         m_diags.error(map.field("access_to_all_builds")->value_loc,
                       "access_to_all_builds applies to internal groups only",
                       "remove it, or set internal: true (both are fixed when Apple creates the group)");
@@ -336,8 +368,15 @@ class DocumentReader {
     // Why: writing a public_link section means wanting one; enabled: false is for pausing it.
     g.public_link_enabled = true;
     if (auto v = map.boolean("enabled")) g.public_link_enabled = *v;
-    if (auto v = map.integer("limit", 1, k_max_public_link_limit)) g.public_link_limit = static_cast<int>(*v);
-    if (g.is_internal && (g.public_link_enabled || g.public_link_limit))
+    if (auto v = map.integer("limit", 1, k_max_public_link_limit)) {
+      g.public_link_limit = static_cast<int>(*v);
+      g.public_link_limit_enabled = true;
+    } else if (!map.has("limit") && *g.public_link_enabled) {
+      // An enabled link written without a limit has no cap (documented). A paused link
+      // (enabled: false) without one leaves the limit as it is, ready for when it resumes.
+      g.public_link_limit_enabled = false;
+    }
+    if (g.is_internal.value_or(false) && (*g.public_link_enabled || g.public_link_limit))
       m_diags.error(f.key_loc, "internal groups cannot have a public link",
                     "remove public_link, or make the group external (internal: false)");
   }
@@ -582,7 +621,7 @@ class Resolver {
                        : "did you mean " + quote(near) + "?");
       return false;
     }
-    if (g->is_internal) {
+    if (g->is_internal.value_or(false)) {
       m_diags.error(loc, "group " + quote(name) + " is internal; CSV testers cannot join it",
                     "internal groups take team users only; list them under the group's members");
       return false;
@@ -600,7 +639,7 @@ class Resolver {
           continue;
         }
         seen.emplace(m.key, m.loc);
-        if (decl.group.is_internal) {
+        if (decl.group.is_internal.value_or(false)) {
           if (m.has_details) {
             m_diags.error(
                 m.loc, "internal group " + quote(decl.group.name) + " lists tester details for " + m.key,
@@ -627,7 +666,7 @@ class Resolver {
   void check_external_counts() {
     std::map<std::string, std::set<std::string>> per_app;
     for (const auto& [gk, decl] : m_groups)
-      if (!decl.group.is_internal)
+      if (!decl.group.is_internal.value_or(false))
         per_app[gk.first].insert(decl.group.member_emails.begin(), decl.group.member_emails.end());
     for (const auto& [bundle, emails] : per_app) {
       if (emails.size() > static_cast<size_t>(k_max_external_testers_per_app))

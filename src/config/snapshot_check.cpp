@@ -21,7 +21,7 @@ Diagnostics check_against_snapshot(const core::DesiredState& desired, const core
     if (!apps_by_bundle.count(app.bundle_id))
       diags.error(app.loc, "app " + app.bundle_id + " does not exist in the team", known_hint);
   for (const auto& u : desired.users)
-    for (const auto& bundle : u.visible_bundle_ids)
+    for (const auto& bundle : u.visible_bundle_ids.value_or(std::vector<std::string>{}))
       if (!apps_by_bundle.count(bundle))
         diags.error(u.loc, "visible app " + bundle + " of " + u.email + " does not exist in the team",
                     known_hint);
@@ -34,7 +34,7 @@ Diagnostics check_against_snapshot(const core::DesiredState& desired, const core
   for (const auto& i : snapshot.invitations) invited.insert(core::email_key(i.email));
 
   for (const auto& g : desired.groups) {
-    if (!g.is_internal) continue;
+    if (!g.is_internal.value_or(false)) continue;
     for (const auto& email : g.member_emails) {
       if (declared_users.count(email) || team_users.count(email)) continue;
       if (invited.count(email))
@@ -53,7 +53,8 @@ Diagnostics check_against_snapshot(const core::DesiredState& desired, const core
   std::map<std::string, std::set<std::string>> testers_per_app;  // bundle -> emails
   for (const auto& app : desired.apps) testers_per_app[app.bundle_id];
   for (const auto& g : desired.groups)
-    if (!g.is_internal) testers_per_app[g.bundle_id].insert(g.member_emails.begin(), g.member_emails.end());
+    if (!g.is_internal.value_or(false))
+      testers_per_app[g.bundle_id].insert(g.member_emails.begin(), g.member_emails.end());
   if (!desired.policy.prune.group_memberships) {
     std::map<std::string, std::string> bundle_of_app_id;
     for (const auto& a : snapshot.apps) bundle_of_app_id.emplace(a.id, a.bundle_id);

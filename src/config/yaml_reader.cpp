@@ -223,8 +223,9 @@ std::optional<bool> MapReader::boolean(const std::string& key) const {
     if (v == "true" || v == "True" || v == "TRUE") return true;
     if (v == "false" || v == "False" || v == "FALSE") return false;
   }
+  // Why: only mention quotes when the value has them ("yes" or 1 need a different fix).
   m_diags.error(f->value_loc, "'" + key + "' must be true or false, not " + describe(f->value),
-                "write true or false without quotes");
+                is_quoted(f->value) ? "write true or false without quotes" : "write true or false");
   return std::nullopt;
 }
 

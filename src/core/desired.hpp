@@ -1,6 +1,10 @@
 #pragma once
 // The desired state of one team, as admins declare it in YAML (validated by the config layer).
 // Every declared object carries the place it was declared, for errors and plan reasons.
+//
+// Field ownership (invariant 9): an optional attribute that is std::nullopt was not written in
+// the YAML and is not managed. The planner never compares or changes it on an existing object;
+// only when ascsync creates the object does it send the creation default below.
 #include <optional>
 #include <string>
 #include <vector>
@@ -19,14 +23,27 @@ struct DesiredApp {
   SourceLoc loc;
 };
 
+// What ascsync sends for an attribute the YAML leaves out, when (and only when) it creates the
+// object: an invitation, a beta group.
+namespace creation_default {
+inline constexpr bool all_apps_visible = false;
+inline constexpr bool provisioning_allowed = false;  // visible apps: none
+inline constexpr bool group_internal = false;
+inline constexpr bool access_to_all_builds = false;
+inline constexpr bool public_link_enabled = false;  // public link limit: none
+inline constexpr bool feedback_enabled = true;
+}  // namespace creation_default
+
 struct DesiredUser {
   std::string email;
-  std::string first_name;
-  std::string last_name;
-  std::vector<std::string> roles;  // sorted, Apple's UserRole values
-  bool all_apps_visible = false;
-  std::vector<std::string> visible_bundle_ids;  // sorted; ignored when all_apps_visible
-  bool provisioning_allowed = false;
+  std::string first_name;          // required
+  std::string last_name;           // required
+  std::vector<std::string> roles;  // required; sorted, Apple's UserRole values
+  std::optional<bool> all_apps_visible;
+  // Sorted bundle ids. Declaring them implies all_apps_visible: false (a list of apps means
+  // "these apps only"); ignored when all_apps_visible is true.
+  std::optional<std::vector<std::string>> visible_bundle_ids;
+  std::optional<bool> provisioning_allowed;
   SourceLoc loc;
 };
 
@@ -40,11 +57,15 @@ struct DesiredTester {
 struct DesiredGroup {
   std::string bundle_id;  // the app it belongs to
   std::string name;
-  bool is_internal = false;
-  bool has_access_to_all_builds = false;
-  bool public_link_enabled = false;
-  std::optional<int> public_link_limit;  // set = limit enabled, 1..10,000
-  bool feedback_enabled = true;
+  std::optional<bool> is_internal;               // fixed when Apple creates the group
+  std::optional<bool> has_access_to_all_builds;  // internal groups only; fixed at creation
+  // The public link: unset when the YAML has no public_link (not managed at all).
+  std::optional<bool> public_link_enabled;
+  // The limit is managed when either is set: a number enables it (1..10,000);
+  // public_link_limit_enabled == false alone means "no cap".
+  std::optional<int> public_link_limit;
+  std::optional<bool> public_link_limit_enabled;
+  std::optional<bool> feedback_enabled;
   std::vector<std::string> member_emails;  // lower-cased, sorted, unique
   SourceLoc loc;
 };

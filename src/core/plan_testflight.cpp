@@ -24,46 +24,82 @@ nlohmann::json group_json(const BetaGroup& g) {
           {"feedbackEnabled", g.feedback_enabled}};
 }
 
-nlohmann::json group_json(const DesiredGroup& g) {
-  return {{"isInternalGroup", g.is_internal},
-          {"hasAccessToAllBuilds", g.has_access_to_all_builds},
-          {"publicLinkEnabled", g.public_link_enabled},
-          {"publicLinkLimitEnabled", g.public_link_limit.has_value()},
-          {"publicLinkLimit", g.public_link_limit ? nlohmann::json(*g.public_link_limit) : nlohmann::json(nullptr)},
-          {"feedbackEnabled", g.feedback_enabled}};
+// The declared limit state: unset when the limit is not managed.
+std::optional<bool> limit_enabled(const DesiredGroup& g) {
+  if (g.public_link_limit) return true;
+  return g.public_link_limit_enabled;
+}
+
+// The group as ascsync would create it: what is declared, creation defaults for the rest.
+BetaGroup group_to_create(const DesiredGroup& g) {
+  BetaGroup b;
+  b.name = g.name;
+  b.is_internal = g.is_internal.value_or(creation_default::group_internal);
+  b.has_access_to_all_builds = g.has_access_to_all_builds.value_or(creation_default::access_to_all_builds);
+  b.public_link_enabled = g.public_link_enabled.value_or(creation_default::public_link_enabled);
+  b.public_link_limit_enabled = limit_enabled(g).value_or(false);
+  if (b.public_link_limit_enabled) b.public_link_limit = g.public_link_limit;
+  b.feedback_enabled = g.feedback_enabled.value_or(creation_default::feedback_enabled);
+  return b;
+}
+
+// The existing group with the declared attributes applied (undeclared ones kept).
+BetaGroup group_after(const BetaGroup& have, const DesiredGroup& g) {
+  BetaGroup b = have;
+  if (g.is_internal) b.is_internal = *g.is_internal;
+  if (g.has_access_to_all_builds) b.has_access_to_all_builds = *g.has_access_to_all_builds;
+  if (g.public_link_enabled) b.public_link_enabled = *g.public_link_enabled;
+  if (const auto on = limit_enabled(g)) {
+    b.public_link_limit_enabled = *on;
+    if (g.public_link_limit) b.public_link_limit = g.public_link_limit;
+  }
+  if (g.feedback_enabled) b.feedback_enabled = *g.feedback_enabled;
+  // Apple refuses a public link on an internal group.
+  if (b.is_internal) {
+    b.public_link_enabled = false;
+    b.public_link_limit_enabled = false;
+  }
+  return b;
 }
 
 // Attributes as POST /v1/betaGroups takes them.
-nlohmann::json group_create_payload(const App& app, const DesiredGroup& g) {
+nlohmann::json group_create_payload(const App& app, const BetaGroup& g) {
   nlohmann::json attrs = {{"name", g.name},
                           {"isInternalGroup", g.is_internal},
                           {"hasAccessToAllBuilds", g.has_access_to_all_builds},
                           {"publicLinkEnabled", g.public_link_enabled},
-                          {"publicLinkLimitEnabled", g.public_link_limit.has_value()},
+                          {"publicLinkLimitEnabled", g.public_link_limit_enabled},
                           {"feedbackEnabled", g.feedback_enabled}};
-  if (g.public_link_limit) attrs["publicLinkLimit"] = *g.public_link_limit;
+  if (g.public_link_limit_enabled && g.public_link_limit) attrs["publicLinkLimit"] = *g.public_link_limit;
   return {{"app_id", app.id}, {"bundle_id", app.bundle_id}, {"name", g.name}, {"attributes", attrs}};
 }
 
-// The PATCH attributes that differ; empty when the group matches. A limit left undeclared means
-// "limit disabled", whatever number Apple still stores.
+// The PATCH attributes that differ from what is declared; empty when the group matches.
+// Undeclared attributes are not compared (invariant 9). A limit declared off ("no cap") does
+// not compare the number Apple still stores.
 nlohmann::json group_mutable_diff(const BetaGroup& have, const DesiredGroup& want) {
   nlohmann::json d = nlohmann::json::object();
-  if (have.public_link_enabled != want.public_link_enabled) d["publicLinkEnabled"] = want.public_link_enabled;
-  if (have.public_link_limit_enabled != want.public_link_limit.has_value()) {
-    d["publicLinkLimitEnabled"] = want.public_link_limit.has_value();
+  if (want.public_link_enabled && have.public_link_enabled != *want.public_link_enabled) {
+    d["publicLinkEnabled"] = *want.public_link_enabled;
+  }
+  if (const auto on = limit_enabled(want); on && have.public_link_limit_enabled != *on) {
+    d["publicLinkLimitEnabled"] = *on;
   }
   if (want.public_link_limit && have.public_link_limit != want.public_link_limit) {
     d["publicLinkLimit"] = *want.public_link_limit;
   }
-  if (have.feedback_enabled != want.feedback_enabled) d["feedbackEnabled"] = want.feedback_enabled;
+  if (want.feedback_enabled && have.feedback_enabled != *want.feedback_enabled) {
+    d["feedbackEnabled"] = *want.feedback_enabled;
+  }
   return d;
 }
 
 std::vector<std::string> fixed_diff(const BetaGroup& have, const DesiredGroup& want) {
   std::vector<std::string> out;
-  if (have.is_internal != want.is_internal) out.emplace_back("isInternalGroup");
-  if (have.has_access_to_all_builds != want.has_access_to_all_builds) out.emplace_back("hasAccessToAllBuilds");
+  if (want.is_internal && have.is_internal != *want.is_internal) out.emplace_back("isInternalGroup");
+  if (want.has_access_to_all_builds && have.has_access_to_all_builds != *want.has_access_to_all_builds) {
+    out.emplace_back("hasAccessToAllBuilds");
+  }
   return out;
 }
 
@@ -177,9 +213,9 @@ class TestFlightPlanner {
     return sorted_unique(std::move(names));
   }
 
-  bool validate_group(const DesiredGroup& g, const std::string& key) {
+  bool validate_group(const DesiredGroup& g, bool internal, const std::string& key) {
     bool ok = true;
-    if (g.is_internal && g.public_link_enabled) {
+    if (internal && g.public_link_enabled.value_or(false)) {
       m_ctx.error(key, "a public link is only possible on an external group; disable public_link or make the group external",
                   g.loc);
       ok = false;
@@ -195,20 +231,32 @@ class TestFlightPlanner {
     const App* app = m_ctx.app_by_bundle_id(g.bundle_id);
     if (!app) return;  // reported by check_apps()
     const std::string key = group_key(g.bundle_id, g.name);
-    if (!validate_group(g, key)) return;
     const auto found = m_group_by_app_name.find(app_group_index(app->id, g.name));
     const BetaGroup* existing = found == m_group_by_app_name.end() ? nullptr : found->second;
+    // An undeclared `internal` is the existing group's (not managed) or the creation default.
+    const bool internal =
+        g.is_internal.value_or(existing ? existing->is_internal : creation_default::group_internal);
+    if (!validate_group(g, internal, key)) return;
 
     // A group that is (re)created in this plan has no members yet and no id until the executor
     // creates it; changes that need it carry its key instead.
     bool fresh = existing == nullptr;
     if (!existing) {
-      m_ctx.add({ChangeKind::group, Action::create, key, "declared at " + g.loc.str() + ", not in App Store Connect",
-                 nullptr, group_json(g), group_create_payload(*app, g), {key}, {}, {}});
+      const BetaGroup created = group_to_create(g);
+      m_ctx.add({ChangeKind::group,
+                 Action::create,
+                 key,
+                 "declared at " + g.loc.str() + ", not in App Store Connect",
+                 nullptr,
+                 group_json(created),
+                 group_create_payload(*app, created),
+                 {key},
+                 {},
+                 {}});
     } else {
       fresh = plan_existing_group(*app, g, *existing, key);
     }
-    plan_memberships(*app, g, fresh ? nullptr : existing, key);
+    plan_memberships(*app, g, internal, fresh ? nullptr : existing, key);
   }
 
   // Returns true when the group is replaced (deleted and created again).
@@ -217,10 +265,13 @@ class TestFlightPlanner {
     const auto fixed = fixed_diff(existing, g);
     if (!fixed.empty()) {
       const std::string what = util::join(fixed, ", ");
-      Change c{ChangeKind::group, Action::replace, key, "", group_json(existing), group_json(g), nullptr, {key}, {}, {}};
+      // The replacement keeps every attribute the YAML leaves out.
+      const BetaGroup replacement = group_after(existing, g);
+      Change c{ChangeKind::group,       Action::replace, key,   "", group_json(existing),
+               group_json(replacement), nullptr,         {key}, {}, {}};
       if (m_policy.prune.groups && managed) {
         c.reason = what + " can only be set at creation (prune.groups, managed)";
-        c.payload = group_create_payload(app, g);
+        c.payload = group_create_payload(app, replacement);
         c.payload["group_id"] = existing.id;
         c.removes = {key};
         c.unmanage = existing_membership_keys(existing, g.bundle_id);
@@ -271,7 +322,8 @@ class TestFlightPlanner {
     return false;
   }
 
-  void plan_memberships(const App& app, const DesiredGroup& g, const BetaGroup* existing, const std::string& key) {
+  void plan_memberships(const App& app, const DesiredGroup& g, bool internal, const BetaGroup* existing,
+                        const std::string& key) {
     const std::optional<std::string> group_id = existing ? std::optional<std::string>(existing->id) : std::nullopt;
     std::unordered_set<std::string> current;
     if (existing) {
@@ -289,8 +341,8 @@ class TestFlightPlanner {
     for (const auto& email : g.member_emails) {
       const std::string ek = email_key(email);
       if (!declared.insert(ek).second) continue;
-      if (g.is_internal && !internal_member_ok(g, ek, key)) continue;
-      if (!g.is_internal) external.insert(ek);
+      if (internal && !internal_member_ok(g, ek, key)) continue;
+      if (!internal) external.insert(ek);
       const std::string mkey = membership_key(g.bundle_id, g.name, ek);
       const auto t = m_tester_by_email.find(ek);
       if (t == m_tester_by_email.end()) {

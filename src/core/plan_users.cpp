@@ -1,4 +1,5 @@
 // Team users and pending invitations: invite, update, re-issue, adopt, prune.
+#include <algorithm>
 #include <optional>
 #include <unordered_map>
 #include <unordered_set>
@@ -22,22 +23,55 @@ struct Terms {
   std::vector<std::string> visible_app_ids;  // sorted
 };
 
+// What the YAML declares. Unset attributes were not written and are not managed (invariant 9):
+// they are never compared, and an update or re-issue keeps the current value.
+struct DesiredTerms {
+  std::string first_name;
+  std::string last_name;
+  std::vector<std::string> roles;  // sorted
+  std::optional<bool> all_apps_visible;
+  std::optional<bool> provisioning_allowed;
+  std::optional<std::vector<std::string>> visible_app_ids;  // sorted
+
+  // The terms after applying the declaration to `have` (or to the creation defaults).
+  Terms merged(const Terms* have) const {
+    Terms t;
+    t.first_name = first_name;
+    t.last_name = last_name;
+    t.roles = roles;
+    t.all_apps_visible =
+        all_apps_visible.value_or(have ? have->all_apps_visible : creation_default::all_apps_visible);
+    t.provisioning_allowed = provisioning_allowed.value_or(have ? have->provisioning_allowed
+                                                                : creation_default::provisioning_allowed);
+    if (visible_app_ids) {
+      t.visible_app_ids = *visible_app_ids;
+    } else if (have) {
+      t.visible_app_ids = have->visible_app_ids;
+    }
+    return t;
+  }
+};
+
 // Nullopt (with errors recorded) when a visible app is not in App Store Connect.
-std::optional<Terms> desired_terms(PlanContext& ctx, const DesiredUser& du) {
-  Terms t{du.first_name, du.last_name, sorted_unique(du.roles), du.all_apps_visible, du.provisioning_allowed, {}};
+std::optional<DesiredTerms> desired_terms(PlanContext& ctx, const DesiredUser& du) {
+  DesiredTerms t{du.first_name,           du.last_name, sorted_unique(du.roles), du.all_apps_visible,
+                 du.provisioning_allowed, std::nullopt};
+  // Why: a list of visible apps means "these apps only"; writing one implies all_apps_visible: false.
+  if (du.visible_bundle_ids && !t.all_apps_visible) t.all_apps_visible = false;
   bool ok = true;
-  if (!du.all_apps_visible) {
-    for (const auto& bundle_id : du.visible_bundle_ids) {
+  if (du.visible_bundle_ids && !*t.all_apps_visible) {
+    std::vector<std::string> ids;
+    for (const auto& bundle_id : *du.visible_bundle_ids) {
       if (const App* app = ctx.app_by_bundle_id(bundle_id)) {
-        t.visible_app_ids.push_back(app->id);
+        ids.push_back(app->id);
       } else {
         ctx.error(user_key(du.email),
                   "visible app \"" + bundle_id + "\" is not an app of this team in App Store Connect", du.loc);
         ok = false;
       }
     }
+    t.visible_app_ids = sorted_unique(std::move(ids));
   }
-  t.visible_app_ids = sorted_unique(std::move(t.visible_app_ids));
   if (!ok) return std::nullopt;
   return t;
 }
@@ -73,16 +107,19 @@ nlohmann::json terms_json(const PlanContext& ctx, const Terms& t, bool with_name
   return j;
 }
 
-// Attribute names (as in the JSON) where `have` differs from `want`. Visible apps only matter
-// when not every app is visible.
-std::vector<std::string> differing(const Terms& have, const Terms& want, bool with_names) {
+// Attribute names (as in the JSON) where `have` differs from what `want` declares; undeclared
+// attributes are not compared. Visible apps only matter when not every app is visible.
+std::vector<std::string> differing(const Terms& have, const DesiredTerms& want, bool with_names) {
   std::vector<std::string> out;
   if (with_names && have.first_name != want.first_name) out.emplace_back("firstName");
   if (with_names && have.last_name != want.last_name) out.emplace_back("lastName");
   if (have.roles != want.roles) out.emplace_back("roles");
-  if (have.all_apps_visible != want.all_apps_visible) out.emplace_back("allAppsVisible");
-  if (have.provisioning_allowed != want.provisioning_allowed) out.emplace_back("provisioningAllowed");
-  if (!want.all_apps_visible && have.visible_app_ids != want.visible_app_ids) out.emplace_back("visibleApps");
+  if (want.all_apps_visible && have.all_apps_visible != *want.all_apps_visible)
+    out.emplace_back("allAppsVisible");
+  if (want.provisioning_allowed && have.provisioning_allowed != *want.provisioning_allowed) {
+    out.emplace_back("provisioningAllowed");
+  }
+  if (want.visible_app_ids && have.visible_app_ids != *want.visible_app_ids) out.emplace_back("visibleApps");
   return out;
 }
 
@@ -102,13 +139,27 @@ bool has_role(const std::vector<std::string>& roles, const char* role) {
   return std::find(roles.begin(), roles.end(), role) != roles.end();
 }
 
-void plan_declared_user(PlanContext& ctx, const DesiredUser& du, const User& user, const Terms& want,
-                        bool invitation_pending) {
+// The holder's roles as ascsync compares them: ACCOUNT_HOLDER itself cannot be declared (the
+// loader refuses it), so the declaration is compared with the holder's other roles.
+std::vector<std::string> without_holder(std::vector<std::string> roles) {
+  roles.erase(std::remove(roles.begin(), roles.end(), k_account_holder), roles.end());
+  return roles;
+}
+
+void plan_declared_user(PlanContext& ctx, const DesiredUser& du, const User& user,
+                        const DesiredTerms& declared, bool invitation_pending) {
   const std::string ek = email_key(du.email);
   const std::string key = user_key(ek);
   const bool holder = has_role(user.roles, k_account_holder);
   const bool protected_email = ctx.is_protected(ek);
   const Terms have = user_terms(user);
+  // The holder keeps ACCOUNT_HOLDER whatever is declared: compare the other roles only.
+  Terms have_cmp = have;
+  DesiredTerms want_cmp = declared;
+  if (holder) {
+    have_cmp.roles = without_holder(have.roles);
+    want_cmp.roles = without_holder(declared.roles);
+  }
 
   if (!ctx.is_managed(key) && !holder && !protected_email) {
     const std::string inv_key = invitation_key(ek);
@@ -125,8 +176,15 @@ void plan_declared_user(PlanContext& ctx, const DesiredUser& du, const User& use
     }
   }
 
-  const auto diff = differing(have, want, false);
+  const auto diff = differing(have_cmp, want_cmp, false);
   if (diff.empty()) return;
+  // The PATCH carries every attribute; the undeclared ones keep their current values.
+  Terms want = declared.merged(&have);
+  if (holder) {
+    want.roles = want_cmp.roles;
+    want.roles.emplace_back(k_account_holder);  // never taken away
+    want.roles = sorted_unique(std::move(want.roles));
+  }
   Change c{ChangeKind::user, Action::update, key, "", terms_json(ctx, have, false), terms_json(ctx, want, false),
            nullptr, {}, {}, {}};
   if (want.all_apps_visible) c.after["visibleApps"] = c.before["visibleApps"];
@@ -150,12 +208,15 @@ void plan_declared_user(PlanContext& ctx, const DesiredUser& du, const User& use
   ctx.add(std::move(c));
 }
 
-void plan_pending_invitation(PlanContext& ctx, const DesiredUser& du, const Invitation& inv, const Terms& want) {
+void plan_pending_invitation(PlanContext& ctx, const DesiredUser& du, const Invitation& inv,
+                             const DesiredTerms& declared) {
   const std::string ek = email_key(du.email);
   const std::string key = invitation_key(ek);
   const bool protected_email = ctx.is_protected(ek);
   const Terms have = invitation_terms(inv);
-  const auto diff = differing(have, want, true);
+  const auto diff = differing(have, declared, true);
+  // A re-issued invitation keeps what the declaration leaves out.
+  const Terms want = declared.merged(&have);
   const auto expires = util::parse_rfc3339(inv.expiration_date);
   const bool expired = expires && *expires <= ctx.now;
 
@@ -187,8 +248,9 @@ void plan_pending_invitation(PlanContext& ctx, const DesiredUser& du, const Invi
   ctx.add(std::move(c));
 }
 
-void plan_new_invitation(PlanContext& ctx, const DesiredUser& du, const Terms& want) {
+void plan_new_invitation(PlanContext& ctx, const DesiredUser& du, const DesiredTerms& declared) {
   const std::string key = invitation_key(du.email);
+  const Terms want = declared.merged(nullptr);  // creation: the documented defaults
   Change c{ChangeKind::invitation, Action::create, key,
            "declared at " + du.loc.str() + ", neither a team user nor invited yet", nullptr,
            terms_json(ctx, want, true), invitation_payload(du.email, want), {key}, {}, {}};

@@ -18,7 +18,9 @@ struct TextOptions {
 // The plan as `ascsync plan` prints it: one block per change ("+ user \"a@x.com\" will be
 // invited", "~ group ... will be updated in-place" with "~ attr: old -> new" lines, ...), errors,
 // the guard's verdict when `guard_result` is given, and the closing line "Plan: N to add, M to
-// change, K to destroy." or "No changes. App Store Connect matches the desired state.".
+// change, K to destroy.", or "No changes. App Store Connect matches the desired state." only when
+// nothing is blocked, the plan is valid and the guard allows it (else "No changes will be made,
+// but App Store Connect does not match the desired state.").
 std::string render_text(const Plan& plan, const GuardResult* guard_result, const TextOptions& options = {});
 
 // The plan as `ascsync plan --json` prints it: {format_version, team, valid, changes, notes,

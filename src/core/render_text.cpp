@@ -160,8 +160,13 @@ std::string render_text(const Plan& plan, const GuardResult* guard_result, const
   if (!plan.errors.empty()) out << "\n";
 
   const PlanSummary s = plan.summary();
-  if (plan.empty()) {
+  const bool refused = guard_result && !guard_result->allowed;
+  if (plan.empty() && s.blocked == 0 && plan.valid() && !refused) {
     out << paint("No changes.", k_bold) << " App Store Connect matches the desired state.\n";
+  } else if (plan.empty()) {
+    // Why: CI reads this line. Blocked changes or errors mean the desired state is not reached.
+    out << paint("No changes will be made,", k_bold)
+        << " but App Store Connect does not match the desired state.\n";
   } else {
     out << paint("Plan:", k_bold) << " ";
     if (s.adopt > 0) out << s.adopt << " to adopt, ";

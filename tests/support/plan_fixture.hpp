@@ -73,8 +73,8 @@ inline core::Invitation invitation(const std::string& id, const core::DesiredUse
   i.first_name = from.first_name;
   i.last_name = from.last_name;
   i.roles = from.roles;
-  i.all_apps_visible = from.all_apps_visible;
-  i.provisioning_allowed = from.provisioning_allowed;
+  i.all_apps_visible = from.all_apps_visible.value_or(false);
+  i.provisioning_allowed = from.provisioning_allowed.value_or(false);
   i.expiration_date = "2026-12-01T00:00:00.000+00:00";
   i.visible_app_ids = std::move(visible_app_ids);
   return i;
@@ -100,12 +100,13 @@ inline core::BetaGroup group(const std::string& id, const std::string& app_id, c
   b.app_id = app_id;
   b.name = g.name;
   b.created_date = "2026-01-01T00:00:00.000+00:00";
-  b.is_internal = g.is_internal;
-  b.has_access_to_all_builds = g.has_access_to_all_builds;
-  b.public_link_enabled = g.public_link_enabled;
+  b.is_internal = g.is_internal.value_or(core::creation_default::group_internal);
+  b.has_access_to_all_builds =
+      g.has_access_to_all_builds.value_or(core::creation_default::access_to_all_builds);
+  b.public_link_enabled = g.public_link_enabled.value_or(core::creation_default::public_link_enabled);
   b.public_link_limit_enabled = g.public_link_limit.has_value();
   b.public_link_limit = g.public_link_limit;
-  b.feedback_enabled = g.feedback_enabled;
+  b.feedback_enabled = g.feedback_enabled.value_or(core::creation_default::feedback_enabled);
   return b;
 }
 
