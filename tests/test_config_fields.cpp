@@ -2,6 +2,8 @@
 // section whose entries are all commented out is an error asking for an explicit [].
 #include <doctest/doctest.h>
 
+#include "support/diagnostics.hpp"
+
 #include <string>
 #include <vector>
 
@@ -9,22 +11,13 @@
 
 namespace {
 
-config::Diagnostics diagnose(const std::string& yaml) {
+config::Diagnostics diagnose_fields(const std::string& yaml) {
   config::Diagnostics diags;
   (void)config::parse_desired_state({{"d.yaml", yaml}}, &diags);
   return diags;
 }
 
-bool has(const config::Diagnostics& diags, const std::string& loc, const std::vector<std::string>& parts) {
-  for (const auto& d : diags.items()) {
-    if (d.loc.str() != loc) continue;
-    const std::string text = d.render();
-    bool all = true;
-    for (const auto& p : parts) all = all && text.find(p) != std::string::npos;
-    if (all) return true;
-  }
-  return false;
-}
+using test_support::has;
 
 }  // namespace
 
@@ -58,7 +51,7 @@ TEST_CASE("fields: a list section with every entry commented out is an error ask
   };
   for (const auto& tc : cases) {
     CAPTURE(tc.name);
-    const auto diags = diagnose(tc.yaml);
+    const auto diags = diagnose_fields(tc.yaml);
     INFO(diags.render());
     CHECK(diags.has_errors());
     CHECK(
@@ -130,7 +123,7 @@ apps:
 TEST_CASE("hints: valid roles never list ACCOUNT_HOLDER; quotes are mentioned only when present") {
   const std::string team = "team: acme\n";
   const auto role =
-      diagnose(team + "users:\n  - {email: a@x.com, first_name: A, last_name: B, roles: [DEVELOPPER]}\n");
+      diagnose_fields(team + "users:\n  - {email: a@x.com, first_name: A, last_name: B, roles: [DEVELOPPER]}\n");
   const std::string text = role.render();
   CHECK(text.find("valid roles: ADMIN") != std::string::npos);
   CHECK(text.find("did you mean 'DEVELOPER'") != std::string::npos);
@@ -138,16 +131,16 @@ TEST_CASE("hints: valid roles never list ACCOUNT_HOLDER; quotes are mentioned on
 
   const std::string group =
       team + "apps:\n  - bundle_id: com.acme.a\n    groups:\n      - name: QA\n        feedback: ";
-  const auto bare = diagnose(group + "yes\n");
+  const auto bare = diagnose_fields(group + "yes\n");
   CHECK(has(bare, "d.yaml:6:19", {"'feedback' must be true or false", "(hint: write true or false)"}));
   CHECK(bare.render().find("quotes") == std::string::npos);
-  const auto quoted = diagnose(group + "\"true\"\n");
+  const auto quoted = diagnose_fields(group + "\"true\"\n");
   CHECK(has(quoted, "d.yaml:6:19", {"write true or false without quotes"}));
 }
 
 TEST_CASE("fields: roles with no value asks for a role, not for []") {
   const auto diags =
-      diagnose("team: acme\nusers:\n  - email: a@x.com\n    first_name: A\n    last_name: B\n    roles:\n");
+      diagnose_fields("team: acme\nusers:\n  - email: a@x.com\n    first_name: A\n    last_name: B\n    roles:\n");
   CHECK(has(diags, "d.yaml:6:5", {"a user needs at least one role"}));
   CHECK(diags.render().find("roles: []") == std::string::npos);
 }

@@ -9,7 +9,7 @@ using namespace plan_fixture;
 
 namespace {
 
-const std::string k_qa = "group:com.acme.app/QA";
+const std::string k_fields_qa = "group:com.acme.app/QA";
 
 core::Snapshot base_snapshot() {
   core::Snapshot s;
@@ -179,14 +179,14 @@ TEST_CASE("fields: adopting a group declared by name changes none of its attribu
   REQUIRE(p.valid());
   REQUIRE(p.changes.size() == 1);
   CHECK(p.changes[0].action == Action::adopt);
-  CHECK(plan(d, s, {k_qa}).changes.empty());
+  CHECK(plan(d, s, {k_fields_qa}).changes.empty());
 
   // An internal group with access to all builds, `internal` not written: no replace either.
   s.groups[0].is_internal = true;
   s.groups[0].has_access_to_all_builds = true;
   s.groups[0].public_link_enabled = false;
   s.groups[0].public_link_limit_enabled = false;
-  CHECK(plan(d, s, {k_qa}).changes.empty());
+  CHECK(plan(d, s, {k_fields_qa}).changes.empty());
 }
 
 TEST_CASE("fields: a group ascsync creates uses the documented defaults") {
@@ -221,16 +221,16 @@ TEST_CASE("fields: a paused public link leaves its limit alone; a written link w
 
   auto paused = bare_group("QA");
   paused.public_link_enabled = false;  // public_link: {enabled: false}
-  auto p = plan(testflight({paused}), s, {k_qa});
+  auto p = plan(testflight({paused}), s, {k_fields_qa});
   REQUIRE(p.changes.size() == 1);
   CHECK(p.changes[0].payload["attributes"] == nlohmann::json{{"publicLinkEnabled", false}});
 
   auto no_cap = bare_group("QA");
   no_cap.public_link_enabled = true;  // public_link: {} or {enabled: true}
   no_cap.public_link_limit_enabled = false;
-  p = plan(testflight({no_cap}), s, {k_qa});
+  p = plan(testflight({no_cap}), s, {k_fields_qa});
   REQUIRE(p.changes.size() == 1);
   CHECK(p.changes[0].payload["attributes"] == nlohmann::json{{"publicLinkLimitEnabled", false}});
   CHECK(count_not_adopt(p) == 1);
-  CHECK(find(p, Action::update, k_qa) != nullptr);
+  CHECK(find(p, Action::update, k_fields_qa) != nullptr);
 }
