@@ -11,6 +11,7 @@
 #include <set>
 #include <sstream>
 #include <thread>
+#include <tuple>
 
 #include "asc/client.hpp"
 #include "asc/jwt.hpp"
@@ -455,30 +456,51 @@ TEST_CASE("X-Rate-Limit is read on every response and exposed with its time") {
   CHECK(stats.by_route[0].count == 2);
 }
 
-TEST_CASE("with 0 requests left the client waits for budget, or fails rate_limited past the deadline") {
-  Harness h([](asc::ClientOptions& o) { o.budget.max_wait = std::chrono::seconds(5); });
+// Issue 12 point 4: no waiting for a linear refill any more; at the reserve nothing is sent.
+TEST_CASE("at the budget's reserve the client sends nothing and says when budget returns") {
+  Harness h;
   h.server.handle([&](const httplib::Request&, httplib::Response& res) {
-    res.set_header("X-Rate-Limit", "user-hour-lim:3600;user-hour-rem:0;");
+    res.set_header("X-Rate-Limit", "user-hour-lim:3600;user-hour-rem:360;");
     json_reply(res, 200, collection({}));
   });
   REQUIRE(h.client->send(Harness::get("/v1/apps")).ok());
-  CHECK(h.sleeps.empty());
-  // Budget 0: the next request waits until the rolling hour gives one back (1 s at 3600/h).
-  REQUIRE(h.client->send(Harness::get("/v1/apps")).ok());
-  REQUIRE(h.sleeps.size() == 1);
-  CHECK(h.sleeps[0] == std::chrono::milliseconds(1000));
-
-  Harness strict([](asc::ClientOptions& o) { o.budget.max_wait = std::chrono::milliseconds(0); });
-  strict.server.handle([&](const httplib::Request&, httplib::Response& res) {
-    res.set_header("X-Rate-Limit", "user-hour-lim:3600;user-hour-rem:0;");
-    json_reply(res, 200, collection({}));
-  });
-  REQUIRE(strict.client->send(Harness::get("/v1/apps")).ok());
-  auto r = strict.client->send(Harness::get("/v1/apps"));
+  auto r = h.client->send(Harness::get("/v1/apps"));
   REQUIRE_FALSE(r.ok());
   CHECK(r.error().kind == util::ErrorKind::rate_limited);
-  CHECK(r.error().retry_after_seconds == 1);
-  CHECK(strict.server.seen().size() == 1);  // the refused request never left the process
+  CHECK(asc::is_budget_pause(r.error()));
+  CHECK(r.error().retry_after_seconds > 0);
+  CHECK(h.sleeps.empty());
+  CHECK(h.server.seen().size() == 1);  // the refused request never left the process
+}
+
+TEST_CASE("401 and 403 get different hints; 403 names the role the route needs") {
+  Harness h;
+  h.server.handle([&](const httplib::Request& req, httplib::Response& res) {
+    if (req.path == "/v1/apps") return json_reply(res, 401, apple_error(401, "NOT_AUTHORIZED", "x"));
+    json_reply(res, 403, apple_error(403, "FORBIDDEN_ERROR", "x"));
+  });
+  auto unauthorized = h.client->send(Harness::get("/v1/apps"));
+  REQUIRE_FALSE(unauthorized.ok());
+  CHECK(unauthorized.error().message.find("revoked") != std::string::npos);
+  CHECK(unauthorized.error().message.find("clock") != std::string::npos);
+  CHECK(unauthorized.error().message.find("role") == std::string::npos);
+  for (const auto& [path, kind, role] : std::vector<std::tuple<std::string, std::string, std::string>>{
+           {"/v1/users", "users", "Admin"},
+           {"/v1/userInvitations", "invitations", "Admin"},
+           {"/v1/betaTesters", "beta testers", "App Manager or Admin"},
+           {"/v1/certificates", "certificates", "Access to Certificates"}}) {
+    CAPTURE(path);
+    asc::Request req;
+    req.route = "GET " + path;
+    req.path_and_query = path;
+    auto forbidden = h.client->send(req);
+    REQUIRE_FALSE(forbidden.ok());
+    CHECK(forbidden.error().http_status == 403);
+    CHECK(forbidden.error().message.find(kind) != std::string::npos);
+    CHECK(forbidden.error().message.find(role) != std::string::npos);
+    CHECK(forbidden.error().message.find("clock") == std::string::npos);
+    CHECK(forbidden.error().message.find("issuer") == std::string::npos);
+  }
 }
 
 TEST_CASE("debug logs show method, path and status but never the token") {

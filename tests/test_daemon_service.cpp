@@ -19,6 +19,7 @@
 
 #include "daemon/service.hpp"
 #include "daemon/signals.hpp"
+#include "util/time.hpp"
 
 using namespace std::chrono_literals;
 using service::CycleOutcome;
@@ -576,4 +577,72 @@ TEST_CASE("service: SIGHUP reloads and SIGTERM stops") {
   CHECK(h.join() == service::k_exit_ok);
   // The handlers are gone with run(): a second watcher can be installed.
   CHECK_NOTHROW(service::SignalWatcher());
+}
+
+TEST_CASE("service: /readyz counts blocked teams and per-team problems; a budget pause is not a failure") {
+  Harness h;
+  TeamSchedule broken{"initech", 900s, 0s};
+  broken.error = "API key: refusing initech.p8: readable by group or others (run: chmod 600 initech.p8)";
+  h.set_config({TeamSchedule{"acme", 900s, 0s}, TeamSchedule{"globex", 900s, 0s}, broken});
+  const auto resume = h.clock->now() + 42min;
+  h.set_cycle([resume](const std::string& team, std::stop_token) {
+    CycleResult r;
+    if (team == "globex") {
+      r.outcome = CycleOutcome::blocked;
+      r.error = "deletion cap exceeded";
+    } else if (team == "acme") {
+      r.outcome = CycleOutcome::paused;
+      r.summary = "paused for budget until ~HH:MM UTC";
+      r.paused_until = resume;
+      r.requeue_after = 42min;
+    } else {
+      r = failed("API key: refusing initech.p8");
+    }
+    return r;
+  });
+  h.start_and_wait();
+  REQUIRE(wait_until(
+      [&] { return h.cycles("acme") == 1 && h.cycles("globex") == 1 && h.cycles("initech") == 1; }));
+  REQUIRE(h.service->scheduler().wait_idle(5s));
+  auto c = h.client();
+
+  auto all = c.Get("/readyz");
+  REQUIRE(all);
+  CHECK(all->status == 503);
+  CHECK(all->body.find("globex: last cycle blocked") != std::string::npos);
+  CHECK(all->body.find("initech") != std::string::npos);
+  auto acme = c.Get("/readyz?team=acme");
+  REQUIRE(acme);
+  CHECK(acme->status == 200);  // paused for budget is not a failure
+  auto globex = c.Get("/readyz?team=globex");
+  REQUIRE(globex);
+  CHECK(globex->status == 503);
+  auto initech = c.Get("/readyz?team=initech");
+  REQUIRE(initech);
+  CHECK(initech->status == 503);
+  CHECK(initech->body.find("chmod 600") != std::string::npos);
+  auto unknown = c.Get("/readyz?team=nobody");
+  REQUIRE(unknown);
+  CHECK(unknown->status == 404);
+
+  const auto status = nlohmann::json::parse(c.Get("/status")->body);
+  CHECK_FALSE(status["config"]["valid"].get<bool>());
+  for (const auto& t : status["teams"]) {
+    if (t["name"] == "acme") {
+      CHECK(t["last_outcome"] == "paused");
+      CHECK(t["paused_until"] == util::format_rfc3339(resume));
+      CHECK(t["consecutive_failures"] == 0);
+      CHECK(t["config_error"].is_null());
+      CHECK(t["next_run"] == util::format_rfc3339(h.clock->now() + 42min));
+    }
+    if (t["name"] == "initech")
+      CHECK(t["config_error"].get<std::string>().find("chmod") != std::string::npos);
+  }
+  CHECK(h.service->metrics().cycles_total.value({"acme", "paused"}) == 1);
+  CHECK(h.service->metrics().budget_paused_until_timestamp_seconds.value({"acme"}) ==
+        static_cast<double>(util::to_unix(resume)));
+  CHECK(h.service->metrics().team_config_valid.value({"initech"}) == 0);
+  CHECK(h.service->metrics().team_config_valid.value({"acme"}) == 1);
+  CHECK(h.service->metrics().config_valid.value({}) == 0);
+  CHECK(h.stop() == service::k_exit_ok);
 }

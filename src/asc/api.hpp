@@ -3,6 +3,7 @@
 // apply step performs, and read-backs by natural key (email, group name) that resolve writes
 // whose outcome is unknown. Built on asc::Client (transport, budget, retries, pagination).
 #include <chrono>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -22,12 +23,33 @@ inline constexpr int k_include_limit = 50;
 // failed call cheap to repeat while a 1,000-tester change costs only 10 requests of the budget.
 inline constexpr size_t k_linkage_chunk = 100;
 
+// Which kinds a refresh lists. `required`: any failure (403 included) fails the snapshot.
+// `if_allowed`: listed, but a 403 (the key's role may not read it) leaves the kind out, marked
+// not read, instead of failing (the certificate expiry watch: useful, not needed for a plan).
+// `skip`: not listed at all, marked not read. A kind not read is never "empty": the caller keeps
+// it apart (reconcile::refresh keeps the mirror's rows and marks them not read).
+enum class ReadNeed { skip, if_allowed, required };
+
+struct ReadSet {
+  ReadNeed apps = ReadNeed::required;
+  ReadNeed users = ReadNeed::required;
+  ReadNeed invitations = ReadNeed::required;
+  ReadNeed groups = ReadNeed::required;
+  ReadNeed testers = ReadNeed::required;
+  ReadNeed certificates = ReadNeed::required;
+  ReadNeed profiles = ReadNeed::required;
+  static ReadSet all() { return {}; }
+};
+
 struct FetchStats {
   long long requests = 0;    // HTTP requests, retries included
   long long pages = 0;       // collection pages, follow-ups included
   long long retries = 0;
   long long follow_ups = 0;  // resources whose to-many relationship needed its own listing
   std::chrono::milliseconds elapsed{0};
+  // Kinds left out of the snapshot ("users", "invitations", "groups", "testers", "certificates",
+  // "profiles", "apps") -> why: not managed, or the key's role may not read them.
+  std::map<std::string, std::string> not_read;
 };
 
 struct CreatedCertificate {
@@ -45,6 +67,8 @@ class Api {
   // call: never a partial snapshot. The result is normalize()d. In the common case (no
   // relationship beyond 50 items) it sends sum over kinds of max(1, ceil(count / 200)) requests.
   util::Result<core::Snapshot> fetch_snapshot(FetchStats* stats = nullptr);
+  // The same for the kinds `read` asks for only; see ReadSet. stats->not_read names the rest.
+  util::Result<core::Snapshot> fetch_snapshot(const ReadSet& read, FetchStats* stats);
 
   // --- Team users and invitations ----------------------------------------------------------
   // POST /v1/userInvitations. visible_app_ids are sent only when !all_apps_visible. Never

@@ -4,6 +4,7 @@
 
 #include "asc/api.hpp"
 #include "asc/decode.hpp"
+#include "asc/http_error.hpp"
 #include "util/strings.hpp"
 
 namespace asc {
@@ -208,21 +209,58 @@ util::Result<std::vector<core::Profile>> Api::list_profiles(FetchStats* fs, Call
 }
 
 util::Result<core::Snapshot> Api::fetch_snapshot(FetchStats* stats) {
+  return fetch_snapshot(ReadSet::all(), stats);
+}
+
+util::Result<core::Snapshot> Api::fetch_snapshot(const ReadSet& read, FetchStats* stats) {
   const auto started = std::chrono::steady_clock::now();
   FetchStats local;
   FetchStats& fs = stats ? *stats : local;
   fs = FetchStats{};
   CallStats calls;
   core::Snapshot snap;
+  // One kind: skipped, listed, or (if_allowed) left out on a 403.
+  const auto kind = [&](ReadNeed need, const char* name, auto&& list, auto& into) -> util::Status {
+    if (need == ReadNeed::skip) {
+      fs.not_read[name] = "not managed by the desired state";
+      return util::ok_status();
+    }
+    auto listed = list();
+    if (!listed && need == ReadNeed::if_allowed && listed.error().http_status == 403) {
+      fs.not_read[name] = "the key's role may not read " + std::string(name) + " (" +
+                          access_for_route(std::string("/v1/") + name).role + " needed)";
+      return util::ok_status();
+    }
+    return take(std::move(listed), into);
+  };
   // Sequential on purpose: one in flight per key is what Apple tolerates best, and the first
   // failure stops the walk (the snapshot would be discarded anyway).
-  util::Status st = take(list_apps(&calls), snap.apps);
-  if (st) st = take(list_users(Query(), &fs, &calls), snap.users);
-  if (st) st = take(list_invitations(Query(), &fs, &calls), snap.invitations);
-  if (st) st = take(list_groups(Query(), &calls), snap.groups);
-  if (st) st = take(list_testers(Query(), &fs, &calls), snap.testers);
-  if (st) st = take(list_certificates_impl(&calls), snap.certificates);
-  if (st) st = take(list_profiles(&fs, &calls), snap.profiles);
+  util::Status st = kind(
+      read.apps, "apps", [&] { return list_apps(&calls); }, snap.apps);
+  if (st)
+    st = kind(
+        read.users, "users", [&] { return list_users(Query(), &fs, &calls); }, snap.users);
+  if (st)
+    st = kind(
+        read.invitations, "invitations", [&] { return list_invitations(Query(), &fs, &calls); },
+        snap.invitations);
+  if (st)
+    st = kind(
+        read.groups, "groups", [&] { return list_groups(Query(), &calls); }, snap.groups);
+  if (st)
+    st = kind(
+        read.testers, "testers", [&] { return list_testers(Query(), &fs, &calls); }, snap.testers);
+  if (st)
+    st = kind(
+        read.certificates, "certificates", [&] { return list_certificates_impl(&calls); }, snap.certificates);
+  if (st) {
+    // Profiles need the same access as certificates: no second 403.
+    ReadNeed profiles = read.profiles;
+    if (fs.not_read.count("certificates") && profiles == ReadNeed::if_allowed) profiles = ReadNeed::skip;
+    st = kind(
+        profiles, "profiles", [&] { return list_profiles(&fs, &calls); }, snap.profiles);
+    if (profiles != read.profiles) fs.not_read["profiles"] = fs.not_read["certificates"];
+  }
   fs.requests = calls.requests;
   fs.pages = calls.pages;
   fs.retries = calls.retries;

@@ -388,7 +388,9 @@ util::Result<Response> Client::send(const Request& request, CallStats* stats) {
       return a.transport_error;
     }
 
-    if (auto header = parse_rate_limit(a.rate_limit)) m_budget->observe(*header);
+    // A 401 says nothing about the key's budget (the request was not counted as the key's).
+    if (a.status != 401)
+      if (auto header = parse_rate_limit(a.rate_limit)) m_budget->observe(*header);
 
     if (a.status >= 200 && a.status < 300) {
       Response out;
@@ -539,5 +541,9 @@ ClientStats Client::stats() const {
 }
 
 BudgetSnapshot Client::budget() const { return m_budget->snapshot(); }
+
+util::Status Client::budget_headroom(int requests) const {
+  return m_budget->headroom(requests);
+}
 
 }  // namespace asc

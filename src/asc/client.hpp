@@ -153,6 +153,9 @@ class Client {
 
   ClientStats stats() const;
   BudgetSnapshot budget() const;
+  // Ok when `requests` more requests fit above the budget's reserve; else the pause error
+  // (asc::is_budget_pause) saying when they will.
+  util::Status budget_headroom(int requests) const;
   const Origin& origin() const { return m_origin; }
   const std::string& key_id() const { return m_tokens.key_id(); }
 

@@ -29,6 +29,27 @@ std::string string_member(const nlohmann::json& obj, const char* name) {
 
 }  // namespace
 
+AccessNeed access_for_route(std::string_view route) {
+  const auto has = [&](std::string_view part) { return route.find(part) != std::string_view::npos; };
+  if (has("/v1/userInvitations")) return {"invitations", "Admin"};
+  if (has("/v1/users")) return {"users", "Admin"};
+  if (has("/v1/betaGroups") || has("/v1/betaTesters") || has("/v1/betaTesterInvitations") ||
+      has("/v1/builds"))
+    return {has("/v1/betaGroups") ? "beta groups" : "beta testers", "App Manager or Admin"};
+  if (has("/v1/certificates")) return {"certificates", "Admin, or Access to Certificates"};
+  if (has("/v1/profiles")) return {"profiles", "Admin, or Access to Certificates"};
+  if (has("/v1/bundleIds") || has("/v1/devices"))
+    return {"bundle ids and devices", "Admin, or Access to Certificates"};
+  return {"this resource", "a role with access to it"};
+}
+
+std::string forbidden_hint(std::string_view route) {
+  const AccessNeed need = access_for_route(route);
+  return "the key is valid but its role may not use this route: " + need.kind + " need a team key with the " +
+         need.role + " role; give the key that role in Users and Access > Integrations, or stop managing " +
+         need.kind + " in the desired state";
+}
+
 util::Error error_from_response(std::string_view what, int status, std::string_view body,
                                 std::string_view retry_after_header) {
   util::Error err;
@@ -52,8 +73,13 @@ util::Error error_from_response(std::string_view what, int status, std::string_v
       err.retry_after_seconds = seconds;
   }
   err.message = std::string(what) + " failed with HTTP " + std::to_string(status);
-  if (err.kind == util::ErrorKind::auth)
-    err.message += " (check the issuer id, key id, that the key is not revoked, and the host clock)";
+  if (status == 401)
+    err.message +=
+        " (the key was refused: it may be revoked, the key id or issuer id may be wrong, or this host's "
+        "clock "
+        "may be off; check Users and Access > Integrations and the host clock)";
+  else if (status == 403)
+    err.message += " (" + forbidden_hint(what) + ")";
   return err;
 }
 

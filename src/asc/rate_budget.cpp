@@ -6,13 +6,13 @@
 #include <string>
 
 #include "util/strings.hpp"
+#include "util/time.hpp"
 
 namespace asc {
 
 namespace {
 
 using Ms = std::chrono::milliseconds;
-constexpr long long k_hour_ms = 3'600'000;
 
 std::optional<int> parse_int(std::string_view text) {
   const std::string t = util::trim(text);
@@ -39,69 +39,125 @@ std::optional<RateLimitHeader> parse_rate_limit(std::string_view header) {
   return RateLimitHeader{*limit, std::min(*remaining, *limit)};
 }
 
+bool is_budget_pause(const util::Error& error) {
+  return error.kind == util::ErrorKind::rate_limited && error.code == k_budget_paused_code;
+}
+
 RateBudget::RateBudget(std::shared_ptr<util::Clock> clock, BudgetOptions options)
     : m_clock(std::move(clock)), m_options(options) {
   m_options.reserve_fraction = std::clamp(m_options.reserve_fraction, 0.0, 0.9);
 }
 
-int RateBudget::estimate_locked(util::TimePoint now) const {
-  if (!m_state.known()) return m_state.limit;
-  const long long elapsed_ms = std::max<long long>(0, std::chrono::duration_cast<Ms>(now - m_state.as_of).count());
-  const long long regained = elapsed_ms * m_state.limit / k_hour_ms;
-  return static_cast<int>(std::min<long long>(m_state.limit, m_state.remaining + regained));
+int RateBudget::reserve_locked() const {
+  if (m_limit <= 0) return 0;
+  return static_cast<int>(std::ceil(m_options.reserve_fraction * m_limit));
+}
+
+int RateBudget::used_locked(util::TimePoint now) const {
+  const util::TimePoint cutoff = now - std::chrono::hours(1);
+  while (!m_window.empty() && m_window.front().first <= cutoff) m_window.pop_front();
+  long long used = 0;
+  for (const auto& [at, n] : m_window) used += n;
+  return static_cast<int>(std::min<long long>(used, 1'000'000'000));
 }
 
 int RateBudget::estimated_remaining(util::TimePoint now) const {
   std::lock_guard lock(m_mutex);
-  return estimate_locked(now);
+  if (m_limit <= 0) return -1;
+  // Count without dropping: `now` may be ahead of the clock.
+  long long used = 0;
+  for (const auto& [at, n] : m_window)
+    if (at > now - std::chrono::hours(1)) used += n;
+  return static_cast<int>(std::max<long long>(0, m_limit - used));
+}
+
+util::TimePoint RateBudget::available_locked(util::TimePoint now, int requests) const {
+  if (m_limit <= 0) return now;
+  // Fits when used + requests <= limit - reserve.
+  long long excess = static_cast<long long>(used_locked(now)) + requests - (m_limit - reserve_locked());
+  if (excess <= 0) return now;
+  for (const auto& [at, n] : m_window) {
+    excess -= n;
+    if (excess <= 0) return at + std::chrono::hours(1) + std::chrono::seconds(1);
+  }
+  // More than the limit above the reserve: never fits; one hour from now is the best guess.
+  return now + std::chrono::hours(1);
+}
+
+util::TimePoint RateBudget::available_at(int requests) const {
+  std::lock_guard lock(m_mutex);
+  return available_locked(m_clock->now(), requests);
+}
+
+util::Error RateBudget::pause_error(util::TimePoint now, int requests) const {
+  const util::TimePoint at = available_locked(now, requests);
+  const long long seconds =
+      std::max<long long>(1, (std::chrono::duration_cast<Ms>(at - now).count() + 999) / 1000);
+  const int remaining = std::max(0, m_limit - used_locked(now));
+  util::Error err = util::make_error(
+      util::ErrorKind::rate_limited,
+      "App Store Connect request budget is down to its reserve (" + std::to_string(remaining) + " of " +
+          std::to_string(m_limit) + " per hour left, " + std::to_string(reserve_locked()) +
+          " kept in reserve); paused until about " + util::format_rfc3339(at) +
+          ", when requests sent in the " + "last hour leave the rolling window");
+  err.code = k_budget_paused_code;
+  err.retry_after_seconds = static_cast<int>(std::min<long long>(seconds, 2 * 3600));
+  return err;
 }
 
 util::Result<Ms> RateBudget::acquire() {
   std::lock_guard lock(m_mutex);
   const util::TimePoint now = m_clock->now();
-  if (!m_state.known()) return Ms(0);
-  const int estimate = estimate_locked(now);
+  if (m_limit <= 0) return Ms(0);
+  if (used_locked(now) + 1 > m_limit - reserve_locked()) return pause_error(now, 1);
+  // Count the request now, so parallel requests see it before Apple answers.
+  if (!m_window.empty() && m_window.back().first == now)
+    ++m_window.back().second;
+  else
+    m_window.emplace_back(now, 1);
+  return Ms(0);
+}
 
-  // One request's share of the hour: the pace at which a rolling window gives budget back.
-  const long long share_ms = std::max<long long>(1, k_hour_ms / m_state.limit);
-  const int reserve = static_cast<int>(std::ceil(m_options.reserve_fraction * m_state.limit));
-  util::TimePoint send_at = now;
-  if (estimate <= 0) {
-    // Never send while the estimate is 0: wait until the window should have given one back.
-    const long long missing = 1 - static_cast<long long>(m_state.remaining);
-    send_at = std::max(m_state.as_of + Ms(missing * share_ms), m_next_send);
-  } else if (estimate < reserve) {
-    // Spread what is left: the fewer requests remain, the longer the gap.
-    const long long gap_ms =
-        std::min<long long>(m_options.max_pace_interval.count(), share_ms * reserve / estimate);
-    send_at = std::max(now, m_next_send);
-    m_next_send = send_at + Ms(gap_ms);
-  }
-  const Ms wait = std::max(Ms(0), std::chrono::duration_cast<Ms>(send_at - now));
-  if (wait > m_options.max_wait) {
-    util::Error err = util::make_error(
-        util::ErrorKind::rate_limited,
-        "App Store Connect hourly request budget is used up (" + std::to_string(m_state.limit) +
-            " per hour, 0 left); budget returns in about " + std::to_string((wait.count() + 999) / 1000) + " s");
-    err.retry_after_seconds = static_cast<int>((wait.count() + 999) / 1000);
-    return err;
-  }
-  if (estimate <= 0) m_next_send = send_at + Ms(share_ms);
-  // Count the request against the budget now, so parallel requests see it before Apple answers.
-  --m_state.remaining;
-  return wait;
+util::Status RateBudget::headroom(int requests) const {
+  std::lock_guard lock(m_mutex);
+  const util::TimePoint now = m_clock->now();
+  if (m_limit <= 0) return util::ok_status();
+  if (used_locked(now) + requests > m_limit - reserve_locked()) return pause_error(now, requests);
+  return util::ok_status();
 }
 
 void RateBudget::observe(const RateLimitHeader& header) {
   std::lock_guard lock(m_mutex);
-  m_state.limit = header.limit;
-  m_state.remaining = header.remaining;
-  m_state.as_of = m_clock->now();
+  const util::TimePoint now = m_clock->now();
+  m_limit = header.limit;
+  m_as_of = now;
+  // Apple counts limit - remaining in its window. Fewer than we hold: the oldest have left it.
+  // More: someone else used the key (or we restarted); count them as sent now.
+  long long excess = static_cast<long long>(used_locked(now)) - (header.limit - header.remaining);
+  while (excess > 0 && !m_window.empty()) {
+    auto& front = m_window.front();
+    const int drop = static_cast<int>(std::min<long long>(excess, front.second));
+    front.second -= drop;
+    excess -= drop;
+    if (front.second == 0) m_window.pop_front();
+  }
+  if (excess < 0) {
+    auto it = m_window.end();
+    while (it != m_window.begin() && std::prev(it)->first > now) --it;
+    m_window.insert(it, {now, static_cast<int>(-excess)});
+  }
 }
 
 BudgetSnapshot RateBudget::snapshot() const {
   std::lock_guard lock(m_mutex);
-  return m_state;
+  BudgetSnapshot out;
+  out.limit = m_limit;
+  out.as_of = m_as_of;
+  if (m_limit > 0) {
+    out.remaining = std::max(0, m_limit - used_locked(m_clock->now()));
+    out.reserve = reserve_locked();
+  }
+  return out;
 }
 
 }  // namespace asc

@@ -51,14 +51,8 @@ int run_daemon(const GlobalOptions& global, bool log_level_given) {
       return service::k_exit_failure;
     }
   }
-  for (const auto& team : cfg->teams) {
-    if (!team.enabled) continue;
-    auto creds = asc::load_credentials(team.issuer_id, team.key_id, team.private_key_file);
-    if (!creds) {
-      spdlog::critical("team {}: {}", team.name, creds.error().message);
-      return service::k_exit_config;
-    }
-  }
+  // Keys and desired states are checked per team by the first reload (TeamRuntime::reload): a
+  // team with a broken one is marked failed and the others run; 78 only when no team can run.
   auto token = read_token(cfg->admin.token_file);
   if (!token) return service::k_exit_config;
 

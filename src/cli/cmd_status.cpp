@@ -20,6 +20,15 @@ long long seconds_until(const std::string& rfc3339, util::TimePoint now) {
 
 void print_team(const nlohmann::json& s, util::TimePoint now) {
   std::printf("team %s\n", s["team"].get<std::string>().c_str());
+  if (const auto& cycle = s["last_cycle"]; !cycle.is_null()) {
+    // The cycle's outcome, not only the refresh's: blocked, partial, paused or failed.
+    std::printf("  last cycle    %s, %s (%s): %s\n", cycle["outcome"].get<std::string>().c_str(),
+                cycle["finished_at"].get<std::string>().c_str(),
+                relative_time(seconds_until(cycle["finished_at"].get<std::string>(), now)).c_str(),
+                cycle["summary"].get<std::string>().c_str());
+    if (cycle["outcome"] != "converged" && cycle["outcome"] != "paused" && !cycle["error"].is_null())
+      std::printf("  cycle error   %s\n", cycle["error"].get<std::string>().c_str());
+  }
   const auto& run = s["last_run"];
   if (run.is_null()) {
     std::printf("  last run      never — run `ascsync mirror` or start the daemon\n");
@@ -41,6 +50,9 @@ void print_team(const nlohmann::json& s, util::TimePoint now) {
               c["apps"].get<long long>(), c["users"].get<long long>(), c["invitations"].get<long long>(),
               c["groups"].get<long long>(), c["testers"].get<long long>(), c["memberships"].get<long long>(),
               c["certificates"].get<long long>(), c["profiles"].get<long long>());
+  for (const auto& [kind, why] : s["not_read"].items())
+    std::printf("  not read      %s: %s (since %s; counts are as last read)\n", kind.c_str(),
+                why["reason"].get<std::string>().c_str(), why["since"].get<std::string>().c_str());
   if (!s["rate_budget"].is_null())
     std::printf("  rate budget   %lld of %lld requests left this hour\n", s["rate_budget"]["remaining"].get<long long>(),
                 s["rate_budget"]["limit"].get<long long>());

@@ -5,10 +5,12 @@
 #include <exception>
 #include <filesystem>
 
+#include "asc/credentials.hpp"
 #include "config/desired_state.hpp"
 #include "reconcile/cycle.hpp"
 #include "reconcile/session.hpp"
 #include "reconcile/status.hpp"
+#include "store/cycle_outcomes.hpp"
 #include "store/journal.hpp"
 #include "util/time.hpp"
 
@@ -59,27 +61,47 @@ util::Result<std::vector<service::TeamSchedule>> TeamRuntime::reload_files() {
   auto cfg = config::load_daemon_config(m_config_path);
   if (!cfg) return cfg.error();
   Loaded next;
-  std::string errors;
-  for (const auto& team : cfg->teams) {
-    if (!team.enabled) continue;
-    auto desired = config::load_desired_state(team.desired_state);
-    if (!desired) {
-      errors += (errors.empty() ? "" : "\n") + desired.error().message;
-      continue;
-    }
-    next.desired_stamp[team.name] = files_stamp(team.desired_state, desired->source_files);
-    next.desired[team.name] = std::make_shared<const core::DesiredState>(std::move(*desired));
-  }
-  if (!errors.empty()) return util::make_error(util::ErrorKind::client, errors);
   std::vector<service::TeamSchedule> schedules;
+  std::string all_errors;
+  size_t runnable = 0;
   for (const auto& team : cfg->teams) {
     if (!team.enabled) continue;
     service::TeamSchedule s;
     s.name = team.name;
     s.interval = team.interval;
     s.jitter = cfg->defaults.jitter;
+    // Invariant 11: a team's broken key file or desired state marks that team, not the daemon.
+    bool can_run = true;
+    if (auto creds = asc::load_credentials(team.issuer_id, team.key_id, team.private_key_file); !creds) {
+      s.error = "API key: " + creds.error().message;
+      can_run = false;
+    }
+    auto desired = config::load_desired_state(team.desired_state);
+    if (desired) {
+      next.desired_stamp[team.name] = files_stamp(team.desired_state, desired->source_files);
+      next.desired[team.name] = std::make_shared<const core::DesiredState>(std::move(*desired));
+    } else {
+      std::lock_guard lock(m_mutex);
+      auto last = m_loaded.desired.find(team.name);
+      const bool has_last = last != m_loaded.desired.end();
+      s.error += std::string(s.error.empty() ? "" : "\n") + "desired state invalid" +
+                 (has_last ? " (running on the last good one)" : " (the team cannot run until it is fixed)") +
+                 ":\n" + desired.error().message;
+      if (has_last) {
+        // Invariant 6: the last good desired state keeps running.
+        next.desired[team.name] = last->second;
+        next.desired_stamp[team.name] = m_loaded.desired_stamp[team.name];
+      } else {
+        can_run = false;
+      }
+    }
+    if (can_run) ++runnable;
+    if (!s.error.empty()) all_errors += (all_errors.empty() ? "" : "\n") + s.error;
     schedules.push_back(s);
   }
+  // Exit 78 territory: not one team could run.
+  if (runnable == 0 && !schedules.empty())
+    return util::make_error(util::ErrorKind::client, "no team can run:\n" + all_errors);
   next.config = std::make_shared<const config::DaemonConfig>(std::move(*cfg));
   std::lock_guard lock(m_mutex);
   m_loaded = std::move(next);
@@ -102,6 +124,23 @@ service::CycleResult failed(std::string error) {
 }
 
 }  // namespace
+
+service::CycleResult TeamRuntime::record_failure(const std::string& team, const std::string& error) {
+  // `ascsync status` reads the outcome from the database: record failures that happen before a
+  // cycle starts too (broken key file, desired state).
+  if (auto cfg = config()) {
+    if (auto db = store::Database::open(cfg->database)) {
+      store::CycleOutcomeRow row;
+      row.team = team;
+      row.finished_at = m_clock->now();
+      row.outcome = "failed";
+      row.summary = "failed: " + error;
+      row.error = error;
+      (void)store::record_cycle_outcome(*db, row);
+    }
+  }
+  return failed(error);
+}
 
 std::shared_ptr<const core::DesiredState> TeamRuntime::current_desired(const config::TeamConfig& team) {
   std::shared_ptr<const core::DesiredState> last;
@@ -142,13 +181,21 @@ service::CycleResult TeamRuntime::cycle(const std::string& team, std::stop_token
     worker = w;
   }
   const config::TeamConfig* tc = cfg ? cfg->find_team(team) : nullptr;
-  if (!tc || !desired) return failed("team " + team + " is not in the configuration");
+  if (!tc) return failed("team " + team + " is not in the configuration");
+  if (!desired) {
+    // No good desired state yet (broken since start-up): try again, the file may be fixed.
+    auto fresh = config::load_desired_state(tc->desired_state);
+    if (!fresh) return record_failure(team, "desired state invalid: " + fresh.error().message);
+    std::lock_guard lock(m_mutex);
+    m_loaded.desired_stamp[team] = files_stamp(tc->desired_state, fresh->source_files);
+    desired = m_loaded.desired[team] = std::make_shared<const core::DesiredState>(std::move(*fresh));
+  }
   desired = current_desired(*tc);
 
   const std::string fp = fingerprint(*tc, cfg->defaults);
   if (!worker->api || worker->fingerprint != fp) {
     auto api = reconcile::connect(*tc, cfg->defaults, m_clock);
-    if (!api) return failed(api.error().describe());
+    if (!api) return record_failure(team, api.error().describe());
     worker->api = std::move(*api);
     worker->fingerprint = fp;
     worker->last_requests.clear();
@@ -189,6 +236,15 @@ service::CycleResult TeamRuntime::cycle(const std::string& team, std::stop_token
       result.summary = "cancelled";
       return result;
     }
+    if (asc::is_budget_pause(report.error())) {
+      // Invariant 7: stopped cleanly before the reserve; back when the rolling hour gives enough.
+      result.outcome = service::CycleOutcome::paused;
+      result.paused_until = reconcile::budget_resume_at(report.error(), m_clock->now());
+      result.summary = reconcile::budget_pause_summary(result.paused_until) + "; nothing read or planned";
+      if (report.error().retry_after_seconds > 0)
+        result.requeue_after = std::chrono::seconds(report.error().retry_after_seconds);
+      return result;
+    }
     result.outcome = service::CycleOutcome::failed;
     result.deadline_exceeded = reconcile::is_deadline_exceeded(report.error());
     result.error = report.error().describe();
@@ -199,23 +255,29 @@ service::CycleResult TeamRuntime::cycle(const std::string& team, std::stop_token
   }
 
   result.summary = report->summary();
-  switch (report->outcome) {
-    case reconcile::CycleOutcome::converged:
-    case reconcile::CycleOutcome::changes:
-      result.outcome = service::CycleOutcome::success;
-      break;
-    case reconcile::CycleOutcome::blocked:
-      result.outcome = service::CycleOutcome::blocked;
-      result.error = report->summary();
-      break;
-    case reconcile::CycleOutcome::partial:
-      result.outcome =
-          stop.stop_requested() ? service::CycleOutcome::cancelled : service::CycleOutcome::failed;
-      result.error = report->apply ? report->apply->first_error() : "partly applied";
-      result.deadline_exceeded = report->deadline_exceeded;
-      if (report->deadline_exceeded) result.error = report->summary();
-      break;
-  }
+  if (report->paused_for_budget) {
+    result.outcome = service::CycleOutcome::paused;
+    result.paused_until = report->resume_at;
+    if (report->paused_for_budget->retry_after_seconds > 0)
+      result.requeue_after = std::chrono::seconds(report->paused_for_budget->retry_after_seconds);
+  } else
+    switch (report->outcome) {
+      case reconcile::CycleOutcome::converged:
+      case reconcile::CycleOutcome::changes:
+        result.outcome = service::CycleOutcome::success;
+        break;
+      case reconcile::CycleOutcome::blocked:
+        result.outcome = service::CycleOutcome::blocked;
+        result.error = report->summary();
+        break;
+      case reconcile::CycleOutcome::partial:
+        result.outcome =
+            stop.stop_requested() ? service::CycleOutcome::cancelled : service::CycleOutcome::failed;
+        result.error = report->apply ? report->apply->first_error() : "partly applied";
+        result.deadline_exceeded = report->deadline_exceeded;
+        if (report->deadline_exceeded) result.error = report->summary();
+        break;
+    }
   const auto summary = report->plan.summary();
   result.plan_changes = {{"create", summary.add},
                          {"update", summary.change},

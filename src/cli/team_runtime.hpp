@@ -46,6 +46,8 @@ class TeamRuntime {
   // The team's desired state, re-read first when its files changed since they were loaded (so an
   // edit plus `ascsync trigger` is enough). An invalid edit keeps the last good state.
   std::shared_ptr<const core::DesiredState> current_desired(const config::TeamConfig& team);
+  // A cycle that failed before it started (key file, desired state), recorded for `status`.
+  service::CycleResult record_failure(const std::string& team, const std::string& error);
   struct Worker {
     std::string fingerprint;  // the connection settings the client was built with
     std::unique_ptr<asc::Api> api;

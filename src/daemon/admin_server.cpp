@@ -81,9 +81,15 @@ util::Status AdminServer::start() {
     res.status = ok ? 200 : 503;
     res.set_content(ok ? "ok\n" : "main loop stalled\n", "text/plain; charset=utf-8");
   });
-  srv.Get("/readyz", [this](const httplib::Request&, httplib::Response& res) {
+  srv.Get("/readyz", [this](const httplib::Request& req, httplib::Response& res) {
+    std::optional<std::string> team;
+    if (req.has_param("team")) team = req.get_param_value("team");
     const nlohmann::json body =
-        m_handlers.readiness ? m_handlers.readiness() : nlohmann::json{{"ready", false}};
+        m_handlers.readiness ? m_handlers.readiness(team) : nlohmann::json{{"ready", false}};
+    if (body.value("unknown_team", false)) {
+      send_json(res, 404, {{"error", "unknown team: " + team.value_or("")}});
+      return;
+    }
     send_json(res, body.value("ready", false) ? 200 : 503, body);
   });
   srv.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {

@@ -30,7 +30,8 @@ struct AdminOptions {
 // What the endpoints serve; each is called on an HTTP worker thread and must be thread-safe.
 struct AdminHandlers {
   std::function<bool()> healthy;                    // /healthz: 200 when true, else 503
-  std::function<nlohmann::json()> readiness;        // /readyz: {"ready": bool, "reasons": [...]}
+  // /readyz[?team=T]: {"ready": bool, "reasons": [...]}; {"unknown_team": true} answers 404.
+  std::function<nlohmann::json(const std::optional<std::string>& team)> readiness;
   std::function<std::string()> metrics;             // /metrics body
   std::function<nlohmann::json()> status;           // /status body
   // POST /trigger: team name or std::nullopt for all; returns the triggered teams, or an

@@ -8,6 +8,7 @@ const char* to_string(CycleOutcome outcome) {
     case CycleOutcome::blocked: return "blocked";
     case CycleOutcome::failed: return "failed";
     case CycleOutcome::cancelled: return "cancelled";
+    case CycleOutcome::paused: return "paused";
   }
   return "failed";
 }

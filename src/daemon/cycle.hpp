@@ -8,6 +8,7 @@
 #include <optional>
 #include <stop_token>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "util/clock.hpp"
@@ -16,10 +17,13 @@
 namespace service {
 
 // How a cycle ended. `blocked` = the refresh worked but the guard refused the plan (needs a
-// human, not a retry); `cancelled` = the stop token fired.
-enum class CycleOutcome { success, blocked, failed, cancelled };
+// human, not a retry); `cancelled` = the stop token fired; `paused` = the rate budget reached
+// its reserve and the cycle stopped cleanly before it (not a failure: requeue_after says when
+// budget is expected back).
+enum class CycleOutcome { success, blocked, failed, cancelled, paused };
 
-// "success", "blocked", "failed", "cancelled" (also the `outcome` label of ascsync_cycles_total).
+// "success", "blocked", "failed", "cancelled", "paused" (also the `outcome` label of
+// ascsync_cycles_total).
 const char* to_string(CycleOutcome outcome);
 
 struct CertificateExpiry {
@@ -55,6 +59,8 @@ struct CycleResult {
   std::optional<std::vector<CertificateExpiry>> certificates;  // all the team's certificates
   // The cycle hit its deadline (cycle_timeout) and was stopped; outcome is `failed`.
   bool deadline_exceeded = false;
+  // paused: when the budget is expected back.
+  std::optional<util::TimePoint> paused_until;
 
   bool ok() const { return outcome == CycleOutcome::success; }
 };
@@ -65,14 +71,25 @@ struct CycleResult {
 using CycleFn = std::function<CycleResult(const std::string& team, std::stop_token stop)>;
 
 struct TeamSchedule {
+  TeamSchedule() = default;
+  TeamSchedule(std::string name_, std::chrono::seconds interval_,
+               std::optional<std::chrono::seconds> jitter_ = std::nullopt, std::string error_ = {})
+      : name(std::move(name_)), interval(interval_), jitter(jitter_), error(std::move(error_)) {}
+
   std::string name;
   std::chrono::seconds interval{15 * 60};
   // Each wait is interval ± a uniform random share of up to `jitter`; nullopt = 10% of interval.
   std::optional<std::chrono::seconds> jitter;
+  // What is wrong with this team's configuration (key file, desired state), one message per
+  // line; empty when nothing. The team stays scheduled (its cycles fail until it is fixed, or it
+  // runs on its last good desired state) and every other team runs (invariant 11).
+  std::string error;
 };
 
-// Re-reads the configuration and desired state. Returns the teams to run, or an error whose
-// message carries file:line:col; on error the daemon keeps its last good state.
+// Re-reads the configuration and desired state. Returns the teams to run (each with its own
+// problems, TeamSchedule::error), or an error whose message carries file:line:col when the
+// daemon config itself is invalid or no team can run; on error the daemon keeps its last good
+// state.
 using ReloadFn = std::function<util::Result<std::vector<TeamSchedule>>()>;
 
 }  // namespace service

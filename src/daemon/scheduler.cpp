@@ -137,6 +137,8 @@ void worker_loop(std::shared_ptr<Scheduler::Shared> sh, std::shared_ptr<Schedule
       spdlog::warn("team {}: cycle {}: {}", name, to_string(result.outcome), result.error);
     else if (result.outcome == CycleOutcome::cancelled)
       spdlog::info("team {}: cycle cancelled", name);
+    else if (result.outcome == CycleOutcome::paused)
+      spdlog::info("team {}: {}", name, result.summary);
     lock.lock();
     sh->idle_cv.notify_all();
   }

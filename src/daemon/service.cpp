@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <set>
 #include <system_error>
@@ -144,12 +145,16 @@ int Service::run_started() {
     m_config_valid = true;
     m_last_reload = m_clock->now();
   }
-  m_metrics.record_config_load(true, false);
+  apply_team_errors(*teams);
+  {
+    std::lock_guard lock(m_mutex);
+    m_metrics.record_config_load(m_config_valid, false);
+  }
 
   if (m_options.admin_enabled) {
     AdminHandlers handlers;
     handlers.healthy = [this] { return healthy(); };
-    handlers.readiness = [this] { return readiness(); };
+    handlers.readiness = [this](const std::optional<std::string>& team) { return readiness(team); };
     handlers.metrics = [this] { return metrics_text(); };
     handlers.status = [this] { return status(); };
     handlers.trigger = [this](const std::optional<std::string>& team) {
@@ -261,9 +266,36 @@ void Service::reload() {
     m_config_error.clear();
     m_last_reload = m_clock->now();
   }
-  m_metrics.record_config_load(true, true);
-  spdlog::info("configuration reloaded: {} team(s)", teams->size());
+  apply_team_errors(*teams);
+  bool valid = true;
+  {
+    std::lock_guard lock(m_mutex);
+    valid = m_config_valid;
+  }
+  m_metrics.record_config_load(valid, true);
+  spdlog::info("configuration reloaded: {} team(s){}", teams->size(),
+               valid ? "" : ", some with problems (see /status)");
   m_notifier.ready(status_line());
+}
+
+void Service::apply_team_errors(const std::vector<TeamSchedule>& teams) {
+  std::map<std::string, std::string> errors;
+  for (const auto& t : teams) {
+    m_metrics.record_team_config(t.name, t.error.empty());
+    if (t.error.empty()) continue;
+    errors[t.name] = t.error;
+    spdlog::error("team {}: {}", t.name, t.error);
+  }
+  std::lock_guard lock(m_mutex);
+  m_team_errors = std::move(errors);
+  if (!m_team_errors.empty()) {
+    // One team's broken key or desired state does not stop the others (invariant 11), but the
+    // configuration as loaded is not all good: said in /status, /readyz and ascsync_config_valid.
+    m_config_valid = false;
+    m_config_error.clear();
+    for (const auto& [name, error] : m_team_errors)
+      m_config_error += (m_config_error.empty() ? "" : "\n") + ("team " + name + ": " + error);
+  }
 }
 
 bool Service::healthy() const {
@@ -275,17 +307,26 @@ bool Service::healthy() const {
          std::chrono::duration_cast<std::chrono::nanoseconds>(m_options.heartbeat_timeout).count();
 }
 
-nlohmann::json Service::readiness() const {
+nlohmann::json Service::readiness(const std::optional<std::string>& team) const {
   nlohmann::json reasons = nlohmann::json::array();
+  const auto teams = m_scheduler.snapshot();
+  if (team && std::none_of(teams.begin(), teams.end(), [&](const TeamStatus& t) { return t.name == *team; }))
+    return {{"ready", false}, {"unknown_team", true}};
   {
     std::lock_guard lock(m_mutex);
     if (m_phase != Phase::running) reasons.push_back(m_phase == Phase::stopping ? "stopping" : "not running");
-    if (!m_config_valid)
+    if (!team && !m_config_valid)
       reasons.push_back("configuration invalid (running on the last good one): " + m_config_error);
+    if (team)
+      if (auto it = m_team_errors.find(*team); it != m_team_errors.end())
+        reasons.push_back("team " + *team + ": " + it->second);
   }
-  for (const auto& t : m_scheduler.snapshot()) {
+  for (const auto& t : teams) {
+    if (team && t.name != *team) continue;
     if (t.last_result && t.last_result->outcome == CycleOutcome::failed)
       reasons.push_back("team " + t.name + ": last cycle failed: " + t.last_result->error);
+    if (t.last_result && t.last_result->outcome == CycleOutcome::blocked)
+      reasons.push_back("team " + t.name + ": last cycle blocked (nothing applied): " + t.last_result->error);
   }
   return {{"ready", reasons.empty()}, {"reasons", reasons}};
 }
@@ -316,6 +357,14 @@ nlohmann::json Service::status() const {
                            {"last_success", time_or_null(t.last_success)},
                            {"consecutive_failures", t.consecutive_failures},
                            {"cycles", t.cycles}};
+    {
+      std::lock_guard lock(m_mutex);
+      auto it = m_team_errors.find(t.name);
+      team["config_error"] = it == m_team_errors.end() ? nlohmann::json(nullptr) : nlohmann::json(it->second);
+    }
+    team["paused_until"] = t.last_result && t.last_result->outcome == CycleOutcome::paused
+                               ? time_or_null(t.last_result->paused_until)
+                               : nlohmann::json(nullptr);
     if (t.last_result) {
       team["last_outcome"] = to_string(t.last_result->outcome);
       team["last_summary"] = t.last_result->summary;

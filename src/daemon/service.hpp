@@ -6,6 +6,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -72,8 +73,10 @@ class Service {
   // /healthz: the main loop's heartbeat is fresh.
   bool healthy() const;
   // /readyz: {"ready": bool, "reasons": [...]}: ready when running, the configuration is valid
-  // and no team's last cycle failed.
-  nlohmann::json readiness() const;
+  // and no team's configuration is broken or last cycle failed or was blocked. With `team`, only
+  // that team counts (and the configuration of the others does not); {"unknown_team": true}
+  // for a team not configured. A team paused for budget is ready.
+  nlohmann::json readiness(const std::optional<std::string>& team = std::nullopt) const;
   // /status: config state and per team the last cycle, outcome, summary, error and next run.
   nlohmann::json status() const;
   // /metrics: Prometheus text format 0.0.4.
@@ -88,6 +91,8 @@ class Service {
   int run_started();
   void main_loop();
   void reload();
+  // Takes a (re)load's per-team problems (TeamSchedule::error): status, metrics, log.
+  void apply_team_errors(const std::vector<TeamSchedule>& teams);
   void set_phase(Phase phase);
   void beat();
   void wake_main_loop();
@@ -114,6 +119,7 @@ class Service {
   Phase m_phase = Phase::created;
   bool m_config_valid = false;
   std::string m_config_error;
+  std::map<std::string, std::string> m_team_errors;  // team -> TeamSchedule::error (non-empty only)
   std::optional<util::TimePoint> m_last_reload;
   util::TimePoint m_started_at;
 };

@@ -19,7 +19,7 @@ ServiceMetrics::ServiceMetrics()
                                                   "Wall time of one reconcile cycle (refresh, plan, guard, apply).",
                                                   {"team"}, k_cycle_buckets)),
       cycles_total(m_registry.counter("ascsync_cycles_total",
-                                      "Reconcile cycles finished, by outcome (success, blocked, failed, cancelled).",
+                                      "Reconcile cycles finished, by outcome (success, blocked, failed, cancelled, paused).",
                                       {"team", "outcome"})),
       cycle_deadline_exceeded_total(
           m_registry.counter("ascsync_cycle_deadline_exceeded_total",
@@ -54,7 +54,16 @@ ServiceMetrics::ServiceMetrics()
       plan_changes(m_registry.gauge("ascsync_plan_changes", "Changes in the team's last plan, by action.",
                                     {"team", "action"})),
       up(m_registry.gauge("ascsync_up", "1 while the daemon runs.")),
-      build_info(m_registry.gauge("ascsync_build_info", "Always 1; the labels describe the build.", {"version"})) {
+      build_info(m_registry.gauge("ascsync_build_info", "Always 1; the labels describe the build.", {"version"})),
+      team_config_valid(m_registry.gauge("ascsync_team_config_valid",
+                                         "1 when the team's key file and desired state loaded; 0 when the team "
+                                         "cannot run or runs on its last good desired state.",
+                                         {"team"})),
+      budget_paused_until_timestamp_seconds(
+          m_registry.gauge("ascsync_budget_paused_until_timestamp_seconds",
+                           "Unix time until which the team's last cycle paused because the rate budget reached "
+                           "its reserve; 0 when it did not pause.",
+                           {"team"})) {
   up.set({}, 1);
   build_info.set({ASCSYNC_VERSION}, 1);
   // Known before the first reload so that the alert on reload failures has a baseline.
@@ -85,6 +94,10 @@ void ServiceMetrics::record_cycle(const std::string& team, const CycleResult& re
     for (const auto& c : *result.certificates)
       certificate_expiry_timestamp_seconds.set({team, c.id, c.type}, to_double(util::to_unix(c.expires)));
   }
+  budget_paused_until_timestamp_seconds.set(
+      {team}, result.outcome == CycleOutcome::paused && result.paused_until
+                  ? to_double(util::to_unix(*result.paused_until))
+                  : 0.0);
   if (result.outcome == CycleOutcome::success || result.outcome == CycleOutcome::blocked) {
     // The last plan as a whole: actions absent from it are 0, not their stale older value.
     plan_changes.remove_where("team", team);
@@ -95,6 +108,10 @@ void ServiceMetrics::record_cycle(const std::string& team, const CycleResult& re
 void ServiceMetrics::record_config_load(bool valid, bool is_reload) {
   config_valid.set({}, valid ? 1 : 0);
   if (is_reload) config_reloads_total.inc({valid ? "success" : "failure"});
+}
+
+void ServiceMetrics::record_team_config(const std::string& team, bool valid) {
+  team_config_valid.set({team}, valid ? 1 : 0);
 }
 
 void ServiceMetrics::forget_team(const std::string& team) { m_registry.remove_where("team", team); }

@@ -26,6 +26,8 @@ class ServiceMetrics {
   void record_config_load(bool valid, bool is_reload);
   // Forgets every series of a team that left the configuration.
   void forget_team(const std::string& team);
+  // A team's configuration problem (TeamSchedule::error) after a (re)load.
+  void record_team_config(const std::string& team, bool valid);
 
   HistogramFamily& cycle_duration_seconds;
   CounterFamily& cycles_total;
@@ -43,6 +45,8 @@ class ServiceMetrics {
   GaugeFamily& plan_changes;
   GaugeFamily& up;
   GaugeFamily& build_info;
+  GaugeFamily& team_config_valid;                      // 0 while a team's key file or desired state is broken
+  GaugeFamily& budget_paused_until_timestamp_seconds;  // 0 unless the last cycle paused for budget
 };
 
 }  // namespace service

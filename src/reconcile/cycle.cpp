@@ -1,13 +1,16 @@
 #include "reconcile/cycle.hpp"
 
-#include <set>
 #include <spdlog/spdlog.h>
+
+#include <ctime>
+#include <set>
 
 #include "core/plan_json.hpp"
 #include "core/render.hpp"
 #include "store/apply_lock.hpp"
 #include "store/audit.hpp"
 #include "store/conditions.hpp"
+#include "store/cycle_outcomes.hpp"
 #include "store/managed.hpp"
 #include "store/mirror.hpp"
 
@@ -21,6 +24,24 @@ const char* to_string(CycleOutcome outcome) {
     case CycleOutcome::partial: return "partial";
   }
   return "unknown";
+}
+
+std::optional<util::TimePoint> budget_resume_at(const util::Error& pause, util::TimePoint now) {
+  if (pause.retry_after_seconds <= 0) return std::nullopt;
+  return now + std::chrono::seconds(pause.retry_after_seconds);
+}
+
+std::string budget_pause_summary(std::optional<util::TimePoint> until) {
+  std::string out = "paused for budget";
+  if (until) {
+    const std::time_t t = std::chrono::system_clock::to_time_t(*until);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char buf[16];
+    std::strftime(buf, sizeof buf, "%H:%M", &tm);
+    out += " until ~" + std::string(buf) + " UTC";
+  }
+  return out;
 }
 
 bool is_deadline_exceeded(const util::Error& error) {
@@ -50,6 +71,7 @@ std::string CycleReport::summary() const {
   }
   if (apply) out += "; " + std::to_string(apply->writes) + " writes";
   if (deadline_exceeded) out += "; stopped: " + std::string(asc::k_cycle_deadline_exceeded);
+  if (paused_for_budget) out += "; " + budget_pause_summary(resume_at);
   return out;
 }
 
@@ -125,9 +147,19 @@ std::string describe_timeout(std::chrono::milliseconds t) {
 
 }  // namespace
 
-util::Result<CycleReport> run_cycle(const std::string& team, const core::DesiredState& desired, asc::Api* api,
-                                    store::Database& db, const util::Clock& clock, const CycleOptions& options,
-                                    std::stop_token stop) {
+int expected_refresh_requests(store::Database& db, const std::string& team) {
+  store::Mirror mirror(db);
+  auto last = mirror.last_successful_run(team);
+  if (last && *last && (*last)->stats.requests_sent > 0)
+    return static_cast<int>(std::min<int64_t>((*last)->stats.requests_sent, 100'000));
+  return 1;  // unknown: the refresh itself stops at the reserve
+}
+
+namespace {
+
+util::Result<CycleReport> run_cycle_impl(const std::string& team, const core::DesiredState& desired,
+                                         asc::Api* api, store::Database& db, const util::Clock& clock,
+                                         const CycleOptions& options, std::stop_token stop) {
   CycleReport report;
   const bool applying = options.mode == CycleMode::apply;
   std::optional<std::chrono::steady_clock::time_point> deadline;
@@ -163,7 +195,11 @@ util::Result<CycleReport> run_cycle(const std::string& team, const core::Desired
     snapshot = std::move(*s);
   } else {
     if (!api) return util::make_error(util::ErrorKind::internal, "no App Store Connect client");
-    auto r = refresh(team, *api, db, clock);
+    // Invariant 7: a refresh that would run into the reserve is not started (its reads would be
+    // wasted); the cycle pauses until the rolling hour gives enough back.
+    if (auto room = api->client().budget_headroom(expected_refresh_requests(db, team)); !room)
+      return room.error();
+    auto r = refresh(team, *api, db, clock, read_set_for(desired));
     if (!r) return r.error();
     report.refresh = std::move(*r);
     snapshot = report.refresh->snapshot;
@@ -221,9 +257,56 @@ util::Result<CycleReport> run_cycle(const std::string& team, const core::Desired
     report.apply = apply_plan(report.plan, ctx);
   }
   report.deadline_exceeded = report.apply && report.apply->stopped_early && past_deadline();
+  if (report.apply && report.apply->paused_for_budget) {
+    report.paused_for_budget = report.apply->paused_for_budget;
+    report.resume_at = budget_resume_at(*report.paused_for_budget, clock.now());
+  }
   settle_conditions(team, db, report.plan, clock);
   report.outcome = (!report.apply || report.apply->ok()) ? CycleOutcome::converged : CycleOutcome::partial;
   spdlog::info("team {}: {}", team, report.summary());
+  return report;
+}
+
+}  // namespace
+
+util::Result<CycleReport> run_cycle(const std::string& team, const core::DesiredState& desired, asc::Api* api,
+                                    store::Database& db, const util::Clock& clock,
+                                    const CycleOptions& options, std::stop_token stop) {
+  auto report = run_cycle_impl(team, desired, api, db, clock, options, stop);
+  if (options.mode != CycleMode::apply) return report;
+  // What the cycle came to, for `ascsync status` (not only the refresh's outcome).
+  store::CycleOutcomeRow row;
+  row.team = team;
+  row.finished_at = clock.now();
+  if (!report) {
+    const util::Error& e = report.error();
+    if (e.kind == util::ErrorKind::cancelled) return report;
+    if (asc::is_budget_pause(e)) {
+      row.outcome = "paused";
+      row.resume_at = budget_resume_at(e, clock.now());
+      row.summary = budget_pause_summary(row.resume_at) + "; nothing read or planned this cycle";
+    } else {
+      row.outcome = "failed";
+      row.summary = "failed: " + e.describe();
+    }
+    row.error = e.describe();
+  } else {
+    row.summary = report->summary();
+    if (report->paused_for_budget) {
+      row.outcome = "paused";
+      row.error = report->paused_for_budget->describe();
+      row.resume_at = report->resume_at;
+    } else if (report->outcome == CycleOutcome::blocked) {
+      row.outcome = "blocked";
+    } else if (report->outcome == CycleOutcome::partial) {
+      row.outcome = "partial";
+      if (report->apply) row.error = report->apply->first_error();
+    } else {
+      row.outcome = "converged";
+    }
+  }
+  if (auto st = store::record_cycle_outcome(db, row); !st)
+    spdlog::error("team {}: could not record the cycle's outcome: {}", team, st.error().describe());
   return report;
 }
 

@@ -36,6 +36,11 @@ struct CycleOptions {
   std::optional<std::chrono::milliseconds> timeout;
 };
 
+// When a budget pause error (asc::is_budget_pause) expects budget back, seen at `now`.
+std::optional<util::TimePoint> budget_resume_at(const util::Error& pause, util::TimePoint now);
+// "paused for budget until ~HH:MM UTC".
+std::string budget_pause_summary(std::optional<util::TimePoint> until);
+
 // True for the error of a cycle that ran out of time (CycleOptions::timeout).
 bool is_deadline_exceeded(const util::Error& error);
 
@@ -57,12 +62,23 @@ struct CycleReport {
   std::optional<int64_t> plan_id;
   // The cycle's deadline passed during the apply: the changes not yet started were skipped.
   bool deadline_exceeded = false;
+  // The rate budget reached its reserve during the apply (outcome partial): the rest waits for
+  // the next cycle. Not a failure. The error's retry_after_seconds says when budget returns.
+  std::optional<util::Error> paused_for_budget;
+  std::optional<util::TimePoint> resume_at;
   // One line for logs, STATUS= and `ascsync apply`.
   std::string summary() const;
 };
 
+// Requests a refresh is expected to cost: the last successful refresh's count, or a guess.
+// run_cycle starts a refresh only with that much above the budget's reserve, so a refresh is not
+// cut half-way (its requests would be wasted).
+int expected_refresh_requests(store::Database& db, const std::string& team);
+
 // Runs one cycle. An Error means the cycle could not get as far as a plan (refresh failed, lock
-// busy, database error); everything after that is in the report.
+// busy, database error, or the rate budget's reserve reached: asc::is_budget_pause); everything
+// after that is in the report. An applying cycle records its outcome for `ascsync status`
+// (store/cycle_outcomes.hpp).
 util::Result<CycleReport> run_cycle(const std::string& team, const core::DesiredState& desired, asc::Api* api,
                                     store::Database& db, const util::Clock& clock, const CycleOptions& options,
                                     std::stop_token stop = {});

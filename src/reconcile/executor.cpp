@@ -41,6 +41,9 @@ struct Done {
   bool unknown = false;  // the write may or may not have happened
 };
 
+// Requests a change may need, checked against the budget before it starts.
+constexpr int k_requests_per_change = 3;
+
 class Executor {
  public:
   Executor(const core::Plan& plan, ApplyContext& ctx)
@@ -52,12 +55,22 @@ class Executor {
   ApplyReport run() {
     for (const auto& change : m_plan.changes) {
       const bool past_deadline = m_ctx.deadline && std::chrono::steady_clock::now() >= *m_ctx.deadline;
+      // A change may take a few requests (a create and its read-back, linkage chunks): start it
+      // only with that much above the budget's reserve (invariant 7).
+      if (!m_report.stopped_early && change.sends_requests() && m_ctx.api) {
+        if (auto room = m_ctx.api->client().budget_headroom(k_requests_per_change); !room) {
+          m_report.stopped_early = true;
+          m_report.paused_for_budget = room.error();
+          spdlog::info("team {}: {}", m_ctx.team, room.error().message);
+        }
+      }
       if (m_report.stopped_early || m_ctx.stop.stop_requested() || past_deadline) {
         m_report.stopped_early = true;
         record(change, "skipped",
                m_ctx.stop.stop_requested() ? "stopped before this change"
                : past_deadline ? std::string(asc::k_cycle_deadline_exceeded) + " before this change"
-                               : "an earlier failure stopped the apply");
+               : m_report.paused_for_budget ? "paused for the rate budget before this change"
+                                            : "an earlier failure stopped the apply");
         ++m_report.skipped;
         continue;
       }
@@ -154,6 +167,7 @@ class Executor {
     // A transient failure (or a local one) will hit the next change too: stop and let the next
     // cycle retry from a fresh refresh. A terminal one (e.g. 409, 422) concerns this object only.
     if (local || util::is_retryable(e.kind) || e.kind == ErrorKind::auth) m_report.stopped_early = true;
+    if (asc::is_budget_pause(e)) m_report.paused_for_budget = e;
   }
 
   // Called after every successful write request.

@@ -35,6 +35,9 @@ struct ApplyReport {
   int unknown = 0;  // outcome unclear; the journal entry stays pending for the next refresh
   long long writes = 0;  // write requests that succeeded
   bool stopped_early = false;  // a retryable failure or a stop request ended the apply
+  // The rate budget reached its reserve: the apply stopped cleanly before the next change (the
+  // rest are skipped, nothing failed); the pause error says until when.
+  std::optional<util::Error> paused_for_budget;
   std::vector<ChangeOutcome> outcomes;
   bool ok() const { return failed == 0 && unknown == 0 && skipped == 0; }
   std::string first_error() const;

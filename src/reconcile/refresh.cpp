@@ -16,15 +16,30 @@ store::RunStats run_stats(const asc::FetchStats& fetch, const asc::BudgetSnapsho
 }
 }  // namespace
 
+asc::ReadSet read_set_for(const core::DesiredState& desired) {
+  using asc::ReadNeed;
+  asc::ReadSet r;
+  r.apps = ReadNeed::required;
+  r.users = r.invitations = desired.manage_users ? ReadNeed::required : ReadNeed::skip;
+  r.groups = r.testers = desired.manage_testflight ? ReadNeed::required : ReadNeed::skip;
+  r.certificates = r.profiles = ReadNeed::if_allowed;
+  return r;
+}
+
 util::Result<RefreshResult> refresh(const std::string& team, asc::Api& api, store::Database& db,
                                     const util::Clock& clock) {
+  return refresh(team, api, db, clock, asc::ReadSet::all());
+}
+
+util::Result<RefreshResult> refresh(const std::string& team, asc::Api& api, store::Database& db,
+                                    const util::Clock& clock, const asc::ReadSet& read) {
   store::Mirror mirror(db);
   auto run_id = mirror.begin_run(team, clock.now());
   if (!run_id) return run_id.error();
 
   RefreshResult result;
   result.run_id = *run_id;
-  auto snapshot = api.fetch_snapshot(&result.fetch);
+  auto snapshot = api.fetch_snapshot(read, &result.fetch);
   result.budget = api.client().budget();
   const store::RunStats stats = run_stats(result.fetch, result.budget);
   if (!snapshot) {
@@ -33,8 +48,10 @@ util::Result<RefreshResult> refresh(const std::string& team, asc::Api& api, stor
     if (!failed) spdlog::error("team {}: could not record the failed run: {}", team, failed.error().describe());
     return snapshot.error();
   }
-  auto committed = mirror.commit_snapshot(team, *run_id, *snapshot, stats, clock.now());
+  result.not_read = result.fetch.not_read;
+  auto committed = mirror.commit_snapshot(team, *run_id, *snapshot, result.not_read, stats, clock.now());
   if (!committed) return committed.error();
+  for (const auto& [kind, why] : result.not_read) spdlog::debug("team {}: {} not read: {}", team, kind, why);
   auto run = mirror.last_run(team);
   if (run && *run) result.drift_events = (*run)->events;
   result.counts = store::count_rows(*snapshot);

@@ -4,6 +4,7 @@
 
 #include "asc/client.hpp"
 #include "store/conditions.hpp"
+#include "store/cycle_outcomes.hpp"
 #include "store/journal.hpp"
 #include "store/mirror.hpp"
 #include "util/time.hpp"
@@ -55,9 +56,32 @@ util::Result<nlohmann::json> team_status(store::Database& db, const std::string&
   else
     out["rate_budget"] = nullptr;
 
+  // The last applying cycle's outcome (blocked, partial, paused, failed, converged), which the
+  // refresh's outcome alone does not tell.
+  auto cycle = store::last_cycle_outcome(db, team);
+  if (!cycle) return cycle.error();
+  if (*cycle) {
+    const auto& c = **cycle;
+    out["last_cycle"] = {{"outcome", c.outcome},
+                         {"finished_at", util::format_rfc3339(c.finished_at)},
+                         {"summary", c.summary},
+                         {"error", c.error.empty() ? nlohmann::json(nullptr) : nlohmann::json(c.error)},
+                         {"resume_at", c.resume_at ? nlohmann::json(util::format_rfc3339(*c.resume_at))
+                                                   : nlohmann::json(nullptr)}};
+  } else {
+    out["last_cycle"] = nullptr;
+  }
+
   auto snapshot = mirror.load_snapshot(team);
   if (!snapshot) return snapshot.error();
   out["counts"] = counts_json(store::count_rows(*snapshot));
+  // Kinds the last refresh did not read: their counts are as last read, not "none".
+  auto unread = mirror.unread(team);
+  if (!unread) return unread.error();
+  nlohmann::json not_read = nlohmann::json::object();
+  for (const auto& u : *unread)
+    not_read[u.kind] = {{"reason", u.reason}, {"since", util::format_rfc3339(u.since)}};
+  out["not_read"] = not_read;
 
   // Drift: the total and the ten most recent events (newest last), without reading the history.
   int64_t total_events = 0;

@@ -1,6 +1,7 @@
 #include "store/mirror.hpp"
 
 #include <algorithm>
+#include <set>
 
 #include "store/mirror_rows.hpp"
 #include "store/snapshot_diff.hpp"
@@ -138,11 +139,83 @@ util::Result<int64_t> Mirror::begin_run(const std::string& team, util::TimePoint
 
 util::Status Mirror::commit_snapshot(const std::string& team, int64_t run_id, const core::Snapshot& snapshot,
                                      const RunStats& stats, util::TimePoint finished) {
+  core::Snapshot copy = snapshot;
+  return commit_snapshot(team, run_id, copy, {}, stats, finished);
+}
+
+util::Result<std::vector<Mirror::Unread>> Mirror::unread(const std::string& team) {
+  auto s = m_db->prepare("SELECT kind, reason, since FROM mirror_unread WHERE team = ?1 ORDER BY kind");
+  if (!s) return std::move(s).error();
+  s->bind_text(1, team);
+  std::vector<Unread> out;
+  for (;;) {
+    auto row = s->step();
+    if (!row) return std::move(row).error();
+    if (!*row) break;
+    out.push_back({s->column_text(0), s->column_text(1), column_time(s->column_text(2))});
+  }
+  return out;
+}
+
+util::Status Mirror::commit_snapshot(const std::string& team, int64_t run_id, core::Snapshot& snapshot,
+                                     const std::map<std::string, std::string>& not_read,
+                                     const RunStats& stats, util::TimePoint finished) {
   return in_transaction(*m_db, [&]() -> util::Status {
     auto had_snapshot = has_snapshot(team);
     if (!had_snapshot) return std::move(had_snapshot).error();
     auto before = rows::read_snapshot(*m_db, team);
     if (!before) return std::move(before).error();
+    // A kind not read keeps what the mirror holds: never "everything was deleted".
+    for (const auto& [kind, why] : not_read) {
+      if (kind == "apps")
+        snapshot.apps = before->apps;
+      else if (kind == "users")
+        snapshot.users = before->users;
+      else if (kind == "invitations")
+        snapshot.invitations = before->invitations;
+      else if (kind == "groups")
+        snapshot.groups = before->groups;
+      else if (kind == "testers")
+        snapshot.testers = before->testers;
+      else if (kind == "certificates")
+        snapshot.certificates = before->certificates;
+      else if (kind == "profiles")
+        snapshot.profiles = before->profiles;
+    }
+    if (not_read.count("groups") != not_read.count("testers")) {
+      // Memberships live on testers and point at groups: keep the stored ones consistent.
+      std::set<std::string> group_ids;
+      for (const auto& g : snapshot.groups) group_ids.insert(g.id);
+      for (auto& t : snapshot.testers)
+        std::erase_if(t.group_ids, [&](const std::string& id) { return group_ids.count(id) == 0; });
+    }
+    snapshot.normalize();
+    // mirror_unread is schema v3; a database still on an older schema has nothing to record.
+    auto has_unread = m_db->query_text("SELECT count(*) FROM sqlite_schema WHERE name = 'mirror_unread'");
+    if (!has_unread) return std::move(has_unread).error();
+    if (*has_unread == "1") {
+      // "Not read since": kept from the refresh that first left the kind out.
+      std::map<std::string, std::string> since;
+      {
+        auto old = unread(team);
+        if (!old) return std::move(old).error();
+        for (const auto& u : *old) since[u.kind] = util::format_rfc3339(u.since);
+      }
+      const std::string at = util::format_rfc3339(finished);
+      auto del = m_db->prepare("DELETE FROM mirror_unread WHERE team = ?1");
+      if (!del) return std::move(del).error();
+      del->bind_text(1, team);
+      if (auto st = del->run(); !st) return st;
+      auto ins =
+          m_db->prepare("INSERT INTO mirror_unread (team, kind, reason, since) VALUES (?1, ?2, ?3, ?4)");
+      if (!ins) return std::move(ins).error();
+      for (const auto& [kind, why] : not_read) {
+        ins->reset();
+        ins->bind_text(1, team).bind_text(2, kind).bind_text(3, why);
+        ins->bind_text(4, since.count(kind) ? since[kind] : at);
+        if (auto st = ins->run(); !st) return st;
+      }
+    }
     const SnapshotDelta delta = diff_snapshots(*before, snapshot);
     if (auto st = apply_delta(*m_db, team, delta); !st) return st;
 

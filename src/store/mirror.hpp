@@ -4,6 +4,7 @@
 // step calls the upsert_* / delete_* / *_memberships methods after each successful write so the
 // mirror tracks what ascsync did without waiting for the next refresh.
 #include <cstdint>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -73,6 +74,21 @@ class Mirror {
   // listing succeeded. Fails, changing nothing, when the run is not this team's running run.
   util::Status commit_snapshot(const std::string& team, int64_t run_id, const core::Snapshot& snapshot,
                                const RunStats& stats, util::TimePoint finished);
+  // The same for a refresh that left kinds out (`not_read`: "users", "invitations", "groups",
+  // "testers", "certificates", "profiles", "apps" -> why). Those kinds are not "empty": their
+  // stored rows stay as last read (and are copied into `snapshot`), no drift is recorded for
+  // them, and they are listed as not read (see unread()) until a refresh reads them again.
+  util::Status commit_snapshot(const std::string& team, int64_t run_id, core::Snapshot& snapshot,
+                               const std::map<std::string, std::string>& not_read, const RunStats& stats,
+                               util::TimePoint finished);
+
+  struct Unread {
+    std::string kind;
+    std::string reason;
+    util::TimePoint since;
+  };
+  // Kinds the team's last committed refresh did not read, sorted by kind.
+  util::Result<std::vector<Unread>> unread(const std::string& team);
 
   // Finishes the run as failed; the stored snapshot stays untouched.
   util::Status fail_run(const std::string& team, int64_t run_id, const util::Error& error,
