@@ -36,7 +36,7 @@ const std::string k_groups =
     "    groups:\n"
     "      - name: QA\n";
 
-const std::string k_team =
+const std::string k_input_team =
     "teams:\n"
     "  - name: acme\n"
     "    issuer_id: 57246542-96fe-1a63-e053-0824d011072a\n"
@@ -45,8 +45,8 @@ const std::string k_team =
     "    desired_state: desired\n";
 
 // A directory with key.p8 and desired/ next to the config, as a working install has.
-struct Install : TempDir {
-  Install() {
+struct InputInstall : TempDir {
+  InputInstall() {
     write("key.p8", "not read by the config loader");
     write("desired/acme.yaml", "team: acme\n");
   }
@@ -138,8 +138,8 @@ TEST_CASE("documents that lose nothing still load: a leading ---, a trailing emp
     CHECK(r.ok());
   }
   // A second document in the daemon config is refused the same way.
-  Install dir;
-  const std::string cfg = dir.write("ascsync.yaml", k_team + "---\nlog: {level: debug}\n");
+  InputInstall dir;
+  const std::string cfg = dir.write("ascsync.yaml", k_input_team + "---\nlog: {level: debug}\n");
   config::Diagnostics diags;
   CHECK_FALSE(config::load_daemon_config(cfg, config::Environment{}, &diags).ok());
   CHECK(has(diags, cfg + ":7:1", {"a second YAML document"}));
@@ -262,15 +262,15 @@ TEST_CASE("daemon config: overflowing numbers, files that run would refuse, what
   };
   const std::vector<Case> cases = {
       {"an interval past the maximum",
-       "defaults: {interval: 999999999h}\n" + k_team,
+       "defaults: {interval: 999999999h}\n" + k_input_team,
        "1:22",
        {"'interval' is 999999999h, longer than the maximum of 168h", "7 days"}},
       {"a digit string that overflows 64 bits",
-       k_team + "    interval: 999999999999999999999999999999s\n",
+       k_input_team + "    interval: 999999999999999999999999999999s\n",
        "7:15",
        {"longer than the maximum of 168h"}},
       {"many groups that overflow together",
-       k_team + "    interval: " +
+       k_input_team + "    interval: " +
            [] {
              std::string s;
              for (int i = 0; i < 3000; ++i) s += "999999h";
@@ -279,18 +279,18 @@ TEST_CASE("daemon config: overflowing numbers, files that run would refuse, what
            "\n",
        "7:15",
        {"longer than the maximum"}},
-      {"just over a week", k_team + "    interval: 168h1s\n", "7:15", {"longer than the maximum of 168h"}},
-      {"jitter past the maximum", "defaults: {jitter: 200h}\n" + k_team, "1:20", {"longer than the maximum"}},
+      {"just over a week", k_input_team + "    interval: 168h1s\n", "7:15", {"longer than the maximum of 168h"}},
+      {"jitter past the maximum", "defaults: {jitter: 200h}\n" + k_input_team, "1:20", {"longer than the maximum"}},
       {"an integer that overflows",
-       "defaults: {reserve_percent: 18446744073709551616}\n" + k_team,
+       "defaults: {reserve_percent: 18446744073709551616}\n" + k_input_team,
        "1:29",
        {"'reserve_percent' is out of range", "0..90"}},
       {"base_url with a path",
-       k_team + "    base_url: https://api.example.com/v1\n",
+       k_input_team + "    base_url: https://api.example.com/v1\n",
        "7:15",
        {"base_url 'https://api.example.com/v1' has a path '/v1'", "scheme://host[:port]"}},
       {"base_url with a query",
-       k_team + "    base_url: https://api.example.com?x=1\n",
+       k_input_team + "    base_url: https://api.example.com?x=1\n",
        "7:15",
        {"has a query or fragment"}},
       {"a directory as private_key_file",
@@ -298,20 +298,20 @@ TEST_CASE("daemon config: overflowing numbers, files that run would refuse, what
        "     private_key_file: desired, desired_state: desired}\n",
        "3:24",
        {"private key file", "is a directory, not a regular file"}},
-      {"a directory as token file", "admin: {token_file: desired}\n" + k_team, "1:21", {"is a directory"}},
+      {"a directory as token file", "admin: {token_file: desired}\n" + k_input_team, "1:21", {"is a directory"}},
       {"an empty token file with a public address",
-       "admin: {listen: '0.0.0.0:9469', token_file: empty.token}\n" + k_team,
+       "admin: {listen: '0.0.0.0:9469', token_file: empty.token}\n" + k_input_team,
        "1:45",
        {"token file", "is empty, and the admin endpoint listens on 0.0.0.0"}},
       {"a token file of blanks with a public address",
-       "admin: {listen: '[::]:9469', token_file: blank.token}\n" + k_team,
+       "admin: {listen: '[::]:9469', token_file: blank.token}\n" + k_input_team,
        "1:42",
        {"is empty"}},
   };
   for (const auto& c : cases) {
     const std::string name = c.name;
     CAPTURE(name);
-    Install dir;
+    InputInstall dir;
     dir.write("empty.token", "");
     dir.write("blank.token", " \n");
     const std::string path = dir.write("ascsync.yaml", c.yaml);
@@ -325,10 +325,10 @@ TEST_CASE("daemon config: overflowing numbers, files that run would refuse, what
     CHECK(has(report.diagnostics, path + ":" + c.loc, c.parts));
   }
   // The limits themselves are accepted; an empty token on loopback means "no token".
-  Install dir;
+  InputInstall dir;
   dir.write("empty.token", "");
   const std::string ok =
-      dir.write("ascsync.yaml", "admin: {token_file: empty.token}\ndefaults: {interval: 168h}\n" + k_team +
+      dir.write("ascsync.yaml", "admin: {token_file: empty.token}\ndefaults: {interval: 168h}\n" + k_input_team +
                                     "    base_url: https://api.example.com/\n");
   config::Diagnostics diags;
   auto r = config::load_daemon_config(ok, config::Environment{}, &diags);
@@ -353,7 +353,7 @@ TEST_CASE("the daemon config itself as a FIFO or a device is one clear error") {
 }
 
 TEST_CASE("validate: a daemon config missing teams: is reported as one, not as a desired state") {
-  Install dir;
+  InputInstall dir;
   const std::string cfg = dir.write("ascsync.yaml", "database: x.db\nadmin: {listen: '127.0.0.1:9469'}\n");
   auto report = config::validate_paths({cfg}, config::Environment{});
   const std::string text = report.diagnostics.render();
