@@ -39,6 +39,7 @@ int run(int argc, char** argv) {
   runners["apply"] = add_apply(app, global);
   runners["run"] = add_run(app, global);
   runners["trigger"] = add_trigger(app, global);
+  runners["alerts"] = add_alerts(app, global);
 
   try {
     app.parse(argc, argv);

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -43,6 +44,8 @@ struct ServiceOptions {
   // Install SIGHUP/SIGTERM/SIGINT handlers for the duration of run(). Tests that run several
   // services use request_reload()/request_stop() instead.
   bool handle_signals = true;
+  // alerts (docs/alerts.md): when set, /status carries its result as "alerts" (the firing ones).
+  std::function<nlohmann::json()> alerts_status;
 };
 
 class Service {
