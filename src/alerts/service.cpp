@@ -55,6 +55,10 @@ auto AlertService::with_engine(F&& f) -> decltype(f(std::declval<AlertEngine&>()
 
 void AlertService::start() {
   if (!m_workers.empty()) return;
+  // Why: open (and so migrate) the database once before the workers open their own connections;
+  // concurrent first opens of a new file would race on the migration.
+  if (auto opened = with_engine([](AlertEngine&) { return util::ok_status(); }); !opened)
+    spdlog::error("alerts: {}", opened.error().describe());
   for (const auto& ch : m_cfg.channels)
     m_workers.emplace_back([this, ch](std::stop_token stop) { deliver_loop(ch, stop); });
   m_workers.emplace_back([this](std::stop_token stop) { stale_loop(stop); });
