@@ -241,3 +241,25 @@ TEST_CASE("catalogue: every alert of the issue, each documented in docs/alerts.m
     CHECK(doc.find(std::string("### ") + e.name) != std::string::npos);
   }
 }
+
+TEST_CASE("AscsyncTeamStale: a configured team whose cycles never succeed goes stale, and recovers") {
+  TempDir dir;
+  auto clock = std::make_shared<util::ManualClock>(at("2026-11-01T00:00:00Z"));
+  alerts::AlertService svc(dir.str("a.db"), config::AlertsConfig{}, clock);
+  svc.set_teams({{"acme", std::chrono::minutes(15)}});
+  REQUIRE(svc.check_stale().ok());
+  CHECK(svc.status().empty());
+  clock->advance(std::chrono::minutes(46));  // > 3 intervals, no cycle ever ended
+  REQUIRE(svc.check_stale().ok());
+  const auto firing = svc.status();
+  REQUIRE(firing.size() == 1);
+  CHECK(firing[0]["name"] == "AscsyncTeamStale");
+  CHECK(firing[0]["labels"]["severity"] == "critical");
+  alerts::TeamFacts facts;
+  facts.team = "acme";
+  facts.now = clock->now();
+  auto ok = svc.after_cycle(facts, true, std::chrono::minutes(15));
+  REQUIRE(ok.ok());
+  CHECK(ok->resolved == 1);
+  CHECK(svc.status().empty());
+}

@@ -264,6 +264,15 @@ util::Status AlertEngine::record_cycle(const std::string& team, bool success, st
   return st->run();
 }
 
+util::Status AlertEngine::register_team(const std::string& team, std::chrono::seconds interval) {
+  auto st = m_db->prepare(
+      "INSERT INTO alert_team_health (team, first_seen_at, interval_seconds) VALUES (?1, ?2, ?3) "
+      "ON CONFLICT (team) DO UPDATE SET interval_seconds = ?3");
+  if (!st) return st.error();
+  st->bind_text(1, team).bind_text(2, ts(m_clock->now())).bind_int(3, interval.count());
+  return st->run();
+}
+
 util::Result<std::optional<AlertEngine::Health>> AlertEngine::health(const std::string& team) {
   auto st = m_db->prepare(
       "SELECT first_seen_at, last_success_at, interval_seconds FROM alert_team_health WHERE team = ?1");

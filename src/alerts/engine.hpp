@@ -69,6 +69,8 @@ class AlertEngine {
 
   // AscsyncTeamStale bookkeeping: a cycle ended (success or not) for a team with this interval.
   util::Status record_cycle(const std::string& team, bool success, std::chrono::seconds interval);
+  // A configured team: first seen now unless known; its interval updated.
+  util::Status register_team(const std::string& team, std::chrono::seconds interval);
   struct Health {
     util::TimePoint first_seen;
     std::optional<util::TimePoint> last_success;

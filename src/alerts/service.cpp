@@ -83,9 +83,18 @@ void AlertService::set_delivery_observer(std::function<void(const std::string&, 
   m_observer = std::move(fn);
 }
 
-void AlertService::set_teams(std::vector<std::string> teams) {
-  std::lock_guard lock(m_teams_mutex);
-  m_teams = std::move(teams);
+void AlertService::set_teams(const std::vector<std::pair<std::string, std::chrono::seconds>>& teams) {
+  {
+    std::lock_guard lock(m_teams_mutex);
+    m_teams.emplace();
+    for (const auto& [name, interval] : teams) m_teams->push_back(name);
+  }
+  auto st = with_engine([&](AlertEngine& engine) -> util::Status {
+    for (const auto& [name, interval] : teams)
+      if (auto ok = engine.register_team(name, interval); !ok) return ok;
+    return util::ok_status();
+  });
+  if (!st) spdlog::error("alerts: {}", st.error().describe());
 }
 
 util::Result<Changes> AlertService::after_cycle(TeamFacts facts, bool success,

@@ -56,8 +56,9 @@ class AlertService {
   util::Result<Changes> raise(const Alert& alert);
   util::Result<Changes> resolve(const std::string& team, const std::string& alertname,
                                 const std::string& object);
-  // The configured (enabled) teams; the stale check covers only these.
-  void set_teams(std::vector<std::string> teams);
+  // The configured (enabled) teams and their intervals; the stale check covers only these. A
+  // team seen for the first time counts as seen now, so one whose cycles never end goes stale.
+  void set_teams(const std::vector<std::pair<std::string, std::chrono::seconds>>& teams);
   // Runs the AscsyncTeamStale check for every configured team now.
   util::Status check_stale();
 

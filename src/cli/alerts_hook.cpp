@@ -82,10 +82,10 @@ DaemonAlerts::~DaemonAlerts() {
 }
 
 void DaemonAlerts::set_teams(const config::DaemonConfig& cfg) {
-  std::vector<std::string> teams;
+  std::vector<std::pair<std::string, std::chrono::seconds>> teams;
   for (const auto& t : cfg.teams)
-    if (t.enabled) teams.push_back(t.name);
-  m_service.set_teams(std::move(teams));
+    if (t.enabled) teams.emplace_back(t.name, t.interval);
+  m_service.set_teams(teams);
 }
 
 void DaemonAlerts::after_cycle(const std::string& team, const service::CycleResult& result,
@@ -116,6 +116,7 @@ nlohmann::json DaemonAlerts::status() {
 }
 
 void DaemonAlerts::update_gauges() {
+  std::lock_guard lock(m_gauge_mutex);  // workers and cycles call this concurrently
   const auto counts = m_service.firing_counts();
   m_firing.clear();
   for (const auto& entry : alerts::catalog())

@@ -2,6 +2,7 @@
 // `ascsync run` ↔ alerts: turns a finished team cycle into alert facts, owns the AlertService
 // (delivery workers start and stop with the daemon), and exports alert metrics.
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "alerts/service.hpp"
@@ -39,6 +40,7 @@ class DaemonAlerts {
   alerts::AlertService m_service;
   service::GaugeFamily& m_firing;
   service::CounterFamily& m_notifications;
+  std::mutex m_gauge_mutex;
 };
 
 }  // namespace cli
