@@ -5,6 +5,8 @@
 #include <doctest/doctest.h>
 #include <sys/stat.h>
 
+#include <atomic>
+
 #include "alerts/channels.hpp"
 #include "alerts/service.hpp"
 #include "support/alerts_fixture.hpp"
@@ -125,7 +127,7 @@ TEST_CASE("a receiver that is down gets the notification once it is back; a rest
   const auto expires = util::system_clock()->now() + hours(48);
   {
     alerts::AlertService svc(dir.str("a.db"), cfg, util::system_clock(), fast_delivery());
-    long long failed = 0;
+    std::atomic<long long> failed{0};
     svc.set_delivery_observer([&](const std::string&, const std::string& outcome) {
       if (outcome == "failed") ++failed;
     });
@@ -181,7 +183,7 @@ TEST_CASE("e-mail through a sendmail-compatible program (msmtp) into an SMTP sin
   mail.from = "ascsync@acme.example";
   cfg.channels.push_back(mail);
   alerts::AlertService svc(dir.str("a.db"), cfg, util::system_clock(), fast_delivery());
-  long long sent = 0;
+  std::atomic<long long> sent{0};
   svc.set_delivery_observer([&](const std::string&, const std::string& outcome) {
     if (outcome == "sent") ++sent;
   });
