@@ -2,7 +2,8 @@
 # Installs what ascsync needs on Debian 12. Usage: scripts/install-deps.sh [--test]
 #   (no flag)  build and run dependencies
 #   --test     also the test tooling: Stoplight Prism (npm) for the conformance test,
-#              promtool, and what builds and checks the Debian package (dpkg-dev, lintian)
+#              promtool, and what builds and checks the Debian package (dpkg-dev, lintian),
+#              Alertmanager, aiosmtpd and msmtp for the alert tests
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,6 +15,8 @@ if [[ "${1:-}" == "--test" ]]; then
   command -v npm >/dev/null || packages+=(nodejs npm)
   packages+=(prometheus)  # promtool checks /metrics in the daemon tests
   packages+=(dpkg-dev lintian)  # scripts/package-deb.sh and scripts/check-package.sh
+  # tests/test_alerts_*: a real Alertmanager, an SMTP sink and a sendmail-compatible client.
+  packages+=(prometheus-alertmanager python3-aiosmtpd msmtp)
 fi
 
 missing=()

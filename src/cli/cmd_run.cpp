@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "asc/credentials.hpp"
+#include "cli/alerts_hook.hpp"
 #include "cli/cli.hpp"
 #include "cli/commands.hpp"
 #include "cli/team_runtime.hpp"
@@ -58,13 +59,28 @@ int run_daemon(const GlobalOptions& global, bool log_level_given) {
 
   auto clock = util::system_clock();
   TeamRuntime runtime(cfg->path, clock);
+  // alerts (docs/alerts.md): evaluated after each team cycle; delivery workers run while the
+  // service does. Declared before the service so it outlives every cycle.
+  std::unique_ptr<DaemonAlerts> alerts;
   service::ServiceOptions options;
   options.admin.host = cfg->admin.host;
   options.admin.port = cfg->admin.port;
   options.admin.token = *token;
+  options.alerts_status = [&alerts] { return alerts ? alerts->status() : nlohmann::json::array(); };
   service::Service svc(
-      options, [&runtime](const std::string& team, std::stop_token stop) { return runtime.cycle(team, stop); },
-      [&runtime]() { return runtime.reload(); }, clock);
+      options,
+      [&runtime, &alerts](const std::string& team, std::stop_token stop) {
+        auto result = runtime.cycle(team, stop);
+        if (alerts) alerts->after_cycle(team, result, runtime.config());  // alerts: one call per cycle
+        return result;
+      },
+      [&runtime, &alerts]() {
+        auto teams = runtime.reload();
+        if (teams && alerts) alerts->set_teams(*runtime.config());  // alerts: follow the team list
+        return teams;
+      },
+      clock);
+  alerts = std::make_unique<DaemonAlerts>(*cfg, clock, svc.metrics().registry());
   return svc.run();
 }
 

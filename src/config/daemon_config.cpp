@@ -2,7 +2,10 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
+#include <charconv>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <system_error>
 
@@ -13,7 +16,8 @@
 
 namespace config {
 
-const std::vector<std::string> k_daemon_config_keys = {"database", "log", "admin", "defaults", "teams"};
+const std::vector<std::string> k_daemon_config_keys = {"database", "log",    "admin",
+                                                       "defaults", "alerts", "teams"};
 
 namespace {
 
@@ -35,6 +39,17 @@ const std::vector<std::string> k_defaults_keys = {"interval",        "jitter",  
 const std::vector<std::string> k_team_keys = {
     "name",    "issuer_id",     "key_id",   "private_key_file", "base_url",
     "ca_file", "desired_state", "interval", "max_parallel",     "enabled"};
+const std::vector<std::string> k_alerts_keys = {"certificate_expiry_days", "repeat", "team_stale_intervals",
+                                                "journal_stuck_after", "channels"};
+const std::vector<std::string> k_channel_keys = {"name",  "min_severity", "alertmanager", "pagerduty",
+                                                 "slack", "webhook",      "email"};
+const std::map<std::string, std::vector<std::string>> k_channel_kind_keys = {
+    {"alertmanager", {"url"}},
+    {"pagerduty", {"routing_key_file", "url"}},
+    {"slack", {"webhook_url_file"}},
+    {"webhook", {"url", "secret_file"}},
+    {"email", {"to", "sendmail", "from"}}};
+const std::vector<std::string> k_severities = {"info", "warning", "critical"};
 const std::vector<std::string> k_log_levels = {"trace", "debug", "info", "warn", "error", "critical", "off"};
 const std::vector<std::string> k_log_formats = {"text", "json", "journal"};
 
@@ -62,6 +77,7 @@ class Loader {
     if (const auto* f = map.field("log")) load_log(*f, cfg.log);
     if (const auto* f = map.field("admin")) load_admin(*f, cfg.admin);
     if (const auto* f = map.field("defaults")) load_defaults(*f, cfg.defaults);
+    if (const auto* f = map.field("alerts")) load_alerts(*f, cfg.alerts);
     const yaml::Field* teams = map.field("teams");
     if (!teams || teams->value.IsNull() || (teams->value.IsSequence() && teams->value.size() == 0)) {
       m_diags.error(teams ? teams->key_loc : top, "no teams configured",
@@ -206,6 +222,161 @@ class Loader {
     if (auto pages = map.integer("max_pages", 1, 1'000'000)) defaults.max_pages = *pages;
   }
 
+  // alerts: (docs/alerts.md "Configuration").
+  void load_alerts(const yaml::Field& f, AlertsConfig& alerts) {
+    yaml::MapReader map(m_path, f.value, f.value_loc, "'alerts'", k_alerts_keys, m_diags);
+    if (!map.is_map()) return;
+    if (const auto* days = map.field("certificate_expiry_days")) {
+      std::vector<int> tiers;
+      bool ok = days->value.IsSequence() && days->value.size() > 0;
+      if (ok)
+        for (const auto& item : days->value) {
+          long long v = 0;
+          const std::string text = item.IsScalar() ? item.Scalar() : std::string();
+          const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+          if (text.empty() || ec != std::errc() || end != text.data() + text.size() || v < 1 || v > 365) {
+            ok = false;
+            break;
+          }
+          tiers.push_back(static_cast<int>(v));
+        }
+      std::sort(tiers.begin(), tiers.end(), std::greater<>());
+      if (ok && std::adjacent_find(tiers.begin(), tiers.end()) != tiers.end()) ok = false;
+      if (ok)
+        alerts.certificate_expiry_days = tiers;
+      else
+        m_diags.error(days->value_loc,
+                      "'certificate_expiry_days' must be a list of distinct days, each 1..365",
+                      "write e.g. [30, 14, 7, 3, 1]");
+    }
+    if (auto repeat = duration(map, "repeat")) {
+      if (repeat->count() < 60)
+        m_diags.error(map.field("repeat")->value_loc, "'repeat' must be at least 1m");
+      else
+        alerts.repeat = *repeat;
+    }
+    if (auto n = map.integer("team_stale_intervals", 1, 1000))
+      alerts.team_stale_intervals = static_cast<int>(*n);
+    if (auto d = duration(map, "journal_stuck_after")) {
+      if (d->count() < 60)
+        m_diags.error(map.field("journal_stuck_after")->value_loc,
+                      "'journal_stuck_after' must be at least 1m");
+      else
+        alerts.journal_stuck_after = *d;
+    }
+    const yaml::Field* channels = map.field("channels");
+    if (!channels || channels->value.IsNull()) return;
+    if (!channels->value.IsSequence()) {
+      m_diags.error(channels->value_loc, "'channels' must be a list, not " + yaml::describe(channels->value),
+                    "start each channel with '- name: ...'");
+      return;
+    }
+    std::map<std::string, core::SourceLoc> names;
+    for (const auto& item : channels->value) {
+      AlertChannelConfig ch;
+      ch.loc = yaml::loc_of(m_path, item, channels->value_loc);
+      yaml::MapReader cm(m_path, item, ch.loc, "an alert channel", k_channel_keys, m_diags);
+      if (!cm.is_map()) continue;
+      if (auto name = cm.string("name", true)) {
+        const core::SourceLoc loc = cm.field("name")->value_loc;
+        if (!is_team_name(*name))
+          m_diags.error(loc, "channel name '" + *name + "' is not valid",
+                        "use 1-64 characters from a-z, 0-9, '-' and '_'");
+        else if (auto it = names.find(*name); it != names.end())
+          m_diags.duplicate(loc, it->second, "channel '" + *name + "' is declared twice",
+                            "names must be unique");
+        else
+          names.emplace(*name, loc);
+        ch.name = *name;
+      }
+      if (auto sev = cm.string("min_severity")) {
+        if (std::find(k_severities.begin(), k_severities.end(), *sev) == k_severities.end())
+          m_diags.error(cm.field("min_severity")->value_loc, "unknown severity '" + *sev + "'",
+                        "use one of " + util::join(k_severities, ", "));
+        else
+          ch.min_severity = *sev;
+      }
+      std::vector<std::string> kinds;
+      for (const auto& [kind, keys] : k_channel_kind_keys)
+        if (cm.has(kind)) kinds.push_back(kind);
+      if (kinds.size() != 1) {
+        m_diags.error(
+            ch.loc,
+            kinds.empty() ? "an alert channel needs a kind" : "an alert channel has more than one kind",
+            "give exactly one of alertmanager, pagerduty, slack, webhook, email");
+        continue;
+      }
+      load_channel_kind(cm, kinds[0], ch);
+      alerts.channels.push_back(std::move(ch));
+    }
+  }
+
+  void load_channel_kind(const yaml::MapReader& cm, const std::string& kind, AlertChannelConfig& ch) {
+    const yaml::Field& f = *cm.field(kind);
+    yaml::MapReader km(m_path, f.value, f.value_loc, "'" + kind + "'", k_channel_kind_keys.at(kind), m_diags);
+    auto secret = [&](const std::string& key) {
+      km.require(key);
+      auto declared = km.string(key);
+      if (!declared) return std::string();
+      std::vector<std::string> tried;
+      if (auto found = find_config_file(*declared, m_dir, m_env.credentials_directory, &tried)) {
+        if (auto st = util::check_regular_file(*found); !st) {
+          m_diags.error(km.field(key)->value_loc, key + ": " + st.error().message,
+                        "name a file holding the secret");
+          return std::string();
+        }
+        return *found;
+      }
+      m_diags.error(km.field(key)->value_loc, key + " not found (looked at " + util::join(tried, ", ") + ")",
+                    "create it (mode 0600), fix the path, or provide it with systemd LoadCredential=");
+      return std::string();
+    };
+    auto url = [&](bool required) {
+      if (required) km.require("url");
+      auto text = km.string("url");
+      if (!text) return std::string();
+      auto parsed = parse_url(*text);
+      if (!parsed) {
+        m_diags.error(km.field("url")->value_loc, "'url' is not an http(s) URL",
+                      "write e.g. http://127.0.0.1:9093");
+        return std::string();
+      }
+      std::string u = *text;
+      while (!u.empty() && u.back() == '/') u.pop_back();
+      return u;
+    };
+    using K = AlertChannelConfig::Kind;
+    if (kind == "alertmanager") {
+      ch.kind = K::alertmanager;
+      ch.url = url(true);
+    } else if (kind == "pagerduty") {
+      ch.kind = K::pagerduty;
+      ch.secret_file = secret("routing_key_file");
+      ch.url = url(false);
+      if (ch.url.empty()) ch.url = "https://events.pagerduty.com";
+    } else if (kind == "slack") {
+      ch.kind = K::slack;
+      ch.secret_file = secret("webhook_url_file");
+    } else if (kind == "webhook") {
+      ch.kind = K::webhook;
+      ch.url = url(true);
+      ch.secret_file = secret("secret_file");
+    } else {
+      ch.kind = K::email;
+      km.require("to");
+      if (auto to = km.string_list("to"))
+        for (const auto& [addr, loc] : *to) {
+          if (addr.find('@') == std::string::npos || addr.front() == '-' ||
+              addr.find_first_of(" \t\r\n<>,") != std::string::npos)
+            m_diags.error(loc, "'" + addr + "' is not an e-mail address", "write e.g. oncall@example.com");
+          else
+            ch.to.push_back(addr);
+        }
+      if (auto prog = km.string("sendmail")) ch.sendmail = resolve_path(*prog, m_dir);
+      if (auto from = km.string("from")) ch.from = *from;
+    }
+  }
+
   // A file the team needs; missing files are errors, or warnings for disabled teams.
   std::string team_file(const yaml::MapReader& map, const std::string& key, bool enabled,
                         const std::string& what, bool credentials_fallback) {
@@ -332,8 +503,9 @@ class Loader {
 }  // namespace
 
 const DaemonConfigKeys& daemon_config_keys() {
-  static const DaemonConfigKeys keys{k_daemon_config_keys, k_log_keys, k_admin_keys, k_defaults_keys,
-                                     k_team_keys};
+  static const DaemonConfigKeys keys{k_daemon_config_keys, k_log_keys,         k_admin_keys,
+                                     k_defaults_keys,      k_team_keys,        k_alerts_keys,
+                                     k_channel_keys,       k_channel_kind_keys};
   return keys;
 }
 

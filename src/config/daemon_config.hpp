@@ -4,6 +4,7 @@
 // Connect team. Every path in the result is absolute (resolved against the config file's
 // directory) and every default is filled in.
 #include <chrono>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -48,6 +49,29 @@ struct Defaults {
   long long max_pages = 10'000;                 // pages of one listing, at most
 };
 
+// alerts: (docs/alerts.md). A channel is one receiver; exactly one of the kinds is set.
+struct AlertChannelConfig {
+  enum class Kind { alertmanager, pagerduty, slack, webhook, email };
+  std::string name;  // unique, [a-z0-9-_]
+  Kind kind = Kind::alertmanager;
+  std::string min_severity = "info";  // info | warning | critical
+  std::string url;  // alertmanager/webhook: required; pagerduty: Events API base (default PagerDuty's)
+  std::string
+      secret_file;  // absolute: pagerduty routing_key_file, slack webhook_url_file, webhook secret_file
+  std::vector<std::string> to;                  // email recipients
+  std::string sendmail = "/usr/sbin/sendmail";  // email: a sendmail-compatible program
+  std::string from;                             // email: From: (default ascsync@<hostname>)
+  core::SourceLoc loc;
+};
+
+struct AlertsConfig {
+  std::vector<int> certificate_expiry_days{30, 14, 7, 3, 1};  // descending, each 1..365
+  std::chrono::seconds repeat{24 * 3600};                     // re-notify a still-firing alert
+  int team_stale_intervals = 3;                               // AscsyncTeamStale after this many intervals
+  std::chrono::seconds journal_stuck_after{3600};             // AscsyncJournalStuck: pending longer than this
+  std::vector<AlertChannelConfig> channels;
+};
+
 struct TeamConfig {
   std::string name;  // unique, [a-z0-9-_]
   std::string issuer_id;
@@ -69,6 +93,7 @@ struct DaemonConfig {
   LogConfig log;
   AdminConfig admin;
   Defaults defaults;
+  AlertsConfig alerts;
   std::vector<TeamConfig> teams;  // in file order
 
   // The team with that name, or nullptr.
@@ -86,6 +111,9 @@ struct DaemonConfigKeys {
   std::vector<std::string> admin;
   std::vector<std::string> defaults;
   std::vector<std::string> team;
+  std::vector<std::string> alerts;
+  std::vector<std::string> channel;
+  std::map<std::string, std::vector<std::string>> channel_kinds;  // "alertmanager" -> its keys
 };
 const DaemonConfigKeys& daemon_config_keys();
 

@@ -376,12 +376,15 @@ nlohmann::json Service::status() const {
     }
     teams.push_back(std::move(team));
   }
-  return {{"version", ASCSYNC_VERSION},
-          {"phase", phase},
-          {"started_at", util::format_rfc3339(started_at)},
-          {"now", util::format_rfc3339(m_clock->now())},
-          {"config", config},
-          {"teams", teams}};
+  nlohmann::json out = {{"version", ASCSYNC_VERSION},
+                        {"phase", phase},
+                        {"started_at", util::format_rfc3339(started_at)},
+                        {"now", util::format_rfc3339(m_clock->now())},
+                        {"config", config},
+                        {"teams", teams}};
+  // alerts: the firing alerts, from the alerts layer (injected by `ascsync run`).
+  if (m_options.alerts_status) out["alerts"] = m_options.alerts_status();
+  return out;
 }
 
 std::string Service::metrics_text() const { return m_metrics.render(); }

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <map>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -44,6 +45,8 @@ struct ServiceOptions {
   // Install SIGHUP/SIGTERM/SIGINT handlers for the duration of run(). Tests that run several
   // services use request_reload()/request_stop() instead.
   bool handle_signals = true;
+  // alerts (docs/alerts.md): when set, /status carries its result as "alerts" (the firing ones).
+  std::function<nlohmann::json()> alerts_status;
 };
 
 class Service {

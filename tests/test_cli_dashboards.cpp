@@ -1,5 +1,5 @@
 // What ops load into Prometheus and Grafana (config/prometheus, config/grafana) names only
-// metrics that /metrics exports; promtool's own checks and rule unit tests run as the
+// metrics that /metrics exports (the daemon's and the alerts hook's); promtool's own checks and rule unit tests run as the
 // `prometheus` CTest entry (tests/prometheus/).
 #include <doctest/doctest.h>
 
@@ -9,7 +9,9 @@
 #include <set>
 #include <sstream>
 
+#include "cli/alerts_hook.hpp"
 #include "daemon/service_metrics.hpp"
+#include "support/temp_dir.hpp"
 #include "util/time.hpp"
 
 namespace {
@@ -42,6 +44,15 @@ std::set<std::string> exported_families() {
   late.deadline_exceeded = true;
   m.record_cycle("acme", late, std::chrono::milliseconds(100), util::from_unix(1'800'000'100));
   m.record_config_load(true, true);
+  // The alert metrics, registered by the daemon's alerts hook into the same registry.
+  test_support::TempDir dir("ascsync-dashboards");
+  config::DaemonConfig cfg;
+  cfg.database = dir.str("ascsync.db");
+  config::AlertChannelConfig channel;
+  channel.name = "hook";
+  channel.url = "http://127.0.0.1:1";
+  cfg.alerts.channels.push_back(channel);
+  cli::DaemonAlerts alerts(cfg, util::system_clock(), m.registry());
   std::set<std::string> out;
   std::istringstream lines(m.render());
   for (std::string line; std::getline(lines, line);)
