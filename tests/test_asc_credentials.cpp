@@ -21,14 +21,14 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct TempDir {
+struct KeyDir {
   fs::path path;
-  TempDir() {
+  KeyDir() {
     std::string tmpl = (fs::temp_directory_path() / "asc-cred-XXXXXX").string();
     REQUIRE(::mkdtemp(tmpl.data()) != nullptr);
     path = tmpl;
   }
-  ~TempDir() { fs::remove_all(path); }
+  ~KeyDir() { fs::remove_all(path); }
   std::string write(const std::string& name, const std::string& content, unsigned mode) {
     const std::string p = (path / name).string();
     REQUIRE(util::write_file_atomic(p, content, mode).ok());
@@ -87,7 +87,7 @@ std::string slurp(const std::string& p) {
 }  // namespace
 
 TEST_CASE("a key file readable by group or others is refused with a chmod hint") {
-  TempDir dir;
+  KeyDir dir;
   auto key = util::generate_p256_key();
   const std::string pem = util::private_key_to_pem(key.get());
   for (unsigned mode : {0644u, 0640u, 0604u, 0660u}) {
@@ -106,7 +106,7 @@ TEST_CASE("a key file readable by group or others is refused with a chmod hint")
 }
 
 TEST_CASE("invalid or wrong-type keys are clear auth errors without key material") {
-  TempDir dir;
+  KeyDir dir;
   const std::string garbage = "-----BEGIN PRIVATE KEY-----\nTUlJQ0lqQU5CZ2txaGtpRzl3MEJBUUVGQUFPQ0FnOEFNSUlDQ2dLQ0FnRUE=\n-----END PRIVATE KEY-----\n";
   auto rsa = util::generate_rsa_key(2048);
   struct Row {
@@ -171,7 +171,7 @@ TEST_CASE("tokens verify with npm jose (an independent JWT implementation)") {
                   "npm jose is not installed in " << jose_dir << ": run scripts/install-jose.sh");
   const std::string script = std::string(ASCSYNC_TEST_SOURCE_DIR) + "/tests/tools/verify_jwt.mjs";
 
-  TempDir dir;
+  KeyDir dir;
   auto key = util::generate_p256_key();
   auto creds = asc::credentials_from_pem("69a6de70-03db-47e3-e053-5b8c7c11a4d1", "2X9R4HXF34",
                                          util::private_key_to_pem(key.get()));

@@ -47,9 +47,17 @@ void round_trip(test_support::CliFixture& f) {
   INFO(validated.out << validated.err);
   CHECK(validated.exit_code == 0);
 
+  // Nothing to change in App Store Connect: the plan only adopts what is declared (ownership is
+  // a change to ascsync's state, so plan exits 2, as Terraform's does for imports).
   auto planned = f.ascsync({"plan", "--json"});
   INFO(planned.out << planned.err);
-  REQUIRE(planned.exit_code == 0);  // 0 = nothing to change (adoption sends no request)
+  REQUIRE(planned.exit_code == 2);
+  const auto plan = json::parse(planned.out)["teams"][0];
+  CHECK(plan["summary"]["add"] == 0);
+  CHECK(plan["summary"]["change"] == 0);
+  CHECK(plan["summary"]["destroy"] == 0);
+  CHECK(plan["summary"]["blocked"] == 0);
+  CHECK(plan["summary"]["adopt"].get<int>() > 0);
 
   f.simulator().reset_counters();
   auto applied = f.ascsync({"apply"});
@@ -59,7 +67,8 @@ void round_trip(test_support::CliFixture& f) {
 
   auto again = f.ascsync({"plan"});
   INFO(again.out << again.err);
-  CHECK(again.exit_code == 0);
+  CHECK(again.exit_code == 0);  // everything adopted: no changes at all
+  CHECK(again.out.find("No changes.") != std::string::npos);
 
   auto second = f.ascsync({"export", "--out", out, "--no-refresh"});
   REQUIRE(second.exit_code == 0);

@@ -16,10 +16,6 @@ std::string ts(util::TimePoint t) {
 util::TimePoint parse_ts(const std::string& s) {
   return util::parse_rfc3339(s).value_or(util::TimePoint{});
 }
-long long ms(util::TimePoint t) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-}
-
 constexpr const char* k_instance_cols =
     "SELECT alert, state, started_at, updated_at, last_notified_at, resolved_at FROM alert_instances ";
 
@@ -127,7 +123,7 @@ util::Status AlertEngine::notify(const Alert& alert, const std::string& event, u
         .bind_text(3, event)
         .bind_text(4, payload.dump())
         .bind_text(5, ts(now))
-        .bind_int(6, ms(now));
+        .bind_int(6, unix_ms(now));
     if (auto ok = st->run(); !ok) return ok;
     ++changes.notifications;
   }
@@ -310,7 +306,7 @@ util::Result<int64_t> AlertEngine::enqueue_test(const std::string& channel) {
   Alert a;
   a.name = "AscsyncTest";
   a.team = "-";
-  a.object = "channel/" + channel + "/" + std::to_string(ms(now));
+  a.object = "channel/" + channel + "/" + std::to_string(unix_ms(now));
   a.severity = Severity::info;
   a.summary = "ascsync test notification for channel " + channel;
   a.description = "Sent by `ascsync alerts test --channel " + channel +
@@ -326,7 +322,7 @@ util::Result<int64_t> AlertEngine::enqueue_test(const std::string& channel) {
       .bind_text(2, a.dedup_key())
       .bind_text(3, payload.dump())
       .bind_text(4, ts(now))
-      .bind_int(5, ms(now));
+      .bind_int(5, unix_ms(now));
   if (auto ok = st->run(); !ok) return ok.error();
   return static_cast<int64_t>(sqlite3_last_insert_rowid(m_db->handle()));
 }

@@ -18,6 +18,11 @@
 
 namespace alerts {
 
+// Milliseconds since the Unix epoch: how alert state stores times.
+inline long long unix_ms(util::TimePoint t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
+
 struct Instance {
   Alert alert;
   std::string state;  // "firing" | "resolved"

@@ -164,7 +164,8 @@ void cycle_alerts(const TeamFacts& f, const CycleFacts& c, Evaluation& out) {
     if (c.rate_limit) a.details["limit"] = *c.rate_limit;
     a.summary = "Team " + f.team + " exhausted its App Store Connect rate budget";
     a.description =
-        "Apple's hourly request budget for this key is used up (429 or 0 remaining), so cycles are "
+        "Apple's hourly request budget for this key is used up (down to ascsync's reserve, a 429, or 0 "
+        "remaining), so cycles are "
         "deferred until the rolling hour frees requests. Find who else uses the key (other tools, "
         "scripts) and give ascsync its own key, or lengthen the team's interval.";
     out.firing.push_back(std::move(a));

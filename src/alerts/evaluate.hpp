@@ -23,7 +23,7 @@ struct Rules {
 
 // How the team's last cycle ended, as the alert rules need it.
 struct CycleFacts {
-  enum class Outcome { success, blocked, failed, cancelled };
+  enum class Outcome { success, blocked, failed, cancelled, paused };  // paused: budget at its reserve
   Outcome outcome = Outcome::success;
   std::string error;          // one line (util::Error::describe()), empty on success
   bool unauthorized = false;  // Apple answered 401 (or the key could not be used)

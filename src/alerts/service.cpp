@@ -12,10 +12,6 @@ namespace alerts {
 
 namespace {
 
-long long ms(util::TimePoint t) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-}
-
 Notification from_instance(const Instance& inst) {
   nlohmann::json j = inst.alert.to_json();
   j["starts_at"] = util::format_rfc3339(inst.started_at);
@@ -226,7 +222,7 @@ void AlertService::deliver_loop(const config::AlertChannelConfig& cfg, std::stop
     }
     bool healthy = true;
     if (db) {
-      auto rows = due_outbox(*db, cfg.name, ms(m_clock->now()), 20);
+      auto rows = due_outbox(*db, cfg.name, unix_ms(m_clock->now()), 20);
       if (!rows) spdlog::error("alert channel {}: {}", cfg.name, rows.error().describe());
       for (const auto& row : rows ? *rows : std::vector<OutboxRow>{}) {
         if (stop.stop_requested()) break;
@@ -240,7 +236,7 @@ void AlertService::deliver_loop(const config::AlertChannelConfig& cfg, std::stop
         }
         healthy = false;
         const auto delay = backoff_delay(row.attempts + 1, m_options, uniform(rng));
-        if (auto ok = mark_failed(*db, row.id, sent.error().describe(), ms(m_clock->now()) + delay.count());
+        if (auto ok = mark_failed(*db, row.id, sent.error().describe(), unix_ms(m_clock->now()) + delay.count());
             !ok)
           spdlog::error("alert channel {}: {}", cfg.name, ok.error().describe());
         observe("failed");

@@ -41,6 +41,9 @@ alerts::CycleFacts cycle_facts(const service::CycleResult& r) {
     case service::CycleOutcome::cancelled:
       c.outcome = O::cancelled;
       break;
+    case service::CycleOutcome::paused:
+      c.outcome = O::paused;
+      break;
   }
   c.error = r.error;
   // CycleResult.error is util::Error::describe(): "<kind>: <message> [HTTP <status> ...]".
@@ -50,7 +53,9 @@ alerts::CycleFacts cycle_facts(const service::CycleResult& r) {
     else
       c.unauthorized = true;
   }
-  c.rate_limited = r.outcome == service::CycleOutcome::failed && starts_with(r.error, "rate_limited:");
+  // A cycle paused at the budget's reserve is the exhausted budget, seen before any 429.
+  c.rate_limited = r.outcome == service::CycleOutcome::paused ||
+                   (r.outcome == service::CycleOutcome::failed && starts_with(r.error, "rate_limited:"));
   c.rate_remaining = r.rate_limit_remaining;
   c.rate_limit = r.rate_limit_limit;
   return c;
