@@ -37,15 +37,20 @@ int raw_status(int port, const std::string& request) {
   addr.sin_family = AF_INET;
   addr.sin_port = htons(static_cast<uint16_t>(port));
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  timeval tv{5, 0};
+  timeval tv{30, 0};  // generous: a loaded CI machine may take a while to answer
   setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
   REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0);
   REQUIRE(::send(fd, request.data(), request.size(), 0) == static_cast<ssize_t>(request.size()));
+  std::string got;
   char buf[512];
-  const ssize_t n = ::recv(fd, buf, sizeof(buf), 0);
+  while (got.size() < 12) {  // "HTTP/1.1 200" may arrive in pieces
+    const ssize_t n = ::recv(fd, buf, sizeof(buf), 0);
+    if (n <= 0) break;
+    got.append(buf, static_cast<size_t>(n));
+  }
   ::close(fd);
-  if (n < 12) return 0;
-  return std::atoi(std::string(buf + 9, 3).c_str());
+  if (got.size() < 12) return 0;
+  return std::atoi(got.substr(9, 3).c_str());
 }
 
 }  // namespace

@@ -251,10 +251,15 @@ void Service::reload() {
   }
   std::set<std::string> after;
   for (const auto& t : *teams) after.insert(t.name);
+  // Removed teams leave the metrics before the scheduler shows them gone (readers that see the
+  // new team list never see their series), and again after, for a cycle that was still ending.
+  const auto forget_removed = [&] {
+    for (const auto& name : before)
+      if (after.count(name) == 0) m_metrics.forget_team(name);
+  };
+  forget_removed();
   m_scheduler.set_teams(*teams);
-  for (const auto& name : before) {
-    if (after.count(name) == 0) m_metrics.forget_team(name);
-  }
+  forget_removed();
   // The desired state may have changed: every team converges to it now, not at its next tick
   // (teams new to the configuration already start with an immediate cycle).
   for (const auto& name : before) {
