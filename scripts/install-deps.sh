@@ -15,6 +15,7 @@ if [[ "${1:-}" == "--test" ]]; then
   command -v npm >/dev/null || packages+=(nodejs npm)
   packages+=(prometheus)  # promtool checks /metrics in the daemon tests
   packages+=(dpkg-dev lintian)  # scripts/package-deb.sh and scripts/check-package.sh
+  packages+=(clang-format)      # scripts/check-format.sh
   # tests/test_alerts_*: a real Alertmanager, an SMTP sink and a sendmail-compatible client.
   packages+=(prometheus-alertmanager python3-aiosmtpd msmtp)
 fi

@@ -5,6 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh --test
+scripts/check-format.sh
 export ASCSYNC_TOOLS_DIR="${ASCSYNC_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/ascsync-tools}"
 export ASCSYNC_PRISM="$ASCSYNC_TOOLS_DIR/prism/node_modules/.bin/prism"
 build="${ASCSYNC_TEST_BUILD_DIR:-build-test}"
