@@ -6,6 +6,7 @@
 //
 // Usage: bench_apply [--latency-ms N (50)] [--testers N (10000)] [--groups N (50)] [--users N (500)]
 //                    [--max-parallel N (1)]
+#include <spdlog/spdlog.h>
 #include <stdlib.h>
 #include <sys/resource.h>
 #include <time.h>
@@ -19,8 +20,6 @@
 #include <stdexcept>
 #include <string>
 #include <vector>
-
-#include <spdlog/spdlog.h>
 
 #include "asc/api.hpp"
 #include "config/desired_state.hpp"
@@ -46,10 +45,18 @@ struct Params {
 constexpr int k_apps = 3;
 constexpr const char* k_team = "bench";
 
-std::string bundle(int a) { return "com.bench.app" + std::to_string(a); }
-std::string tester(int i) { return "tester" + std::to_string(i) + "@example.org"; }
-std::string user(int u) { return "user" + std::to_string(u) + "@bench.example"; }
-std::string group(int g) { return "Group " + std::to_string(g); }
+std::string bundle(int a) {
+  return "com.bench.app" + std::to_string(a);
+}
+std::string tester(int i) {
+  return "tester" + std::to_string(i) + "@example.org";
+}
+std::string user(int u) {
+  return "user" + std::to_string(u) + "@bench.example";
+}
+std::string group(int g) {
+  return "Group " + std::to_string(g);
+}
 
 double thread_cpu_ms() {
   timespec ts{};
@@ -63,13 +70,16 @@ long peak_rss_mb() {
   return ru.ru_maxrss / 1024;
 }
 
-long long pages(long long n) { return n <= 0 ? 1 : (n + 199) / 200; }
+long long pages(long long n) {
+  return n <= 0 ? 1 : (n + 199) / 200;
+}
 
 // The smallest refresh: one listing per kind, 200 items a page (memberships come along with the
 // testers' included groups, at most 50 per tester).
-long long min_refresh(long long apps, long long users, long long invitations, long long groups, long long testers) {
-  return pages(apps) + pages(users) + pages(invitations) + pages(groups) + pages(testers) + pages(0) /*certificates*/ +
-         pages(0) /*profiles*/;
+long long min_refresh(long long apps, long long users, long long invitations, long long groups,
+                      long long testers) {
+  return pages(apps) + pages(users) + pages(invitations) + pages(groups) + pages(testers) +
+         pages(0) /*certificates*/ + pages(0) /*profiles*/;
 }
 
 // Members of group g: testers assigned to it, as `moved` / `added` / `removed` say for the 1% change.
@@ -87,7 +97,8 @@ Layout initial_layout(const Params& p) {
 }
 
 std::string desired_yaml(const Params& p, const Layout& l) {
-  std::string y = "team: bench\npolicy:\n  prune: {testers: true, group_memberships: true}\n  max_deletions: 100000\n";
+  std::string y =
+      "team: bench\npolicy:\n  prune: {testers: true, group_memberships: true}\n  max_deletions: 100000\n";
   y += "users:\n";
   for (int u = 0; u < p.users; ++u)
     y += "  - {email: " + user(u) + ", first_name: User, last_name: N" + std::to_string(u) +
@@ -96,7 +107,8 @@ std::string desired_yaml(const Params& p, const Layout& l) {
   for (int a = 0; a < k_apps; ++a) {
     y += "  - bundle_id: " + bundle(a) + "\n    groups:\n";
     for (int g = a; g < p.groups; g += k_apps) {
-      y += "      - name: " + group(g) + "\n        public_link: {enabled: true, limit: 1000}\n        members: [";
+      y += "      - name: " + group(g) +
+           "\n        public_link: {enabled: true, limit: 1000}\n        members: [";
       const auto& m = l.members[static_cast<size_t>(g)];
       for (size_t i = 0; i < m.size(); ++i) y += (i ? ", " : "") + tester(m[i]);
       y += "]\n";
@@ -236,10 +248,10 @@ int main(int argc, char** argv) {
 
   // 1. Empty team -> everything: one request per group, per tester (created straight into its
   //    group) and per invitation, after a refresh of the empty team.
-  phases.push_back(bench.cycle(
-      "empty -> " + std::to_string(T) + " testers, " + std::to_string(G) + " groups, " + std::to_string(U) + " invitations",
-      layout, min_refresh(k_apps, 0, 0, 0, 0) + G + T + U,
-      "refresh(empty) + groups + testers + invitations"));
+  phases.push_back(bench.cycle("empty -> " + std::to_string(T) + " testers, " + std::to_string(G) +
+                                   " groups, " + std::to_string(U) + " invitations",
+                               layout, min_refresh(k_apps, 0, 0, 0, 0) + G + T + U,
+                               "refresh(empty) + groups + testers + invitations"));
 
   // 2. The invitees accept: adopting them as users sends no writes.
   for (int u = 0; u < p.users; ++u) bench.sim().accept_invitation(user(u));
@@ -258,25 +270,29 @@ int main(int argc, char** argv) {
   for (int i = 0; i < added; ++i) layout.members[2 % layout.members.size()].push_back(layout.next_tester++);
   for (int i = 0; i < removed && !layout.members[3 % layout.members.size()].empty(); ++i)
     layout.members[3 % layout.members.size()].pop_back();
-  phases.push_back(bench.cycle("1% change: " + std::to_string(moved) + " moved, " + std::to_string(added) + " added, " +
-                                   std::to_string(removed) + " removed",
-                               layout, min_refresh(k_apps, U, 0, G, T) + 1 + 1 + added + removed,
-                               "refresh + 1 add batch + 1 remove batch (moves, <= 100 each) + added + removed"));
+  phases.push_back(
+      bench.cycle("1% change: " + std::to_string(moved) + " moved, " + std::to_string(added) + " added, " +
+                      std::to_string(removed) + " removed",
+                  layout, min_refresh(k_apps, U, 0, G, T) + 1 + 1 + added + removed,
+                  "refresh + 1 add batch + 1 remove batch (moves, <= 100 each) + added + removed"));
   phases.push_back(bench.cycle("again (in sync)", layout, min_refresh(k_apps, U, 0, G, T + added - removed),
                                "refresh only"));
 
-  std::printf("## bench_apply: %d testers in %d groups (%d apps), %d users; %d ms latency per /v1 request; "
-              "max_parallel %d\n\n",
-              p.testers, p.groups, k_apps, p.users, p.latency_ms, p.max_parallel);
-  std::printf("| phase | outcome | changes | requests | writes | refresh requests | minimum | minimum = | wall s | "
-              "make_plan CPU ms | peak RSS MB |\n");
+  std::printf(
+      "## bench_apply: %d testers in %d groups (%d apps), %d users; %d ms latency per /v1 request; "
+      "max_parallel %d\n\n",
+      p.testers, p.groups, k_apps, p.users, p.latency_ms, p.max_parallel);
+  std::printf(
+      "| phase | outcome | changes | requests | writes | refresh requests | minimum | minimum = | wall s | "
+      "make_plan CPU ms | peak RSS MB |\n");
   std::printf("|---|---|---:|---:|---:|---:|---:|---|---:|---:|---:|\n");
   for (const auto& ph : phases)
     std::printf("| %s | %s | %d | %lld | %lld | %lld | %lld | %s | %.1f | %.1f | %ld |\n", ph.name.c_str(),
                 ph.outcome.c_str(), ph.changes, ph.requests, ph.writes, ph.refresh_requests, ph.minimum,
                 ph.formula.c_str(), ph.wall_s, ph.plan_cpu_ms, ph.rss_mb);
-  std::printf("\nPeak RSS includes the in-process simulator holding the same team. Requests are counted by the "
-              "simulator (/v1 only). The apply is sequential (one change at a time), so max_parallel does not "
-              "shorten it.\n");
+  std::printf(
+      "\nPeak RSS includes the in-process simulator holding the same team. Requests are counted by the "
+      "simulator (/v1 only). The apply is sequential (one change at a time), so max_parallel does not "
+      "shorten it.\n");
   return 0;
 }

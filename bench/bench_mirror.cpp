@@ -8,6 +8,7 @@
 // (CLOCK_THREAD_CPUTIME_ID) is reported as well. The database is a real file in a temp dir.
 //
 // Usage: bench_mirror [latency_ms (default 50)] [max_parallel (default 1)]
+#include <spdlog/spdlog.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -21,8 +22,6 @@
 #include <stdexcept>
 #include <string>
 #include <vector>
-
-#include <spdlog/spdlog.h>
 
 #include "asc/api.hpp"
 #include "reconcile/refresh.hpp"
@@ -66,7 +65,9 @@ double thread_cpu_seconds() {
 double process_cpu_seconds() {
   rusage ru{};
   getrusage(RUSAGE_SELF, &ru);
-  auto secs = [](const timeval& tv) { return static_cast<double>(tv.tv_sec) + static_cast<double>(tv.tv_usec) / 1e6; };
+  auto secs = [](const timeval& tv) {
+    return static_cast<double>(tv.tv_sec) + static_cast<double>(tv.tv_usec) / 1e6;
+  };
   return secs(ru.ru_utime) + secs(ru.ru_stime);
 }
 
@@ -140,14 +141,17 @@ bool read_all(int fd, void* data, size_t size) {
   _exit(0);
 }
 
-long long pages(long long n) { return std::max(1LL, (n + k_page - 1) / k_page); }
+long long pages(long long n) {
+  return std::max(1LL, (n + k_page - 1) / k_page);
+}
 
 }  // namespace
 
 int main(int argc, char** argv) {
   const int latency_ms = argc > 1 ? std::atoi(argv[1]) : 50;
   const int max_parallel = argc > 2 ? std::atoi(argv[2]) : 1;
-  const std::string dir = std::filesystem::temp_directory_path() / ("bench-mirror-" + std::to_string(::getpid()));
+  const std::string dir =
+      std::filesystem::temp_directory_path() / ("bench-mirror-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   auto key = util::generate_p256_key();
   if (!util::write_file_atomic(dir + "/AuthKey.p8", util::private_key_to_pem(key.get()), 0600)) return 1;
@@ -173,12 +177,14 @@ int main(int argc, char** argv) {
   sim.add_api_key(k_issuer, k_key_id, util::public_key_to_pem(key.get()));
   std::vector<std::string> apps;
   std::vector<std::string> groups;
-  for (int a = 0; a < k_apps; ++a) apps.push_back(sim.add_app("com.acme.app" + std::to_string(a), "App " + std::to_string(a)));
+  for (int a = 0; a < k_apps; ++a)
+    apps.push_back(sim.add_app("com.acme.app" + std::to_string(a), "App " + std::to_string(a)));
   for (int g = 0; g < k_apps * k_groups_per_app; ++g)
     groups.push_back(sim.add_beta_group(apps[size_t(g % k_apps)], "Group " + std::to_string(g), false));
   for (int u = 0; u < k_users; ++u)
-    sim.add_user("user" + std::to_string(u) + "@acme.com", "User", std::to_string(u), {"DEVELOPER"}, u % 2 == 0,
-                 u % 2 == 0 ? std::vector<std::string>{} : std::vector<std::string>{apps[size_t(u % k_apps)]});
+    sim.add_user(
+        "user" + std::to_string(u) + "@acme.com", "User", std::to_string(u), {"DEVELOPER"}, u % 2 == 0,
+        u % 2 == 0 ? std::vector<std::string>{} : std::vector<std::string>{apps[size_t(u % k_apps)]});
   for (int t = 0; t < k_testers; ++t)
     sim.add_beta_tester("tester" + std::to_string(t) + "@example.com", "Tester", std::to_string(t),
                         {groups[size_t(t % (k_apps * k_groups_per_app))]});
@@ -211,27 +217,33 @@ int main(int argc, char** argv) {
   const long long minimum = pages(k_apps) + pages(k_users) + pages(0) /* invitations */ +
                             pages(k_apps * k_groups_per_app) + pages(k_testers) + pages(k_certificates) +
                             pages(0) /* profiles */;
-  std::printf("## bench_mirror: %d testers in %d groups, %d users, %d certificates; %d ms latency per request, "
-              "max_parallel %d\n\n",
-              k_testers, k_apps * k_groups_per_app, k_users, k_certificates, latency_ms, max_parallel);
-  std::printf("minimum requests = sum over kinds of max(1, ceil(n/200)) = apps %lld + users %lld + invitations %lld "
-              "+ groups %lld + testers %lld + certificates %lld + profiles %lld = %lld\n\n",
-              pages(k_apps), pages(k_users), pages(0), pages(k_apps * k_groups_per_app), pages(k_testers),
-              pages(k_certificates), pages(0), minimum);
-  std::printf("| run | ok | requests (client / sim) | minimum | over minimum | follow-ups | testers | memberships | "
-              "drift events | wall s | client thread CPU s | mirroring process CPU s | peak RSS MB |\n");
+  std::printf(
+      "## bench_mirror: %d testers in %d groups, %d users, %d certificates; %d ms latency per request, "
+      "max_parallel %d\n\n",
+      k_testers, k_apps * k_groups_per_app, k_users, k_certificates, latency_ms, max_parallel);
+  std::printf(
+      "minimum requests = sum over kinds of max(1, ceil(n/200)) = apps %lld + users %lld + invitations %lld "
+      "+ groups %lld + testers %lld + certificates %lld + profiles %lld = %lld\n\n",
+      pages(k_apps), pages(k_users), pages(0), pages(k_apps * k_groups_per_app), pages(k_testers),
+      pages(k_certificates), pages(0), minimum);
+  std::printf(
+      "| run | ok | requests (client / sim) | minimum | over minimum | follow-ups | testers | memberships | "
+      "drift events | wall s | client thread CPU s | mirroring process CPU s | peak RSS MB |\n");
   std::printf("|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
   const char* names[2] = {"first mirror", "second (unchanged)"};
   for (int i = 0; i < 2; ++i) {
     const auto& m = runs[i];
-    std::printf("| %s | %s | %lld / %lld | %lld | %+.1f%% | %lld | %lld | %lld | %lld | %.2f | %.3f | %.3f | %.1f |\n",
-                names[i], m.ok ? "yes" : "NO", m.requests, sim_requests[i], minimum,
-                100.0 * static_cast<double>(m.requests - minimum) / static_cast<double>(minimum), m.follow_ups,
-                m.testers, m.memberships, m.drift_events, m.wall_s, m.thread_cpu_s, m.process_cpu_s,
-                static_cast<double>(m.peak_rss_kb) / 1024.0);
+    std::printf(
+        "| %s | %s | %lld / %lld | %lld | %+.1f%% | %lld | %lld | %lld | %lld | %.2f | %.3f | %.3f | %.1f "
+        "|\n",
+        names[i], m.ok ? "yes" : "NO", m.requests, sim_requests[i], minimum,
+        100.0 * static_cast<double>(m.requests - minimum) / static_cast<double>(minimum), m.follow_ups,
+        m.testers, m.memberships, m.drift_events, m.wall_s, m.thread_cpu_s, m.process_cpu_s,
+        static_cast<double>(m.peak_rss_kb) / 1024.0);
   }
-  std::printf("\nTargets: requests within 5%% of the minimum, peak RSS < 64 MB, CPU < 1 s. Simulator CPU excluded "
-              "(separate process).\n");
+  std::printf(
+      "\nTargets: requests within 5%% of the minimum, peak RSS < 64 MB, CPU < 1 s. Simulator CPU excluded "
+      "(separate process).\n");
   const bool ok = WIFEXITED(status) && WEXITSTATUS(status) == 0 && runs[0].ok && runs[1].ok;
   return ok ? 0 : 1;
 }

@@ -21,12 +21,22 @@ constexpr int k_groups_per_app = 10;
 constexpr int k_testers = 10000;
 constexpr int k_users = 500;
 
-std::string tester_email(int i) { return "tester" + std::to_string(i) + "@example.com"; }
-std::string user_email(int i) { return "user" + std::to_string(i) + "@acme.com"; }
-std::string bundle_id(int a) { return "com.acme.app" + std::to_string(a); }
-std::string group_name(int g) { return "Group " + std::to_string(g); }
+std::string tester_email(int i) {
+  return "tester" + std::to_string(i) + "@example.com";
+}
+std::string user_email(int i) {
+  return "user" + std::to_string(i) + "@acme.com";
+}
+std::string bundle_id(int a) {
+  return "com.acme.app" + std::to_string(a);
+}
+std::string group_name(int g) {
+  return "Group " + std::to_string(g);
+}
 // Tester i belongs to one group; groups are spread evenly over the apps.
-int group_of(int i) { return i % (k_apps * k_groups_per_app); }
+int group_of(int i) {
+  return i % (k_apps * k_groups_per_app);
+}
 
 struct World {
   core::DesiredState desired;
@@ -74,7 +84,13 @@ World in_sync(bool managed) {
   auto& s = w.snapshot;
   for (int a = 0; a < k_apps; ++a) s.apps.push_back({"app" + std::to_string(a), bundle_id(a), "App", "sku"});
   for (int u = 0; u < k_users; ++u) {
-    s.users.push_back({"u" + std::to_string(u), user_email(u), "User", std::to_string(u), {"DEVELOPER"}, false, false,
+    s.users.push_back({"u" + std::to_string(u),
+                       user_email(u),
+                       "User",
+                       std::to_string(u),
+                       {"DEVELOPER"},
+                       false,
+                       false,
                        {"app" + std::to_string(u % k_apps)}});
     if (managed) w.managed.insert(core::user_key(user_email(u)));
   }
@@ -92,7 +108,12 @@ World in_sync(bool managed) {
   }
   for (int i = 0; i < k_testers; ++i) {
     const int g = group_of(i);
-    s.testers.push_back({"t" + std::to_string(i), tester_email(i), "Tester", std::to_string(i), "EMAIL", "INVITED",
+    s.testers.push_back({"t" + std::to_string(i),
+                         tester_email(i),
+                         "Tester",
+                         std::to_string(i),
+                         "EMAIL",
+                         "INVITED",
                          {"g" + std::to_string(g)}});
     if (managed) {
       w.managed.insert(core::tester_key(tester_email(i)));
@@ -159,10 +180,10 @@ int main(int argc, char** argv) {
   scenarios.push_back({"in sync, adopt all", in_sync(false)});
   scenarios.push_back({"drift", drift()});
 
-  std::printf("planner benchmark: %d users, %d testers, %d groups, %d apps; median of %d runs, CPU ms\n\n", k_users,
-              k_testers, k_apps * k_groups_per_app, k_apps, runs);
-  std::printf("| %-20s | %7s | %5s | %8s | %8s | %8s | %8s |\n", "scenario", "changes", "notes", "plan", "guard",
-              "text", "json");
+  std::printf("planner benchmark: %d users, %d testers, %d groups, %d apps; median of %d runs, CPU ms\n\n",
+              k_users, k_testers, k_apps * k_groups_per_app, k_apps, runs);
+  std::printf("| %-20s | %7s | %5s | %8s | %8s | %8s | %8s |\n", "scenario", "changes", "notes", "plan",
+              "guard", "text", "json");
   std::printf("|%s|%s|%s|%s|%s|%s|%s|\n", std::string(22, '-').c_str(), std::string(9, '-').c_str(),
               std::string(7, '-').c_str(), std::string(10, '-').c_str(), std::string(10, '-').c_str(),
               std::string(10, '-').c_str(), std::string(10, '-').c_str());
@@ -174,8 +195,8 @@ int main(int argc, char** argv) {
     for (int r = 0; r < runs; ++r) {
       // The previous run's plan is freed outside the timed region.
       core::Plan fresh_plan;
-      plan_t.push_back(
-          cpu_ms([&] { fresh_plan = core::make_plan(sc.world.desired, sc.world.snapshot, sc.world.managed, now); }));
+      plan_t.push_back(cpu_ms(
+          [&] { fresh_plan = core::make_plan(sc.world.desired, sc.world.snapshot, sc.world.managed, now); }));
       plan = std::move(fresh_plan);
       core::GuardResult g;
       guard_t.push_back(cpu_ms([&] { g = core::guard(plan, sc.world.desired.policy, sc.world.managed); }));

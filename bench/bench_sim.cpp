@@ -3,6 +3,7 @@
 //   cmake -S . -B build-rel -G Ninja -DCMAKE_BUILD_TYPE=Release && ninja -C build-rel bench_sim
 //   build-rel/bench/bench_sim [testers...]     (default: 10000 100000)
 // Targets: p50 < 2 ms per 200-item page; < 150 MB peak RSS with 100,000 testers.
+#include <httplib.h>
 #include <sys/resource.h>
 #include <time.h>
 
@@ -11,12 +12,10 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <httplib.h>
-#include <nlohmann/json.hpp>
 
 #include "asc/jwt.hpp"
 #include "sim/simulator.hpp"
@@ -57,7 +56,9 @@ double peak_rss_mb() {
 double process_cpu_ms() {
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
-  const auto ms = [](const timeval& t) { return static_cast<double>(t.tv_sec) * 1e3 + static_cast<double>(t.tv_usec) / 1e3; };
+  const auto ms = [](const timeval& t) {
+    return static_cast<double>(t.tv_sec) * 1e3 + static_cast<double>(t.tv_usec) / 1e3;
+  };
   return ms(usage.ru_utime) + ms(usage.ru_stime);
 }
 
@@ -110,7 +111,8 @@ class Reader {
       const auto doc = nlohmann::json::parse(r->body);
       items += static_cast<long>(doc["data"].size());
       const auto& links = doc["links"];
-      path = links.contains("next") && links["next"].is_string() ? path_of(links["next"].get<std::string>()) : "";
+      path = links.contains("next") && links["next"].is_string() ? path_of(links["next"].get<std::string>())
+                                                                 : "";
     }
     return items;
   }
@@ -137,8 +139,8 @@ std::vector<Row> run(const Scenario& scenario) {
     apps.push_back(simulator.add_app("com.example.bench" + std::to_string(a), "Bench " + std::to_string(a)));
   std::vector<std::string> groups;
   for (int g = 0; g < k_groups; ++g)
-    groups.push_back(simulator.add_beta_group(apps[static_cast<size_t>(g % k_apps)], "Group " + std::to_string(g),
-                                              false));
+    groups.push_back(
+        simulator.add_beta_group(apps[static_cast<size_t>(g % k_apps)], "Group " + std::to_string(g), false));
   for (int u = 0; u < k_users; ++u)
     simulator.add_user("user" + std::to_string(u) + "@example.com", "User", std::to_string(u), {"DEVELOPER"});
   for (int t = 0; t < scenario.testers; ++t)
@@ -222,16 +224,18 @@ int main(int argc, char** argv) {
     auto r = run(s);
     rows.insert(rows.end(), r.begin(), r.end());
   }
-  std::printf("| testers | request | pages | KB/page | p50 ms/page | p99 ms/page | server CPU ms/page | "
-              "pages/s (2 clients) | peak RSS MB | note |\n");
+  std::printf(
+      "| testers | request | pages | KB/page | p50 ms/page | p99 ms/page | server CPU ms/page | "
+      "pages/s (2 clients) | peak RSS MB | note |\n");
   std::printf("|---:|---|---:|---:|---:|---:|---:|---:|---:|---|\n");
   for (const auto& r : rows)
-    std::printf("| %d | `%s` | %zu | %.0f | %.2f | %.2f | %.2f | %.0f | %.0f | %s |\n", r.testers, r.endpoint.c_str(),
-                r.pages, r.kb_per_page, r.p50_ms, r.p99_ms, r.server_cpu_ms, r.pages_per_s_2threads, r.peak_rss_mb,
-                r.note.c_str());
-  std::printf("\n%d users, %d beta groups in %d apps; each tester in one group. Peak RSS is the whole process "
-              "(simulator + clients), monotone across rows. Latencies are wall time on loopback and include the "
-              "client's receive; server CPU excludes the client thread, so it holds on a busy machine.\n",
-              k_users, k_groups, k_apps);
+    std::printf("| %d | `%s` | %zu | %.0f | %.2f | %.2f | %.2f | %.0f | %.0f | %s |\n", r.testers,
+                r.endpoint.c_str(), r.pages, r.kb_per_page, r.p50_ms, r.p99_ms, r.server_cpu_ms,
+                r.pages_per_s_2threads, r.peak_rss_mb, r.note.c_str());
+  std::printf(
+      "\n%d users, %d beta groups in %d apps; each tester in one group. Peak RSS is the whole process "
+      "(simulator + clients), monotone across rows. Latencies are wall time on loopback and include the "
+      "client's receive; server CPU excludes the client thread, so it holds on a busy machine.\n",
+      k_users, k_groups, k_apps);
   return 0;
 }

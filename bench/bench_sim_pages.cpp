@@ -4,6 +4,7 @@
 //   bench_sim_pages golden <file>    writes the answers to a fixed set of GETs over a fixed state to
 //                                    <file> (base URL replaced by BASE), to diff renderings byte for byte
 // Build Release to measure. Not a test.
+#include <httplib.h>
 #include <malloc.h>
 #include <sys/resource.h>
 
@@ -12,11 +13,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <httplib.h>
-#include <nlohmann/json.hpp>
 
 #include "asc/jwt.hpp"
 #include "sim/simulator.hpp"
@@ -87,7 +86,8 @@ int perf(int testers) {
     apps.push_back(s.add_app("com.example.bench" + std::to_string(a), "Bench " + std::to_string(a)));
   std::vector<std::string> groups;
   for (int g = 0; g < k_groups; ++g)
-    groups.push_back(s.add_beta_group(apps[static_cast<size_t>(g % k_apps)], "Group " + std::to_string(g), false));
+    groups.push_back(
+        s.add_beta_group(apps[static_cast<size_t>(g % k_apps)], "Group " + std::to_string(g), false));
   for (int t = 0; t < testers; ++t)
     s.add_beta_tester("tester" + std::to_string(t) + "@example.com", "Tester", std::to_string(t),
                       {groups[static_cast<size_t>(t % k_groups)]});
@@ -125,7 +125,8 @@ int perf(int testers) {
         bytes = r->body.size();
         // Only links.next is needed; a cheap find keeps the client's cost out of the numbers.
         const auto at = r->body.rfind("\"next\":\"");
-        path = at == std::string::npos ? "" : path_of(r->body.substr(at + 8, r->body.find('"', at + 8) - at - 8));
+        path = at == std::string::npos ? ""
+                                       : path_of(r->body.substr(at + 8, r->body.find('"', at + 8) - at - 8));
       }
     }
     std::printf("| %s | %zu | %.2f | %.2f | %zu |\n", name.c_str(), lat.size(), percentile(lat, 0.5),
@@ -168,16 +169,19 @@ nlohmann::json golden_state() {
   for (int t = 0; t < 40; ++t) {
     json gs = json::array();
     for (int g = 0; g < 6; ++g)
-      if ((t >> (g % 4)) & 1 && (t + g) % 3 != 0) gs.push_back("0000000" + std::to_string(g) + "-aaaa-bbbb-cccc-000000000000");
+      if ((t >> (g % 4)) & 1 && (t + g) % 3 != 0)
+        gs.push_back("0000000" + std::to_string(g) + "-aaaa-bbbb-cccc-000000000000");
     char id[40];
-    std::snprintf(id, sizeof id, "%08x-1111-2222-3333-%012d", 0xfedcba98u - static_cast<unsigned>(t * 7919), t);
-    st["betaTesters"].push_back({{"id", id},
-                                 {"email", "T" + std::to_string(t) + "@Example.com"},
-                                 {"first_name", t % 5 == 0 ? "Zo\xc3\xab\t\"x\"" : "First" + std::to_string(t % 7)},
-                                 {"last_name", t % 9 == 0 ? std::string("ctl\x01") : "Last" + std::to_string(t)},
-                                 {"invite_type", t % 4 == 0 ? "PUBLIC_LINK" : "EMAIL"},
-                                 {"state", t % 3 == 0 ? "ACCEPTED" : "NOT_INVITED"},
-                                 {"groups", gs}});
+    std::snprintf(id, sizeof id, "%08x-1111-2222-3333-%012d", 0xfedcba98u - static_cast<unsigned>(t * 7919),
+                  t);
+    st["betaTesters"].push_back(
+        {{"id", id},
+         {"email", "T" + std::to_string(t) + "@Example.com"},
+         {"first_name", t % 5 == 0 ? "Zo\xc3\xab\t\"x\"" : "First" + std::to_string(t % 7)},
+         {"last_name", t % 9 == 0 ? std::string("ctl\x01") : "Last" + std::to_string(t)},
+         {"invite_type", t % 4 == 0 ? "PUBLIC_LINK" : "EMAIL"},
+         {"state", t % 3 == 0 ? "ACCEPTED" : "NOT_INVITED"},
+         {"groups", gs}});
   }
   st["users"] = json::array({{{"id", "u0000000-0000-0000-0000-000000000001"},
                               {"username", "admin@example.com"},
@@ -251,7 +255,8 @@ int golden(const std::string& out_file) {
   auto& s = team.simulator;
   s.load_state(golden_state());
   const auto st = s.dump_state();
-  const std::string t0 = st["betaTesters"][0]["id"], t5 = st["betaTesters"][5]["id"], t7 = st["betaTesters"][7]["id"];
+  const std::string t0 = st["betaTesters"][0]["id"], t5 = st["betaTesters"][5]["id"],
+                    t7 = st["betaTesters"][7]["id"];
   const std::string g1 = st["betaGroups"][1]["id"], g2 = st["betaGroups"][2]["id"];
   const std::string a1 = "1000000001", a2 = "1000000002";
   const std::string u2 = "u0000000-0000-0000-0000-000000000002", i1 = "i0000000-0000-0000-0000-000000000001";
@@ -317,7 +322,8 @@ int golden(const std::string& out_file) {
   auto fetch = [&](const std::string& path) {
     auto r = client.Get(path.c_str(), headers);
     std::string body = r ? r->body : "<no answer>";
-    for (size_t at = body.find(base); at != std::string::npos; at = body.find(base, at)) body.replace(at, base.size(), "BASE");
+    for (size_t at = body.find(base); at != std::string::npos; at = body.find(base, at))
+      body.replace(at, base.size(), "BASE");
     out << "=== GET " << path << "\n" << (r ? r->status : 0) << "\n" << body << "\n";
     return r ? r->body : std::string();
   };

@@ -7,6 +7,7 @@
 //   bench_soak [--interval SECONDS] [--cycles N] [--testers N] [--groups N] [--drift-every N]
 //              [--binary PATH]
 #include <fcntl.h>
+#include <httplib.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -22,14 +23,12 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <httplib.h>
-#include <nlohmann/json.hpp>
 
 #include "sim/simulator.hpp"
 #include "util/crypto.hpp"
@@ -52,23 +51,32 @@ struct Args {
 
 Args parse(int argc, char** argv) {
   Args a;
-  a.binary = (std::filesystem::canonical("/proc/self/exe").parent_path().parent_path() / "src" / "ascsync").string();
+  a.binary =
+      (std::filesystem::canonical("/proc/self/exe").parent_path().parent_path() / "src" / "ascsync").string();
   for (int i = 1; i < argc; ++i) {
     const std::string k = argv[i];
     auto next = [&]() -> std::string {
       if (i + 1 >= argc) throw std::invalid_argument(k + " needs a value");
       return argv[++i];
     };
-    if (k == "--interval") a.interval_s = std::stoi(next());
-    else if (k == "--cycles") a.cycles = std::stoi(next());
-    else if (k == "--testers") a.testers = std::stoi(next());
-    else if (k == "--groups") a.groups = std::stoi(next());
-    else if (k == "--drift-every") a.drift_every = std::stoi(next());
-    else if (k == "--binary") a.binary = next();
-    else throw std::invalid_argument("unknown option " + k);
+    if (k == "--interval")
+      a.interval_s = std::stoi(next());
+    else if (k == "--cycles")
+      a.cycles = std::stoi(next());
+    else if (k == "--testers")
+      a.testers = std::stoi(next());
+    else if (k == "--groups")
+      a.groups = std::stoi(next());
+    else if (k == "--drift-every")
+      a.drift_every = std::stoi(next());
+    else if (k == "--binary")
+      a.binary = next();
+    else
+      throw std::invalid_argument("unknown option " + k);
   }
   if (a.interval_s < 2 || a.cycles < 2 || a.groups < 1 || a.testers < a.groups || a.drift_every < 2)
-    throw std::invalid_argument("need --interval >= 2, --cycles >= 2, --testers >= --groups >= 1, --drift-every >= 2");
+    throw std::invalid_argument(
+        "need --interval >= 2, --cycles >= 2, --testers >= --groups >= 1, --drift-every >= 2");
   return a;
 }
 
@@ -99,10 +107,11 @@ ProcSample sample(pid_t pid) {
   ProcSample s;
   const std::string base = "/proc/" + std::to_string(pid);
   const std::string status = read_proc(base + "/status");
-  if (const size_t at = status.find("VmRSS:"); at != std::string::npos) s.rss_kb = std::stol(status.substr(at + 6));
+  if (const size_t at = status.find("VmRSS:"); at != std::string::npos)
+    s.rss_kb = std::stol(status.substr(at + 6));
   std::error_code ec;
-  for (auto it = std::filesystem::directory_iterator(base + "/fd", ec); !ec && it != std::filesystem::directory_iterator();
-       it.increment(ec))
+  for (auto it = std::filesystem::directory_iterator(base + "/fd", ec);
+       !ec && it != std::filesystem::directory_iterator(); it.increment(ec))
     ++s.fds;
   const std::string text = read_proc(base + "/stat");
   if (text.rfind(')') == std::string::npos) return s;
@@ -117,12 +126,15 @@ ProcSample sample(pid_t pid) {
   return s;
 }
 
-long long pages(size_t n) { return std::max(1LL, static_cast<long long>((n + 199) / 200)); }
+long long pages(size_t n) {
+  return std::max(1LL, static_cast<long long>((n + 199) / 200));
+}
 
 // The fewest requests a full refresh can make: one listing per kind, 200 per page.
 long long minimum_requests(const nlohmann::json& state) {
   long long total = 0;
-  for (const char* kind : {"apps", "users", "userInvitations", "betaGroups", "betaTesters", "certificates", "profiles"})
+  for (const char* kind :
+       {"apps", "users", "userInvitations", "betaGroups", "betaTesters", "certificates", "profiles"})
     total += pages(state.contains(kind) ? state[kind].size() : 0);
   return total;
 }
@@ -183,7 +195,8 @@ int main(int argc, char** argv) {
   for (int g = 0; g < args.groups; ++g) {
     group_app.push_back(g / 10 % apps);
     group_names.push_back("Group " + std::to_string(g));
-    group_ids.push_back(sim.add_beta_group(app_ids[static_cast<size_t>(group_app.back())], group_names.back(), false));
+    group_ids.push_back(
+        sim.add_beta_group(app_ids[static_cast<size_t>(group_app.back())], group_names.back(), false));
   }
   std::vector<std::vector<std::string>> members(static_cast<size_t>(args.groups));
   std::map<std::string, std::string> tester_group;  // email -> group id
@@ -210,12 +223,12 @@ int main(int argc, char** argv) {
     httplib::Server probe;
     admin_port = probe.bind_to_any_port("127.0.0.1");
   }
-  write_text(dir + "/ascsync.yaml", "database: " + dir + "/ascsync.db\nlog:\n  level: debug\nadmin:\n  listen: 127.0.0.1:" +
-                                        std::to_string(admin_port) + "\ndefaults:\n  interval: " +
-                                        std::to_string(args.interval_s) + "s\n  jitter: 1s\nteams:\n  - name: soak\n" +
-                                        "    issuer_id: " + issuer + "\n    key_id: " + key_id +
-                                        "\n    private_key_file: " + key_path + "\n    desired_state: " + dir +
-                                        "/soak.yaml\n    base_url: " + sim.base_url() + "\n");
+  write_text(dir + "/ascsync.yaml",
+             "database: " + dir + "/ascsync.db\nlog:\n  level: debug\nadmin:\n  listen: 127.0.0.1:" +
+                 std::to_string(admin_port) + "\ndefaults:\n  interval: " + std::to_string(args.interval_s) +
+                 "s\n  jitter: 1s\nteams:\n  - name: soak\n" + "    issuer_id: " + issuer +
+                 "\n    key_id: " + key_id + "\n    private_key_file: " + key_path +
+                 "\n    desired_state: " + dir + "/soak.yaml\n    base_url: " + sim.base_url() + "\n");
 
   std::vector<std::string> argv_s{args.binary, "--config", dir + "/ascsync.yaml", "run"};
   std::vector<char*> cargv;
@@ -274,8 +287,9 @@ int main(int argc, char** argv) {
   // for 10,000 testers. Later cycles must keep to the interval.
   double first_cycle_s = 0;
   for (int c = 1; c <= args.cycles; ++c) {
-    const auto deadline = std::chrono::steady_clock::now() +
-                          (c == 1 ? std::chrono::seconds(3600) : std::chrono::seconds(args.interval_s * 3 + 120));
+    const auto deadline =
+        std::chrono::steady_clock::now() +
+        (c == 1 ? std::chrono::seconds(3600) : std::chrono::seconds(args.interval_s * 3 + 120));
     std::vector<std::string> outcomes;
     for (;;) {
       if (!alive()) {
@@ -306,7 +320,8 @@ int main(int argc, char** argv) {
     last_requests = sim.request_count();
     last_writes = sim.write_count();
     rows.push_back(row);
-    if (c == 1) first_cycle_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    if (c == 1)
+      first_cycle_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     std::fprintf(stderr, "cycle %d: %s, %lld requests, %lld writes, RSS %ld kB, %d fds%s\n", c,
                  row.outcome.c_str(), row.requests, row.writes, row.proc.rss_kb, row.proc.fds,
                  row.drift ? " (after drift)" : "");
@@ -360,26 +375,30 @@ int main(int argc, char** argv) {
       drift_writes += static_cast<int>(r.writes);
     }
 
-  std::printf("## bench_soak: `ascsync run` against a %d-tester, %d-group team\n\n", args.testers, args.groups);
+  std::printf("## bench_soak: `ascsync run` against a %d-tester, %d-group team\n\n", args.testers,
+              args.groups);
   std::printf("first cycle (adopting every object) %.0f s; ", first_cycle_s);
-  std::printf("interval %d s (jitter 1 s), %d cycles in %.0f s, out-of-band changes before every %dth cycle "
-              "(%d drift cycles), simulator rate limit 3600/h, daemon exit code after SIGTERM: %d\n\n",
-              args.interval_s, args.cycles, elapsed, args.drift_every, drift_cycles, exit_code);
+  std::printf(
+      "interval %d s (jitter 1 s), %d cycles in %.0f s, out-of-band changes before every %dth cycle "
+      "(%d drift cycles), simulator rate limit 3600/h, daemon exit code after SIGTERM: %d\n\n",
+      args.interval_s, args.cycles, elapsed, args.drift_every, drift_cycles, exit_code);
   std::printf("| measure | first | last | idle min | idle mean | idle max |\n|---|---|---|---|---|---|\n");
   std::printf("| RSS (kB) | %ld | %ld (%+ld) | | | |\n", rows.front().proc.rss_kb, rows.back().proc.rss_kb,
               rows.back().proc.rss_kb - rows.front().proc.rss_kb);
   // RSS after the second cycle: the first one carries the adoption's one-off allocations.
-  std::printf("| RSS from cycle 2 (kB) | %ld | %ld (%+ld) | | | |\n", rows[1].proc.rss_kb, rows.back().proc.rss_kb,
-              rows.back().proc.rss_kb - rows[1].proc.rss_kb);
+  std::printf("| RSS from cycle 2 (kB) | %ld | %ld (%+ld) | | | |\n", rows[1].proc.rss_kb,
+              rows.back().proc.rss_kb, rows.back().proc.rss_kb - rows[1].proc.rss_kb);
   std::printf("| open fds | %d | %d | | | |\n", rows.front().proc.fds, rows.back().proc.fds);
-  std::printf("| CPU per idle cycle (ms) | %.0f | | %.0f | %.0f | %.0f |\n", rows.front().cpu_delta_s * 1000.0, cpu[0],
-              cpu[1], cpu[2]);
-  std::printf("| requests per idle cycle (minimum %lld) | %lld | | %.0f | %.1f | %.0f |\n", idle.empty() ? 0 : idle.front()->minimum,
-              rows.front().requests, req[0], req[1], req[2]);
-  std::printf("| writes per idle cycle | %lld | | %.0f | %.1f | %.0f |\n", rows.front().writes, wr[0], wr[1], wr[2]);
-  std::printf("\n%zu idle cycles; requests above the mirror's minimum over all idle cycles: %lld; writes in the %d "
-              "cycles after drift: %d (each repairs one deleted tester and one stranger)\n",
-              idle.size(), over_minimum, drift_cycles, drift_writes);
+  std::printf("| CPU per idle cycle (ms) | %.0f | | %.0f | %.0f | %.0f |\n",
+              rows.front().cpu_delta_s * 1000.0, cpu[0], cpu[1], cpu[2]);
+  std::printf("| requests per idle cycle (minimum %lld) | %lld | | %.0f | %.1f | %.0f |\n",
+              idle.empty() ? 0 : idle.front()->minimum, rows.front().requests, req[0], req[1], req[2]);
+  std::printf("| writes per idle cycle | %lld | | %.0f | %.1f | %.0f |\n", rows.front().writes, wr[0], wr[1],
+              wr[2]);
+  std::printf(
+      "\n%zu idle cycles; requests above the mirror's minimum over all idle cycles: %lld; writes in the %d "
+      "cycles after drift: %d (each repairs one deleted tester and one stranger)\n",
+      idle.size(), over_minimum, drift_cycles, drift_writes);
   std::printf("outcomes:");
   for (const auto& r : rows) std::printf(" %s", r.outcome.c_str());
   std::printf("\n");

@@ -9,7 +9,7 @@ using std::chrono::milliseconds;
 TEST_CASE("X-Rate-Limit header parsing") {
   struct Row {
     const char* header;
-    int limit;      // -1 = rejected
+    int limit;  // -1 = rejected
     int remaining;
   };
   const Row rows[] = {

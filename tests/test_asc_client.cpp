@@ -81,7 +81,11 @@ void json_reply(httplib::Response& res, int status, const nlohmann::json& body) 
 }
 
 nlohmann::json apple_error(int status, const std::string& code, const std::string& detail) {
-  return {{"errors", {{{"status", std::to_string(status)}, {"code", code}, {"title", "Title " + code}, {"detail", detail}}}}};
+  return {{"errors",
+           {{{"status", std::to_string(status)},
+             {"code", code},
+             {"title", "Title " + code},
+             {"detail", detail}}}}};
 }
 
 nlohmann::json collection(const nlohmann::json& data, const std::string& next = "") {
@@ -92,7 +96,8 @@ nlohmann::json collection(const nlohmann::json& data, const std::string& next = 
 
 struct Harness {
   ScriptedServer server;
-  std::shared_ptr<util::ManualClock> clock = std::make_shared<util::ManualClock>(util::from_unix(1'900'000'000));
+  std::shared_ptr<util::ManualClock> clock =
+      std::make_shared<util::ManualClock>(util::from_unix(1'900'000'000));
   std::vector<std::chrono::milliseconds> sleeps;
   util::Pkey key = util::generate_p256_key();
   std::unique_ptr<asc::Client> client;
@@ -135,7 +140,8 @@ struct Harness {
 
 TEST_CASE("every request carries a valid ES256 token for the key, reused across requests") {
   Harness h;
-  h.server.handle([](const httplib::Request&, httplib::Response& res) { json_reply(res, 200, collection({})); });
+  h.server.handle(
+      [](const httplib::Request&, httplib::Response& res) { json_reply(res, 200, collection({})); });
   REQUIRE(h.client->send(Harness::get("/v1/apps")).ok());
   REQUIRE(h.client->send(Harness::get("/v1/apps")).ok());
   const auto seen = h.server.seen();
@@ -203,8 +209,9 @@ TEST_CASE("status codes map to error kinds and are not retried") {
     int status;
     util::ErrorKind kind;
   };
-  const Row rows[] = {{400, util::ErrorKind::client}, {403, util::ErrorKind::auth},   {404, util::ErrorKind::not_found},
-                      {409, util::ErrorKind::conflict}, {410, util::ErrorKind::not_found}, {422, util::ErrorKind::client}};
+  const Row rows[] = {{400, util::ErrorKind::client},    {403, util::ErrorKind::auth},
+                      {404, util::ErrorKind::not_found}, {409, util::ErrorKind::conflict},
+                      {410, util::ErrorKind::not_found}, {422, util::ErrorKind::client}};
   for (const auto& row : rows) {
     CAPTURE(row.status);
     Harness h;
@@ -261,7 +268,8 @@ TEST_CASE("a 401 signs a new token and retries once; a second 401 is an auth err
   calls = 0;
   h.server.handle([&](const httplib::Request&, httplib::Response& res) {
     ++calls;
-    json_reply(res, 401, apple_error(401, "NOT_AUTHORIZED", "Provide a properly configured and signed bearer token"));
+    json_reply(res, 401,
+               apple_error(401, "NOT_AUTHORIZED", "Provide a properly configured and signed bearer token"));
   });
   auto r = h.client->send(Harness::get("/v1/apps"));
   REQUIRE_FALSE(r.ok());
@@ -355,14 +363,18 @@ TEST_CASE("pagination follows links.next to the end and counts pages") {
     const int page = req.has_param("cursor") ? std::stoi(req.get_param_value("cursor")) : 0;
     nlohmann::json data = nlohmann::json::array();
     for (int i = 0; i < 3; ++i) data.push_back({{"type", "apps"}, {"id", std::to_string(page * 3 + i)}});
-    json_reply(res, 200, collection(data, page < 3 ? base + "/v1/apps?cursor=" + std::to_string(page + 1) : ""));
+    json_reply(res, 200,
+               collection(data, page < 3 ? base + "/v1/apps?cursor=" + std::to_string(page + 1) : ""));
   });
   std::vector<std::string> ids;
   asc::CallStats stats;
-  auto st = h.client->for_each_page("GET /v1/apps", "/v1/apps?limit=200", [&](const nlohmann::json& page) {
-    for (const auto& r : page["data"]) ids.push_back(r["id"]);
-    return util::ok_status();
-  }, &stats);
+  auto st = h.client->for_each_page(
+      "GET /v1/apps", "/v1/apps?limit=200",
+      [&](const nlohmann::json& page) {
+        for (const auto& r : page["data"]) ids.push_back(r["id"]);
+        return util::ok_status();
+      },
+      &stats);
   REQUIRE(st.ok());
   CHECK(ids.size() == 12);
   CHECK(stats.pages == 4);
@@ -373,7 +385,8 @@ TEST_CASE("pagination follows links.next to the end and counts pages") {
 }
 
 TEST_CASE("pagination refuses a next link to another host, port or scheme") {
-  const std::vector<std::string> foreign = {"http://evil.example/v1/apps?cursor=1", "http://127.0.0.2:{port}/v1/apps",
+  const std::vector<std::string> foreign = {"http://evil.example/v1/apps?cursor=1",
+                                            "http://127.0.0.2:{port}/v1/apps",
                                             "https://127.0.0.1:{port}/v1/apps", "http://127.0.0.1:1/v1/apps"};
   for (auto next : foreign) {
     Harness h;
@@ -428,7 +441,8 @@ TEST_CASE("collection documents missing required members are rejected with a cle
     CAPTURE(row.expect);
     Harness h;
     h.server.handle([&](const httplib::Request&, httplib::Response& res) { json_reply(res, 200, row.doc); });
-    auto st = h.client->for_each_page("GET /v1/apps", "/v1/apps", [](const nlohmann::json&) { return util::ok_status(); });
+    auto st = h.client->for_each_page("GET /v1/apps", "/v1/apps",
+                                      [](const nlohmann::json&) { return util::ok_status(); });
     REQUIRE_FALSE(st.ok());
     CHECK(st.error().kind == util::ErrorKind::client);
     CHECK(st.error().message.find(row.expect) != std::string::npos);

@@ -107,7 +107,9 @@ TEST_CASE("a key file readable by group or others is refused with a chmod hint")
 
 TEST_CASE("invalid or wrong-type keys are clear auth errors without key material") {
   KeyDir dir;
-  const std::string garbage = "-----BEGIN PRIVATE KEY-----\nTUlJQ0lqQU5CZ2txaGtpRzl3MEJBUUVGQUFPQ0FnOEFNSUlDQ2dLQ0FnRUE=\n-----END PRIVATE KEY-----\n";
+  const std::string garbage =
+      "-----BEGIN PRIVATE KEY-----\nTUlJQ0lqQU5CZ2txaGtpRzl3MEJBUUVGQUFPQ0FnOEFNSUlDQ2dLQ0FnRUE=\n-----END "
+      "PRIVATE KEY-----\n";
   auto rsa = util::generate_rsa_key(2048);
   struct Row {
     std::string content;
@@ -183,19 +185,24 @@ TEST_CASE("tokens verify with npm jose (an independent JWT implementation)") {
   const std::string pub_file = dir.write("pub.pem", util::public_key_to_pem(key.get()), 0600);
   const std::string log = (dir.path / "out.log").string();
 
-  const int ok = run({node, script, token_file, pub_file, "69a6de70-03db-47e3-e053-5b8c7c11a4d1", "2X9R4HXF34"}, log);
+  const int ok =
+      run({node, script, token_file, pub_file, "69a6de70-03db-47e3-e053-5b8c7c11a4d1", "2X9R4HXF34"}, log);
   CHECK_MESSAGE(ok == 0, slurp(log));
   CHECK(slurp(log).find("\"ok\":true") != std::string::npos);
 
   // The verifier is not a rubber stamp: a wrong issuer, another key and a stale token all fail.
   CHECK(run({node, script, token_file, pub_file, "another-issuer", "2X9R4HXF34"}, log) == 1);
-  CHECK(run({node, script, token_file, pub_file, "69a6de70-03db-47e3-e053-5b8c7c11a4d1", "OTHERKEY"}, log) == 1);
+  CHECK(run({node, script, token_file, pub_file, "69a6de70-03db-47e3-e053-5b8c7c11a4d1", "OTHERKEY"}, log) ==
+        1);
   auto other = util::generate_p256_key();
   const std::string other_pub = dir.write("other.pem", util::public_key_to_pem(other.get()), 0600);
-  CHECK(run({node, script, token_file, other_pub, "69a6de70-03db-47e3-e053-5b8c7c11a4d1", "2X9R4HXF34"}, log) == 1);
-  auto old_clock = std::make_shared<util::ManualClock>(std::chrono::system_clock::now() - std::chrono::hours(1));
+  CHECK(run({node, script, token_file, other_pub, "69a6de70-03db-47e3-e053-5b8c7c11a4d1", "2X9R4HXF34"},
+            log) == 1);
+  auto old_clock =
+      std::make_shared<util::ManualClock>(std::chrono::system_clock::now() - std::chrono::hours(1));
   asc::TokenProvider stale(*creds, old_clock);
   const std::string stale_file = dir.write("stale", *stale.token(), 0600);
-  CHECK(run({node, script, stale_file, pub_file, "69a6de70-03db-47e3-e053-5b8c7c11a4d1", "2X9R4HXF34"}, log) == 1);
+  CHECK(run({node, script, stale_file, pub_file, "69a6de70-03db-47e3-e053-5b8c7c11a4d1", "2X9R4HXF34"},
+            log) == 1);
   CHECK(slurp(log).find("exp") != std::string::npos);
 }

@@ -27,4 +27,3 @@ TEST_CASE("ES256 JWT signs and verifies; tampering is detected") {
   decoded->signing_input[5] ^= 1;
   CHECK_FALSE(asc::verify_token_signature(*decoded, pub->get()));
 }
-

@@ -17,7 +17,9 @@ namespace {
 
 using nlohmann::json;
 
-core::Snapshot expected_from(const json& state) { return test_support::snapshot_from_sim_state(state); }
+core::Snapshot expected_from(const json& state) {
+  return test_support::snapshot_from_sim_state(state);
+}
 
 std::string make_csr_pem() {
   auto key = util::generate_rsa_key(2048);
@@ -25,7 +27,8 @@ std::string make_csr_pem() {
   X509_REQ_set_version(req, 0);
   X509_NAME* name = X509_REQ_get_subject_name(req);
   const std::string cn = "ascsync test";
-  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>(cn.c_str()), -1, -1, 0);
+  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>(cn.c_str()), -1,
+                             -1, 0);
   X509_REQ_set_pubkey(req, key.get());
   X509_REQ_sign(req, key.get(), EVP_sha256());
   BIO* bio = BIO_new(BIO_s_mem());
@@ -62,7 +65,9 @@ struct SnapshotWorld {
   sim::Simulator& sim() { return fx.simulator(); }
 };
 
-std::string email(const std::string& prefix, int i) { return prefix + std::to_string(i) + "@example.com"; }
+std::string email(const std::string& prefix, int i) {
+  return prefix + std::to_string(i) + "@example.com";
+}
 
 }  // namespace
 
@@ -74,13 +79,18 @@ TEST_CASE("fetch_snapshot equals the simulator's state at the minimum number of 
   sim.add_app("com.example.three", "Three");
   sim.add_user("admin@example.com", "Ada", "Min", {"ADMIN"});
   sim.add_user("dev@example.com", "Dev", "Eloper", {"DEVELOPER", "APP_MANAGER"}, false, {app1, app2});
-  REQUIRE(w.api->create_user_invitation("new@example.com", "New", "Person", {"DEVELOPER"}, false, true, {app2}).ok());
-  REQUIRE(w.api->create_user_invitation("all@example.com", "All", "Apps", {"MARKETING"}, true, false, {}).ok());
+  REQUIRE(
+      w.api->create_user_invitation("new@example.com", "New", "Person", {"DEVELOPER"}, false, true, {app2})
+          .ok());
+  REQUIRE(
+      w.api->create_user_invitation("all@example.com", "All", "Apps", {"MARKETING"}, true, false, {}).ok());
   std::vector<std::string> groups;
-  for (int i = 0; i < 60; ++i) groups.push_back(sim.add_beta_group(i % 2 ? app1 : app2, "Group " + std::to_string(i), i < 2));
+  for (int i = 0; i < 60; ++i)
+    groups.push_back(sim.add_beta_group(i % 2 ? app1 : app2, "Group " + std::to_string(i), i < 2));
   REQUIRE(w.api->create_beta_group(app1, "Public", false, false, true, 250, true).ok());
   // 450 testers: three pages. One is in 55 groups, more than an included page carries.
-  for (int i = 0; i < 450; ++i) sim.add_beta_tester(email("t", i), "T", std::to_string(i), {groups[size_t(i) % 60]});
+  for (int i = 0; i < 450; ++i)
+    sim.add_beta_tester(email("t", i), "T", std::to_string(i), {groups[size_t(i) % 60]});
   const std::vector<std::string> many(groups.begin(), groups.begin() + 55);
   sim.add_beta_tester("busy@example.com", "Busy", "Bee", many);
   REQUIRE(w.api->create_certificate(make_csr_pem(), "IOS_DISTRIBUTION").ok());
@@ -108,7 +118,8 @@ TEST_CASE("fetch_snapshot equals the simulator's state at the minimum number of 
   CHECK(stats.requests == 6 + 3 + 1);
   CHECK(stats.retries == 0);
   CHECK(sim.request_count() == stats.requests);
-  MESSAGE("snapshot of 451 testers / 61 groups: " << stats.requests << " requests in " << stats.elapsed.count() << " ms");
+  MESSAGE("snapshot of 451 testers / 61 groups: " << stats.requests << " requests in "
+                                                  << stats.elapsed.count() << " ms");
 }
 
 TEST_CASE("1,000 testers across pages while testers come and go and a page fails once") {
@@ -117,7 +128,8 @@ TEST_CASE("1,000 testers across pages while testers come and go and a page fails
   const std::string app = sim.add_app("com.example.app", "App");
   const std::string group = sim.add_beta_group(app, "Everyone", false);
   std::set<std::string> before;
-  for (int i = 0; i < 1000; ++i) before.insert(sim.add_beta_tester(email("p", i), "P", std::to_string(i), {group}));
+  for (int i = 0; i < 1000; ++i)
+    before.insert(sim.add_beta_tester(email("p", i), "P", std::to_string(i), {group}));
   std::set<std::string> added;
   std::set<std::string> removed;
   sim::FaultRule fault;
@@ -209,7 +221,8 @@ TEST_CASE("a revoked key or a badly skewed clock is a clear auth error after one
     CHECK(w.sim().request_count() == 2);
   }
   {
-    auto behind = std::make_shared<util::ManualClock>(std::chrono::system_clock::now() - std::chrono::hours(2));
+    auto behind =
+        std::make_shared<util::ManualClock>(std::chrono::system_clock::now() - std::chrono::hours(2));
     SnapshotWorld w([&](asc::ClientOptions& o) { o.clock = behind; });
     auto snap = w.api->fetch_snapshot();
     REQUIRE_FALSE(snap.ok());
@@ -224,12 +237,14 @@ TEST_CASE("writes and read-backs by natural key") {
   const std::string other_app = sim.add_app("com.example.other", "Other");
 
   SUBCASE("invitations: create, conflict, find by email, delete") {
-    auto inv = w.api->create_user_invitation("Jane.Doe@Example.com", "Jane", "Doe", {"DEVELOPER", "APP_MANAGER"}, false,
-                                             true, {other_app, app});
+    auto inv = w.api->create_user_invitation("Jane.Doe@Example.com", "Jane", "Doe",
+                                             {"DEVELOPER", "APP_MANAGER"}, false, true, {other_app, app});
     REQUIRE_MESSAGE(inv.ok(), inv.error().describe());
     CHECK(inv->roles == std::vector<std::string>{"APP_MANAGER", "DEVELOPER"});
-    CHECK(inv->visible_app_ids == (std::vector<std::string>{std::min(app, other_app), std::max(app, other_app)}));
-    auto dup = w.api->create_user_invitation("jane.doe@example.com", "Jane", "Doe", {"DEVELOPER"}, true, false, {});
+    CHECK(inv->visible_app_ids ==
+          (std::vector<std::string>{std::min(app, other_app), std::max(app, other_app)}));
+    auto dup =
+        w.api->create_user_invitation("jane.doe@example.com", "Jane", "Doe", {"DEVELOPER"}, true, false, {});
     REQUIRE_FALSE(dup.ok());
     CHECK(dup.error().kind == util::ErrorKind::conflict);
     CHECK_FALSE(dup.error().code.empty());
@@ -293,10 +308,11 @@ TEST_CASE("writes and read-backs by natural key") {
     CHECK((*by_email)->group_ids == std::vector<std::string>{updated->id});
 
     std::vector<std::string> ids;
-    for (int i = 0; i < 250; ++i) ids.push_back(sim.add_beta_tester(email("m", i), "M", std::to_string(i), {}));
+    for (int i = 0; i < 250; ++i)
+      ids.push_back(sim.add_beta_tester(email("m", i), "M", std::to_string(i), {}));
     sim.reset_counters();
     REQUIRE(w.api->add_testers_to_group(updated->id, ids).ok());
-    CHECK(sim.write_count() == 3);  // chunks of 100
+    CHECK(sim.write_count() == 3);                                // chunks of 100
     REQUIRE(w.api->add_testers_to_group(updated->id, ids).ok());  // idempotent
     auto snap = w.api->fetch_snapshot();
     REQUIRE(snap.ok());

@@ -21,7 +21,8 @@ std::pair<std::string, std::string> self_signed_loopback() {
   X509_set_pubkey(cert, key.get());
   X509_NAME* name = X509_get_subject_name(cert);
   const std::string cn = "127.0.0.1";
-  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>(cn.c_str()), -1, -1, 0);
+  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>(cn.c_str()), -1,
+                             -1, 0);
   X509_set_issuer_name(cert, name);
   X509V3_CTX ctx;
   X509V3_set_ctx_nodb(&ctx);

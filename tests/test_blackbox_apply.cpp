@@ -62,8 +62,10 @@ Run run_ascsync(const std::string& dir, const Strings& args, const Strings& extr
   const std::string err_path = dir + "/stderr.txt";
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                   0600);
+  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                   0600);
   pid_t pid = 0;
   const int rc = posix_spawn(&pid, binary.c_str(), &actions, nullptr, argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
@@ -133,7 +135,8 @@ TEST_CASE("crash after write N: the next apply converges with no duplicates and 
     (void)f.desired(k_desired);
     const std::string cfg = f.write_daemon_config();
 
-    const Run crashed = run_ascsync(f.dir, {"-c", cfg, "apply"}, {"ASCSYNC_CRASH_AFTER_WRITES=" + std::to_string(n)});
+    const Run crashed =
+        run_ascsync(f.dir, {"-c", cfg, "apply"}, {"ASCSYNC_CRASH_AFTER_WRITES=" + std::to_string(n)});
     CHECK(crashed.signal == SIGKILL);
     CHECK(f.sim().write_count() == n);
 
@@ -166,9 +169,10 @@ TEST_CASE("crash after write N: the next apply converges with no duplicates and 
     store::ManagedObjects managed(*f.db);
     auto keys = managed.load_managed(ReconcileFixture::k_team);
     REQUIRE(keys);
-    for (const char* k : {"group:com.acme.shop/QA", "group:com.acme.shop/Friends", "group:com.acme.chat/Beta",
-                          "tester:robin@example.org", "tester:alex@example.org", "tester:new@example.org",
-                          "tester:kim@example.org", "invitation:sam@acme.example", "invitation:lee@acme.example"})
+    for (const char* k :
+         {"group:com.acme.shop/QA", "group:com.acme.shop/Friends", "group:com.acme.chat/Beta",
+          "tester:robin@example.org", "tester:alex@example.org", "tester:new@example.org",
+          "tester:kim@example.org", "invitation:sam@acme.example", "invitation:lee@acme.example"})
       CHECK_MESSAGE(keys->count(k), k);
 
     const Run status = run_ascsync(f.dir, {"-c", cfg, "status", "--json"});
@@ -236,7 +240,8 @@ TEST_CASE("ascsync plan: exit 2 with changes, 0 in sync, 1 on errors; --json sha
   CHECK(s["changes"].empty());
 
   // A broken desired state: exit 1, nothing planned, the location in the message.
-  ReconcileFixture::write_text(f.desired_path, "team: acme\napps:\n  - bundle_id: com.acme.shop\n    groups: 7\n");
+  ReconcileFixture::write_text(f.desired_path,
+                               "team: acme\napps:\n  - bundle_id: com.acme.shop\n    groups: 7\n");
   const Run broken = run_ascsync(f.dir, {"-c", cfg, "plan"});
   CHECK(broken.exit_code == 1);
   CHECK(broken.err.find("desired.yaml:4") != std::string::npos);

@@ -66,7 +66,8 @@ std::string promtool() {
 
 }  // namespace
 
-TEST_CASE("ascsync run: READY, STATUS and WATCHDOG, a converging first cycle, RELOADING around SIGHUP, STOPPING") {
+TEST_CASE(
+    "ascsync run: READY, STATUS and WATCHDOG, a converging first cycle, RELOADING around SIGHUP, STOPPING") {
   DaemonFixture f;
   f.add_apps({"com.acme.shop"});
   f.write_desired(k_daemon_desired);
@@ -83,8 +84,9 @@ TEST_CASE("ascsync run: READY, STATUS and WATCHDOG, a converging first cycle, RE
                     [&] {
                       const auto values = f.notify->values("STATUS");
                       return !values.empty() &&
-                             values.back().rfind("1 team(s), 0 running, 0 failing; configuration valid; last cycle acme: ",
-                                                 0) == 0 &&
+                             values.back().rfind(
+                                 "1 team(s), 0 running, 0 failing; configuration valid; last cycle acme: ",
+                                 0) == 0 &&
                              values.back().find(" to add, ") != std::string::npos;
                     },
                     5s),
@@ -198,11 +200,14 @@ TEST_CASE("ascsync run: an edited desired state is picked up by `ascsync trigger
   CHECK(f.daemon->wait(20s) == 0);
 }
 
-TEST_CASE("ascsync run: SIGTERM during a long apply exits 0 promptly; the next apply converges without duplicates") {
+TEST_CASE(
+    "ascsync run: SIGTERM during a long apply exits 0 promptly; the next apply converges without "
+    "duplicates") {
   DaemonFixture f;
   f.add_apps({"com.acme.shop"});
   constexpr int k_testers = 60;
-  std::string yaml = "team: acme\napps:\n  - bundle_id: com.acme.shop\n    groups:\n      - name: QA\n        members:\n";
+  std::string yaml =
+      "team: acme\napps:\n  - bundle_id: com.acme.shop\n    groups:\n      - name: QA\n        members:\n";
   Strings emails;
   for (int i = 0; i < k_testers; ++i) {
     emails.push_back("tester" + std::to_string(100 + i) + "@example.org");
@@ -267,8 +272,9 @@ TEST_CASE("ascsync run: /metrics passes promtool check metrics") {
 
   const auto metrics = f.get("/metrics");
   REQUIRE(metrics.status == 200);
-  for (const char* name : {"ascsync_up 1", "ascsync_config_valid 1", "ascsync_cycles_total{", "ascsync_objects{",
-                           "ascsync_api_requests_total{", "ascsync_cycle_duration_seconds_bucket{"})
+  for (const char* name :
+       {"ascsync_up 1", "ascsync_config_valid 1", "ascsync_cycles_total{", "ascsync_objects{",
+        "ascsync_api_requests_total{", "ascsync_cycle_duration_seconds_bucket{"})
     CHECK_MESSAGE(metrics.body.find(name) != std::string::npos, name);
   const std::string in = f.dir + "/metrics.txt";
   const std::string out = f.dir + "/promtool.txt";
@@ -310,21 +316,20 @@ TEST_CASE("ascsync run: start-up refusals exit 78 with the reason and never repo
     std::function<std::string(const DaemonFixture&)> expect;  // a substring of stderr
   };
   const std::vector<Case> cases = {
-      {"invalid config",
-       [](DaemonFixture& f) { f.write_config("15 minutes"); },
+      {"invalid config", [](DaemonFixture& f) { f.write_config("15 minutes"); },
        [](const DaemonFixture& f) { return f.config_path + ":7:13: error: 'interval' is not a duration"; }},
-      {"invalid desired state",
-       [](DaemonFixture& f) { f.write_desired(k_desired_broken); },
+      {"invalid desired state", [](DaemonFixture& f) { f.write_desired(k_desired_broken); },
        [](const DaemonFixture& f) { return f.desired_path + ":8:9: error: unknown key 'memberz'"; }},
-      {"group-readable key",
-       [](DaemonFixture& f) { ::chmod(f.fx.key_path.c_str(), 0640); },
+      {"group-readable key", [](DaemonFixture& f) { ::chmod(f.fx.key_path.c_str(), 0640); },
        [](const DaemonFixture& f) { return "run: chmod 600 " + f.fx.key_path; }},
       {"non-loopback admin without a token",
        [](DaemonFixture& f) {
          f.admin_host = "0.0.0.0";
          f.write_config();
        },
-       [](const DaemonFixture& f) { return f.config_path + ":5:11: error: the admin endpoint listens on 0.0.0.0 without a token"; }},
+       [](const DaemonFixture& f) {
+         return f.config_path + ":5:11: error: the admin endpoint listens on 0.0.0.0 without a token";
+       }},
   };
   for (const auto& c : cases) {
     CAPTURE(c.name);

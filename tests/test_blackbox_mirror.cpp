@@ -22,7 +22,8 @@ void seed(sim::Simulator& sim) {
   sim.add_user("amy@example.com", "Amy", "First", {"DEVELOPER"}, false, {app});
   const std::string g1 = sim.add_beta_group(app, "Staff", true);
   const std::string g2 = sim.add_beta_group(app, "Friends", false);
-  for (int i = 0; i < 5; ++i) sim.add_beta_tester("t" + std::to_string(i) + "@example.com", "T", "Ester", {g2});
+  for (int i = 0; i < 5; ++i)
+    sim.add_beta_tester("t" + std::to_string(i) + "@example.com", "T", "Ester", {g2});
   sim.add_beta_tester("both@example.com", "Bo", "Th", {g1, g2});
   sim.add_certificate("IOS_DISTRIBUTION", "Dist");
 }
@@ -144,7 +145,8 @@ TEST_CASE("ascsync mirror migrates an older database, backing it up first, and k
 
   std::vector<std::string> backups;
   for (const auto& e : fs::directory_iterator(f.dir))
-    if (e.path().filename().string().rfind("ascsync.db.bak-v1-", 0) == 0) backups.push_back(e.path().string());
+    if (e.path().filename().string().rfind("ascsync.db.bak-v1-", 0) == 0)
+      backups.push_back(e.path().string());
   REQUIRE(backups.size() == 1);
   auto backup = open_db(backups[0], old_migrations);
   CHECK(backup.opened_at_version() == 1);

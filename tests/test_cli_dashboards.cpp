@@ -1,6 +1,6 @@
 // What ops load into Prometheus and Grafana (config/prometheus, config/grafana) names only
-// metrics that /metrics exports (the daemon's and the alerts hook's); promtool's own checks and rule unit tests run as the
-// `prometheus` CTest entry (tests/prometheus/).
+// metrics that /metrics exports (the daemon's and the alerts hook's); promtool's own checks and rule unit
+// tests run as the `prometheus` CTest entry (tests/prometheus/).
 #include <doctest/doctest.h>
 
 #include <fstream>

@@ -1,7 +1,5 @@
 // fastlane pilot CSV import: the parser on its own, then through tester_imports.
 #include <doctest/doctest.h>
-
-#include "support/diagnostics.hpp"
 #include <unistd.h>
 
 #include <atomic>
@@ -11,7 +9,7 @@
 
 #include "config/desired_state.hpp"
 #include "config/tester_csv.hpp"
-
+#include "support/diagnostics.hpp"
 #include "support/temp_dir.hpp"
 
 namespace fs = std::filesystem;

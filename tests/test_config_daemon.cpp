@@ -1,7 +1,5 @@
 // Daemon config: defaults, every error with its place, path resolution and systemd credentials.
 #include <doctest/doctest.h>
-
-#include "support/diagnostics.hpp"
 #include <unistd.h>
 
 #include <atomic>
@@ -10,7 +8,7 @@
 #include <string>
 
 #include "config/daemon_config.hpp"
-
+#include "support/diagnostics.hpp"
 #include "support/temp_dir.hpp"
 
 namespace fs = std::filesystem;

@@ -1,7 +1,5 @@
 // Desired-state loading: shape, validation errors with exact places, merging a directory.
 #include <doctest/doctest.h>
-
-#include "support/diagnostics.hpp"
 #include <unistd.h>
 
 #include <atomic>
@@ -10,7 +8,7 @@
 #include <string>
 
 #include "config/desired_state.hpp"
-
+#include "support/diagnostics.hpp"
 #include "support/temp_dir.hpp"
 
 namespace fs = std::filesystem;

@@ -2,12 +2,11 @@
 // section whose entries are all commented out is an error asking for an explicit [].
 #include <doctest/doctest.h>
 
-#include "support/diagnostics.hpp"
-
 #include <string>
 #include <vector>
 
 #include "config/desired_state.hpp"
+#include "support/diagnostics.hpp"
 
 namespace {
 
@@ -122,8 +121,8 @@ apps:
 
 TEST_CASE("hints: valid roles never list ACCOUNT_HOLDER; quotes are mentioned only when present") {
   const std::string team = "team: acme\n";
-  const auto role =
-      diagnose_fields(team + "users:\n  - {email: a@x.com, first_name: A, last_name: B, roles: [DEVELOPPER]}\n");
+  const auto role = diagnose_fields(
+      team + "users:\n  - {email: a@x.com, first_name: A, last_name: B, roles: [DEVELOPPER]}\n");
   const std::string text = role.render();
   CHECK(text.find("valid roles: ADMIN") != std::string::npos);
   CHECK(text.find("did you mean 'DEVELOPER'") != std::string::npos);
@@ -139,8 +138,8 @@ TEST_CASE("hints: valid roles never list ACCOUNT_HOLDER; quotes are mentioned on
 }
 
 TEST_CASE("fields: roles with no value asks for a role, not for []") {
-  const auto diags =
-      diagnose_fields("team: acme\nusers:\n  - email: a@x.com\n    first_name: A\n    last_name: B\n    roles:\n");
+  const auto diags = diagnose_fields(
+      "team: acme\nusers:\n  - email: a@x.com\n    first_name: A\n    last_name: B\n    roles:\n");
   CHECK(has(diags, "d.yaml:6:5", {"a user needs at least one role"}));
   CHECK(diags.render().find("roles: []") == std::string::npos);
 }

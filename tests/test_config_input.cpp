@@ -3,8 +3,6 @@
 // numbers that overflow, oversized files, a daemon config without teams — is an error with its
 // place, found by the loaders `validate`, `plan`, `apply` and the daemon share.
 #include <doctest/doctest.h>
-
-#include "support/diagnostics.hpp"
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -18,6 +16,7 @@
 #include "config/validate.hpp"
 #include "config/values.hpp"
 #include "config/yaml_reader.hpp"
+#include "support/diagnostics.hpp"
 #include "support/temp_dir.hpp"
 #include "util/files.hpp"
 
@@ -279,8 +278,14 @@ TEST_CASE("daemon config: overflowing numbers, files that run would refuse, what
            "\n",
        "7:15",
        {"longer than the maximum"}},
-      {"just over a week", k_input_team + "    interval: 168h1s\n", "7:15", {"longer than the maximum of 168h"}},
-      {"jitter past the maximum", "defaults: {jitter: 200h}\n" + k_input_team, "1:20", {"longer than the maximum"}},
+      {"just over a week",
+       k_input_team + "    interval: 168h1s\n",
+       "7:15",
+       {"longer than the maximum of 168h"}},
+      {"jitter past the maximum",
+       "defaults: {jitter: 200h}\n" + k_input_team,
+       "1:20",
+       {"longer than the maximum"}},
       {"an integer that overflows",
        "defaults: {reserve_percent: 18446744073709551616}\n" + k_input_team,
        "1:29",
@@ -298,7 +303,10 @@ TEST_CASE("daemon config: overflowing numbers, files that run would refuse, what
        "     private_key_file: desired, desired_state: desired}\n",
        "3:24",
        {"private key file", "is a directory, not a regular file"}},
-      {"a directory as token file", "admin: {token_file: desired}\n" + k_input_team, "1:21", {"is a directory"}},
+      {"a directory as token file",
+       "admin: {token_file: desired}\n" + k_input_team,
+       "1:21",
+       {"is a directory"}},
       {"an empty token file with a public address",
        "admin: {listen: '0.0.0.0:9469', token_file: empty.token}\n" + k_input_team,
        "1:45",
@@ -328,8 +336,8 @@ TEST_CASE("daemon config: overflowing numbers, files that run would refuse, what
   InputInstall dir;
   dir.write("empty.token", "");
   const std::string ok =
-      dir.write("ascsync.yaml", "admin: {token_file: empty.token}\ndefaults: {interval: 168h}\n" + k_input_team +
-                                    "    base_url: https://api.example.com/\n");
+      dir.write("ascsync.yaml", "admin: {token_file: empty.token}\ndefaults: {interval: 168h}\n" +
+                                    k_input_team + "    base_url: https://api.example.com/\n");
   config::Diagnostics diags;
   auto r = config::load_daemon_config(ok, config::Environment{}, &diags);
   INFO(diags.render());

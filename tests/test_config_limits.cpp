@@ -45,9 +45,10 @@ TEST_CASE("limits: defaults are generous and documented values") {
 TEST_CASE("limits: overrides are read") {
   LimitsInstall dir;
   config::Diagnostics diags;
-  auto r = dir.load(
-      "defaults: {request_timeout: 30s, cycle_timeout: 1h, max_response_mib: 8, max_pages: 500}\n" + k_limits_team,
-      diags);
+  auto r =
+      dir.load("defaults: {request_timeout: 30s, cycle_timeout: 1h, max_response_mib: 8, max_pages: 500}\n" +
+                   k_limits_team,
+               diags);
   INFO(diags.render());
   REQUIRE(r.ok());
   CHECK(r->defaults.request_timeout == std::chrono::seconds(30));

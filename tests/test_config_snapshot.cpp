@@ -1,7 +1,5 @@
 // Desired state against the mirror (no network), and `ascsync validate` path handling.
 #include <doctest/doctest.h>
-
-#include "support/diagnostics.hpp"
 #include <unistd.h>
 
 #include <atomic>
@@ -12,7 +10,7 @@
 #include "config/desired_state.hpp"
 #include "config/snapshot_check.hpp"
 #include "config/validate.hpp"
-
+#include "support/diagnostics.hpp"
 #include "support/temp_dir.hpp"
 
 namespace fs = std::filesystem;

@@ -30,13 +30,13 @@ CycleWorld kitchen_sink() {
              desired_user("carol@acme.com", {"APP_MANAGER"}, {"com.acme.other"}),
              desired_user("erin@acme.com", {"MARKETING"})};
   s.users = {user("u0", "owner@acme.com", {"ACCOUNT_HOLDER"}, {}, true),
-             user("u1", "Bob@Acme.com", {"DEVELOPER"}, {"app-1"}),
-             user("u2", "dave@acme.com", {"DEVELOPER"}),
+             user("u1", "Bob@Acme.com", {"DEVELOPER"}, {"app-1"}), user("u2", "dave@acme.com", {"DEVELOPER"}),
              user("u3", "erin@acme.com", {"MARKETING"})};
   auto carol = invitation("i1", d.users[2], {"app-2"});
   carol.roles = {"DEVELOPER"};
   s.invitations = {carol, invitation("i2", desired_user("frank@acme.com", {"SALES"}))};
-  w.managed.insert({"user:bob@acme.com", "user:dave@acme.com", "invitation:carol@acme.com", "invitation:frank@acme.com"});
+  w.managed.insert(
+      {"user:bob@acme.com", "user:dave@acme.com", "invitation:carol@acme.com", "invitation:frank@acme.com"});
 
   // TestFlight.
   auto qa = desired_group("com.acme.app", "QA", {"a@x.com", "c@x.com", "n@x.com"});
@@ -115,9 +115,10 @@ TEST_CASE("planning again after the plan was applied yields an empty plan") {
   CHECK(second.empty());
 
   // Everything declared is now managed; nothing undeclared is.
-  for (const char* key : {"user:erin@acme.com", "invitation:alice@acme.com", "tester:n@x.com", "tester:c@x.com",
-                          "group:com.acme.other/Beta", "membership:com.acme.other/Beta/m@x.com",
-                          "membership:com.acme.app/QA/c@x.com", "membership:com.acme.app/Public/a@x.com"}) {
+  for (const char* key :
+       {"user:erin@acme.com", "invitation:alice@acme.com", "tester:n@x.com", "tester:c@x.com",
+        "group:com.acme.other/Beta", "membership:com.acme.other/Beta/m@x.com",
+        "membership:com.acme.app/QA/c@x.com", "membership:com.acme.app/Public/a@x.com"}) {
     CAPTURE(key);
     CHECK(w.managed.count(key) == 1);
   }

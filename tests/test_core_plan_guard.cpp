@@ -38,7 +38,8 @@ core::Plan membership_removals(int n) {
   core::Snapshot s;
   s.apps = {app("app-1", "com.acme.app")};
   s.groups = {group("g1", "app-1", qa)};
-  for (int i = 0; i < n; ++i) s.testers.push_back(tester("t" + std::to_string(i), "m" + std::to_string(i) + "@x.com", {"g1"}));
+  for (int i = 0; i < n; ++i)
+    s.testers.push_back(tester("t" + std::to_string(i), "m" + std::to_string(i) + "@x.com", {"g1"}));
   auto d = desired_state();
   d.manage_users = false;
   d.bundle_ids = {"com.acme.app"};
@@ -85,8 +86,8 @@ TEST_CASE("over the deletion cap the whole plan is refused, with the numbers; ea
     CHECK(g.max_deletions == tc.cap);
     if (!tc.allowed) {
       REQUIRE(g.reasons.size() == 1);
-      CHECK(g.reasons[0].find("deletes 5 objects, over policy.max_deletions (" + std::to_string(tc.cap) + ")") !=
-            std::string::npos);
+      CHECK(g.reasons[0].find("deletes 5 objects, over policy.max_deletions (" + std::to_string(tc.cap) +
+                              ")") != std::string::npos);
       CHECK(g.reasons[0].find("nothing is applied") != std::string::npos);
     }
   }
@@ -105,18 +106,42 @@ TEST_CASE("deletions are re-checked: prune on, managed, not protected") {
   core::Policy protect = prune_all();
   protect.protected_emails = {"Old@X.com"};
   const std::vector<Case> cases = {
-      {"managed tester", destroy(ChangeKind::tester, "tester:old@x.com"), prune_all(), {"tester:old@x.com"}, ""},
-      {"prune off", destroy(ChangeKind::tester, "tester:old@x.com"), no_prune_testers, {"tester:old@x.com"},
+      {"managed tester",
+       destroy(ChangeKind::tester, "tester:old@x.com"),
+       prune_all(),
+       {"tester:old@x.com"},
+       ""},
+      {"prune off",
+       destroy(ChangeKind::tester, "tester:old@x.com"),
+       no_prune_testers,
+       {"tester:old@x.com"},
        "needs prune.testers on"},
-      {"unmanaged", destroy(ChangeKind::tester, "tester:old@x.com"), prune_all(), {}, "not managed by ascsync"},
-      {"protected", destroy(ChangeKind::tester, "tester:old@x.com"), protect, {"tester:old@x.com"},
+      {"unmanaged",
+       destroy(ChangeKind::tester, "tester:old@x.com"),
+       prune_all(),
+       {},
+       "not managed by ascsync"},
+      {"protected",
+       destroy(ChangeKind::tester, "tester:old@x.com"),
+       protect,
+       {"tester:old@x.com"},
        "protected_emails"},
       {"group", destroy(ChangeKind::group, "group:com.acme.app/QA"), prune_all(), {}, "not managed"},
-      {"user via invitation", destroy(ChangeKind::user, "user:bob@x.com"), prune_all(), {"invitation:bob@x.com"}, ""},
-      {"membership via group", destroy(ChangeKind::membership, "membership:com.acme.app/QA/a@x.com"), prune_all(),
-       {"group:com.acme.app/QA"}, ""},
-      {"membership of other group", destroy(ChangeKind::membership, "membership:com.acme.app/QA/a@x.com"),
-       prune_all(), {"group:com.acme.app/Q"}, "not managed"},
+      {"user via invitation",
+       destroy(ChangeKind::user, "user:bob@x.com"),
+       prune_all(),
+       {"invitation:bob@x.com"},
+       ""},
+      {"membership via group",
+       destroy(ChangeKind::membership, "membership:com.acme.app/QA/a@x.com"),
+       prune_all(),
+       {"group:com.acme.app/QA"},
+       ""},
+      {"membership of other group",
+       destroy(ChangeKind::membership, "membership:com.acme.app/QA/a@x.com"),
+       prune_all(),
+       {"group:com.acme.app/Q"},
+       "not managed"},
   };
   for (const auto& tc : cases) {
     CAPTURE(tc.name);
@@ -163,7 +188,8 @@ TEST_CASE("a plan with errors is refused") {
 
 TEST_CASE("many violations are listed up to a bound, then counted") {
   core::Plan p;
-  for (int i = 0; i < 30; ++i) p.changes.push_back(destroy(ChangeKind::tester, "tester:t" + std::to_string(i) + "@x.com"));
+  for (int i = 0; i < 30; ++i)
+    p.changes.push_back(destroy(ChangeKind::tester, "tester:t" + std::to_string(i) + "@x.com"));
   const auto g = core::guard(p, prune_all(100), {});
   CHECK_FALSE(g.allowed);
   REQUIRE(g.reasons.size() == 21);

@@ -39,7 +39,9 @@ Small small() {
 
 }  // namespace
 
-core::Plan small_plan(const Small& w) { return make_plan(w.desired, w.snapshot, w.managed, fixed_now()); }
+core::Plan small_plan(const Small& w) {
+  return make_plan(w.desired, w.snapshot, w.managed, fixed_now());
+}
 
 TEST_CASE("text: Terraform-style golden output") {
   const Small w = small();
@@ -88,16 +90,46 @@ TEST_CASE("text: no changes") {
 TEST_CASE("text: replace, adopt, blocked, notes, errors and a refusing guard") {
   core::Plan p;
   p.team = "acme";
-  core::Change adopt{core::ChangeKind::group, Action::adopt, "group:com.acme.app/QA", "exists and is declared",
-                     nullptr, nullptr, nullptr, {"group:com.acme.app/QA"}, {}, {}};
-  core::Change replace{core::ChangeKind::invitation, Action::replace, "invitation:c@acme.com", "roles differ",
-                       {{"roles", {"DEVELOPER"}}, {"firstName", "C"}}, {{"roles", {"ADMIN", "DEVELOPER"}}, {"firstName", "C"}},
-                       nullptr, {}, {}, {}};
-  core::Change blocked{core::ChangeKind::user, Action::blocked, "user:owner@acme.com", "ACCOUNT_HOLDER is never changed",
-                       {{"roles", {"ACCOUNT_HOLDER"}}}, {{"roles", {"ADMIN"}}}, nullptr, {}, {}, {}};
-  core::Change removal{core::ChangeKind::membership, Action::remove_members, "membership:com.acme.app/QA",
-                       "not declared; prune.group_memberships, managed", nullptr, nullptr,
-                       {{"testers", {{{"id", "t1"}, {"email", "x@y.com"}}}}}, {}, {}, {"membership:com.acme.app/QA/x@y.com"}};
+  core::Change adopt{core::ChangeKind::group,
+                     Action::adopt,
+                     "group:com.acme.app/QA",
+                     "exists and is declared",
+                     nullptr,
+                     nullptr,
+                     nullptr,
+                     {"group:com.acme.app/QA"},
+                     {},
+                     {}};
+  core::Change replace{core::ChangeKind::invitation,
+                       Action::replace,
+                       "invitation:c@acme.com",
+                       "roles differ",
+                       {{"roles", {"DEVELOPER"}}, {"firstName", "C"}},
+                       {{"roles", {"ADMIN", "DEVELOPER"}}, {"firstName", "C"}},
+                       nullptr,
+                       {},
+                       {},
+                       {}};
+  core::Change blocked{core::ChangeKind::user,
+                       Action::blocked,
+                       "user:owner@acme.com",
+                       "ACCOUNT_HOLDER is never changed",
+                       {{"roles", {"ACCOUNT_HOLDER"}}},
+                       {{"roles", {"ADMIN"}}},
+                       nullptr,
+                       {},
+                       {},
+                       {}};
+  core::Change removal{core::ChangeKind::membership,
+                       Action::remove_members,
+                       "membership:com.acme.app/QA",
+                       "not declared; prune.group_memberships, managed",
+                       nullptr,
+                       nullptr,
+                       {{"testers", {{{"id", "t1"}, {"email", "x@y.com"}}}}},
+                       {},
+                       {},
+                       {"membership:com.acme.app/QA/x@y.com"}};
   p.changes = {adopt, replace, blocked, removal};
   p.notes = {{"tester:z@y.com", "not declared; unmanaged, left alone"}};
   p.errors = {{"app:com.gone", "app \"com.gone\" is not an app of this team", {"team.yaml", 4, 5}}};
@@ -124,18 +156,33 @@ The guard blocks this plan; nothing will be applied:
   - the plan has 1 error; fix the declaration first
 )";
   CHECK(core::render_text(p, &refused, {false, true}) == expected);
-  CHECK(core::render_text(p, nullptr).find("1 object left alone or waiting (notes not shown).") != std::string::npos);
+  CHECK(core::render_text(p, nullptr).find("1 object left alone or waiting (notes not shown).") !=
+        std::string::npos);
 }
 
 TEST_CASE("text: a new group lists its declared attributes; adopted memberships are counted") {
   core::Plan p;
   p.team = "acme";
-  p.changes.push_back({core::ChangeKind::group, Action::create, "group:com.acme.app/QA", "declared", nullptr,
-                       {{"isInternalGroup", false}, {"publicLinkLimit", nullptr}, {"feedbackEnabled", true}}, nullptr,
-                       {}, {}, {}});
-  p.changes.push_back({core::ChangeKind::membership, Action::adopt, "membership:com.acme.app/QA", "in the group",
-                       nullptr, nullptr, nullptr,
-                       {"membership:com.acme.app/QA/a@x.com", "membership:com.acme.app/QA/b@x.com"}, {}, {}});
+  p.changes.push_back({core::ChangeKind::group,
+                       Action::create,
+                       "group:com.acme.app/QA",
+                       "declared",
+                       nullptr,
+                       {{"isInternalGroup", false}, {"publicLinkLimit", nullptr}, {"feedbackEnabled", true}},
+                       nullptr,
+                       {},
+                       {},
+                       {}});
+  p.changes.push_back({core::ChangeKind::membership,
+                       Action::adopt,
+                       "membership:com.acme.app/QA",
+                       "in the group",
+                       nullptr,
+                       nullptr,
+                       nullptr,
+                       {"membership:com.acme.app/QA/a@x.com", "membership:com.acme.app/QA/b@x.com"},
+                       {},
+                       {}});
   const std::string expected = R"(ascsync will perform the following actions for team "acme":
 
   + group "com.acme.app/QA" will be created
@@ -159,18 +206,21 @@ TEST_CASE("JSON: document shape, summary and guard") {
   REQUIRE(j["changes"].is_array());
   CHECK(j["changes"].size() == p.changes.size());
   for (const auto& c : j["changes"]) {
-    for (const char* field : {"kind", "action", "key", "reason", "before", "after", "payload", "manage", "unmanage",
-                              "removes"}) {
+    for (const char* field :
+         {"kind", "action", "key", "reason", "before", "after", "payload", "manage", "unmanage", "removes"}) {
       CAPTURE(field);
       CHECK(c.contains(field));
     }
   }
   CHECK(j["changes"][4]["action"] == "delete");
   CHECK(j["changes"][4]["payload"]["tester_id"] == "t3");
-  CHECK(j["summary"] == nlohmann::json{{"adopt", 0}, {"add", 4}, {"change", 1}, {"destroy", 1}, {"blocked", 0}});
+  CHECK(j["summary"] ==
+        nlohmann::json{{"adopt", 0}, {"add", 4}, {"change", 1}, {"destroy", 1}, {"blocked", 0}});
   CHECK(j["errors"] == nlohmann::json::array());
-  CHECK(j["guard"] ==
-        nlohmann::json{{"allowed", true}, {"reasons", nlohmann::json::array()}, {"deletions", 1}, {"max_deletions", 10}});
+  CHECK(j["guard"] == nlohmann::json{{"allowed", true},
+                                     {"reasons", nlohmann::json::array()},
+                                     {"deletions", 1},
+                                     {"max_deletions", 10}});
 }
 
 TEST_CASE("JSON: a plan reads back exactly as it was written") {
@@ -200,7 +250,8 @@ TEST_CASE("JSON: a plan reads back exactly as it was written") {
   const std::vector<Bad> bad = {
       {nlohmann::json::array(), "not an object"},
       {{{"format_version", "9"}, {"changes", nlohmann::json::array()}}, "format_version"},
-      {{{"format_version", "1.0"}, {"changes", {{{"kind", "user"}, {"action", "explode"}, {"key", "user:a"}}}}},
+      {{{"format_version", "1.0"},
+        {"changes", {{{"kind", "user"}, {"action", "explode"}, {"key", "user:a"}}}}},
        "unknown action"},
       {{{"format_version", "1.0"}, {"changes", {{{"kind", "robot"}, {"action", "create"}, {"key", "x"}}}}},
        "unknown change kind"},

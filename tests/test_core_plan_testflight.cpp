@@ -109,9 +109,8 @@ TEST_CASE("attributes fixed at creation: replace only with prune.groups on a man
     bool managed;
     Action expected;
   };
-  for (const auto& tc : std::vector<Case>{{true, true, Action::replace},
-                                          {true, false, Action::blocked},
-                                          {false, true, Action::blocked}}) {
+  for (const auto& tc : std::vector<Case>{
+           {true, true, Action::replace}, {true, false, Action::blocked}, {false, true, Action::blocked}}) {
     CAPTURE(tc.prune);
     CAPTURE(tc.managed);
     auto have = desired_group("com.acme.app", "QA", {});
@@ -177,7 +176,8 @@ TEST_CASE("a new tester is created straight into all its groups in one change") 
   CHECK(t.key == "tester:new@x.com");
   CHECK(t.payload["email"] == "New@X.com");
   CHECK(t.payload["firstName"] == "Nina");
-  const nlohmann::json groups = {{{"key", k_qa}, {"id", "g1"}}, {{"key", "group:com.acme.other/Beta"}, {"id", nullptr}}};
+  const nlohmann::json groups = {{{"key", k_qa}, {"id", "g1"}},
+                                 {{"key", "group:com.acme.other/Beta"}, {"id", nullptr}}};
   CHECK(t.payload["groups"] == groups);
   CHECK(t.manage == std::vector<std::string>{"tester:new@x.com", "membership:com.acme.app/QA/new@x.com",
                                              "membership:com.acme.other/Beta/new@x.com"});
@@ -190,8 +190,12 @@ TEST_CASE("existing testers missing from a group are added in one batch per grou
   auto s = testflight_base_snapshot();
   s.groups = {group("g1", "app-1", qa), group("g2", "app-1", beta)};
   s.testers = {tester("t1", "a@x.com", {}), tester("t2", "b@x.com", {}), tester("t3", "c@x.com", {"g1"})};
-  const core::ManagedSet managed = {k_qa, "group:com.acme.app/Beta", "tester:a@x.com", "tester:b@x.com",
-                                    "tester:c@x.com", "membership:com.acme.app/QA/c@x.com"};
+  const core::ManagedSet managed = {k_qa,
+                                    "group:com.acme.app/Beta",
+                                    "tester:a@x.com",
+                                    "tester:b@x.com",
+                                    "tester:c@x.com",
+                                    "membership:com.acme.app/QA/c@x.com"};
   const auto p = plan(with_groups({qa, beta}), s, managed);
   REQUIRE(p.valid());
   const auto adds = of(p, Action::add_members);
@@ -221,7 +225,8 @@ TEST_CASE("existing declared memberships are adopted in one batch per group") {
   CHECK(p.summary().adopt == 2);
 }
 
-TEST_CASE("undeclared memberships go only with prune.group_memberships, when the membership or group is managed") {
+TEST_CASE(
+    "undeclared memberships go only with prune.group_memberships, when the membership or group is managed") {
   struct Case {
     bool prune;
     bool group_managed;
@@ -295,7 +300,8 @@ TEST_CASE("testers declared nowhere go only with prune.testers, when managed and
     CHECK((c != nullptr) == tc.removed);
     if (c) {
       CHECK(c->payload["tester_id"] == "t9");
-      CHECK(c->unmanage == std::vector<std::string>{"tester:old@x.com", "membership:com.acme.app/QA/old@x.com"});
+      CHECK(c->unmanage ==
+            std::vector<std::string>{"tester:old@x.com", "membership:com.acme.app/QA/old@x.com"});
       // Deleting the tester takes its memberships with it: no separate membership removal.
       CHECK(of(p, Action::remove_members).empty());
       CHECK(p.deletion_count() == 1);
@@ -333,8 +339,8 @@ TEST_CASE("undeclared groups of declared apps go only with prune.groups, when ma
 }
 
 TEST_CASE("internal groups accept only team users") {
-  auto d = with_groups({desired_group("com.acme.app", "Team", {"dev@acme.com", "soon@acme.com", "stranger@x.com"},
-                                      true)});
+  auto d = with_groups(
+      {desired_group("com.acme.app", "Team", {"dev@acme.com", "soon@acme.com", "stranger@x.com"}, true)});
   d.manage_users = true;
   d.users = {desired_user("dev@acme.com", {"DEVELOPER"}), desired_user("soon@acme.com", {"DEVELOPER"})};
   auto s = testflight_base_snapshot();
@@ -367,7 +373,8 @@ TEST_CASE("Apple's group constraints and unknown apps are plan errors") {
        "only possible on an external group"},
       {"limit zero", [](core::DesiredGroup& g) { g.public_link_limit = 0; }, "outside 1..10,000"},
       {"limit too big", [](core::DesiredGroup& g) { g.public_link_limit = 10001; }, "outside 1..10,000"},
-      {"unknown app", [](core::DesiredGroup& g) { g.bundle_id = "com.acme.gone"; }, "is not an app of this team"},
+      {"unknown app", [](core::DesiredGroup& g) { g.bundle_id = "com.acme.gone"; },
+       "is not an app of this team"},
   };
   for (const auto& tc : cases) {
     CAPTURE(tc.name);
@@ -389,7 +396,8 @@ TEST_CASE("more than 10,000 external testers per app after the plan is an error"
   auto s = testflight_base_snapshot();
   const auto legacy = desired_group("com.acme.app", "Legacy", {});
   s.groups = {group("g9", "app-1", legacy)};
-  for (int i = 0; i < 4001; ++i) s.testers.push_back(tester("x" + std::to_string(i), "l" + std::to_string(i) + "@y.com", {"g9"}));
+  for (int i = 0; i < 4001; ++i)
+    s.testers.push_back(tester("x" + std::to_string(i), "l" + std::to_string(i) + "@y.com", {"g9"}));
   auto p = plan(with_groups({a}), s);
   CHECK(has_error(p, "would have 10001 external testers"));
 

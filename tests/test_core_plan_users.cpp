@@ -1,5 +1,6 @@
 // Planner rules for team users and pending invitations.
 #include <doctest/doctest.h>
+
 #include <functional>
 
 #include "support/plan_fixture.hpp"
@@ -46,14 +47,22 @@ TEST_CASE("an existing user whose grants differ is updated, attribute by attribu
     std::vector<std::string> differing;  // JSON attributes expected in the reason
   };
   const std::vector<Case> cases = {
-      {"roles", user("u1", "bob@acme.com", {"DEVELOPER"}), desired_user("bob@acme.com", {"ADMIN", "DEVELOPER"}),
+      {"roles",
+       user("u1", "bob@acme.com", {"DEVELOPER"}),
+       desired_user("bob@acme.com", {"ADMIN", "DEVELOPER"}),
        {"roles"}},
-      {"visible apps", user("u1", "bob@acme.com", {"DEVELOPER"}, {"app-1"}),
-       desired_user("bob@acme.com", {"DEVELOPER"}, {"com.acme.app", "com.acme.other"}), {"visibleApps"}},
-      {"all apps", user("u1", "bob@acme.com", {"DEVELOPER"}, {"app-1"}),
-       desired_user("bob@acme.com", {"DEVELOPER"}, {}, true), {"allAppsVisible"}},
-      {"provisioning", user("u1", "bob@acme.com", {"DEVELOPER"}),
-       desired_user("bob@acme.com", {"DEVELOPER"}, {}, false, true), {"provisioningAllowed"}},
+      {"visible apps",
+       user("u1", "bob@acme.com", {"DEVELOPER"}, {"app-1"}),
+       desired_user("bob@acme.com", {"DEVELOPER"}, {"com.acme.app", "com.acme.other"}),
+       {"visibleApps"}},
+      {"all apps",
+       user("u1", "bob@acme.com", {"DEVELOPER"}, {"app-1"}),
+       desired_user("bob@acme.com", {"DEVELOPER"}, {}, true),
+       {"allAppsVisible"}},
+      {"provisioning",
+       user("u1", "bob@acme.com", {"DEVELOPER"}),
+       desired_user("bob@acme.com", {"DEVELOPER"}, {}, false, true),
+       {"provisioningAllowed"}},
   };
   for (const auto& tc : cases) {
     CAPTURE(tc.name);
@@ -135,7 +144,8 @@ TEST_CASE("a pending invitation whose terms differ or that expired is replaced")
       {"roles", [](core::Invitation& i) { i.roles = {"MARKETING"}; }, "roles"},
       {"first name", [](core::Invitation& i) { i.first_name = "Carl"; }, "firstName"},
       {"visible apps", [](core::Invitation& i) { i.visible_app_ids = {"app-2"}; }, "visibleApps"},
-      {"expired", [](core::Invitation& i) { i.expiration_date = "2026-11-20T00:00:00.000+00:00"; }, "expired on"},
+      {"expired", [](core::Invitation& i) { i.expiration_date = "2026-11-20T00:00:00.000+00:00"; },
+       "expired on"},
   };
   for (const auto& tc : cases) {
     CAPTURE(tc.name);

@@ -1,7 +1,6 @@
 // Log format selection: explicit choices win, "auto" follows JOURNAL_STREAM only when it
 // really describes stderr.
 #include <doctest/doctest.h>
-
 #include <sys/stat.h>
 #include <unistd.h>
 

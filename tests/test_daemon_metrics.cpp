@@ -1,21 +1,19 @@
 // The metrics registry and its Prometheus text exposition, checked by promtool itself.
 #include <doctest/doctest.h>
-
 #include <sys/wait.h>
-
 #include <unistd.h>
 
 #include <cmath>
 #include <cstdio>
-#include <limits>
 #include <cstdlib>
 #include <fstream>
+#include <limits>
 #include <stdexcept>
 #include <string>
 
-#include "support/shell.hpp"
 #include "daemon/metrics.hpp"
 #include "daemon/service_metrics.hpp"
+#include "support/shell.hpp"
 #include "util/time.hpp"
 
 using service::Registry;
@@ -26,8 +24,8 @@ bool contains(const std::string& haystack, const std::string& needle) {
   return haystack.find(needle) != std::string::npos;
 }
 
-using test_support::ShellResult;
 using test_support::run_command;
+using test_support::ShellResult;
 
 std::string temp_file(const std::string& content) {
   char path[] = "/tmp/ascsync-metrics-XXXXXX";
@@ -45,10 +43,16 @@ TEST_CASE("metrics: sample values render as Prometheus expects") {
     double value;
     const char* text;
   };
-  const Row rows[] = {{0, "0"},     {1, "1"},         {42, "42"},
-                      {0.25, "0.25"}, {1e-9, "1e-09"}, {1.8e9, "1800000000"},
-                      {-3.5, "-3.5"}, {std::numeric_limits<double>::infinity(), "+Inf"},
-                      {-std::numeric_limits<double>::infinity(), "-Inf"}, {std::nan(""), "NaN"}};
+  const Row rows[] = {{0, "0"},
+                      {1, "1"},
+                      {42, "42"},
+                      {0.25, "0.25"},
+                      {1e-9, "1e-09"},
+                      {1.8e9, "1800000000"},
+                      {-3.5, "-3.5"},
+                      {std::numeric_limits<double>::infinity(), "+Inf"},
+                      {-std::numeric_limits<double>::infinity(), "-Inf"},
+                      {std::nan(""), "NaN"}};
   for (const auto& row : rows) {
     CAPTURE(row.text);
     CHECK(service::format_sample(row.value) == row.text);
@@ -82,16 +86,18 @@ TEST_CASE("metrics: counters, gauges and histograms render HELP, TYPE and series
   CHECK(c.value({"GET /v1/users", "200"}) == 3);
   CHECK(h.count({"acme"}) == 5);
   const std::string text = r.render();
-  CHECK(contains(text, "# HELP t_requests_total Requests.\n# TYPE t_requests_total counter\n"
-                       "t_requests_total{route=\"GET /v1/users\",status=\"200\"} 3\n"));
+  CHECK(contains(text,
+                 "# HELP t_requests_total Requests.\n# TYPE t_requests_total counter\n"
+                 "t_requests_total{route=\"GET /v1/users\",status=\"200\"} 3\n"));
   CHECK(contains(text, "# TYPE t_temperature_celsius gauge\nt_temperature_celsius 21.5\n"));
-  CHECK(contains(text, "# TYPE t_duration_seconds histogram\n"
-                       "t_duration_seconds_bucket{team=\"acme\",le=\"0.5\"} 2\n"
-                       "t_duration_seconds_bucket{team=\"acme\",le=\"1\"} 3\n"
-                       "t_duration_seconds_bucket{team=\"acme\",le=\"5\"} 4\n"
-                       "t_duration_seconds_bucket{team=\"acme\",le=\"+Inf\"} 5\n"
-                       "t_duration_seconds_sum{team=\"acme\"} 104.3\n"
-                       "t_duration_seconds_count{team=\"acme\"} 5\n"));
+  CHECK(contains(text,
+                 "# TYPE t_duration_seconds histogram\n"
+                 "t_duration_seconds_bucket{team=\"acme\",le=\"0.5\"} 2\n"
+                 "t_duration_seconds_bucket{team=\"acme\",le=\"1\"} 3\n"
+                 "t_duration_seconds_bucket{team=\"acme\",le=\"5\"} 4\n"
+                 "t_duration_seconds_bucket{team=\"acme\",le=\"+Inf\"} 5\n"
+                 "t_duration_seconds_sum{team=\"acme\"} 104.3\n"
+                 "t_duration_seconds_count{team=\"acme\"} 5\n"));
   CHECK_FALSE(contains(text, "t_unused"));  // no series, no family
 }
 
@@ -134,7 +140,8 @@ TEST_CASE("metrics: record_cycle folds a cycle into the ascsync metrics") {
   r.rate_limit_remaining = 3500;
   r.rate_limit_limit = 3600;
   r.pending_journal_entries = 0;
-  r.certificates = std::vector<service::CertificateExpiry>{{"CERT1", "DISTRIBUTION", util::from_unix(1'900'000'000)}};
+  r.certificates =
+      std::vector<service::CertificateExpiry>{{"CERT1", "DISTRIBUTION", util::from_unix(1'900'000'000)}};
   m.record_cycle("acme", r, std::chrono::milliseconds(1500), util::from_unix(1'800'000'000));
 
   CHECK(m.cycles_total.value({"acme", "success"}) == 1);
@@ -170,10 +177,12 @@ TEST_CASE("metrics: promtool check metrics accepts the exposition with every met
   for (const std::string team : {"acme", "we\"ird\\team"}) {
     service::CycleResult r;
     r.outcome = service::CycleOutcome::success;
-    r.objects = {{"user", 12}, {"invitation", 1}, {"beta_group", 3}, {"beta_tester", 340}, {"certificate", 2}};
+    r.objects = {
+        {"user", 12}, {"invitation", 1}, {"beta_group", 3}, {"beta_tester", 340}, {"certificate", 2}};
     r.plan_changes = {{"create", 2}, {"update", 0}, {"delete", 1}};
     r.drift_events = {{"user", 1}, {"beta_tester", 3}};
-    r.api_requests = {{"GET /v1/users", 200, 4}, {"POST /v1/betaTesters", 429, 1}, {"GET /v1/certificates", 0, 1}};
+    r.api_requests = {
+        {"GET /v1/users", 200, 4}, {"POST /v1/betaTesters", 429, 1}, {"GET /v1/certificates", 0, 1}};
     r.rate_limit_remaining = 3500;
     r.rate_limit_limit = 3600;
     r.pending_journal_entries = 1;
@@ -191,11 +200,12 @@ TEST_CASE("metrics: promtool check metrics accepts the exposition with every met
 
   // Every planned metric is present.
   for (const char* name :
-       {"ascsync_cycle_duration_seconds_bucket", "ascsync_cycles_total", "ascsync_last_success_timestamp_seconds",
-        "ascsync_api_requests_total", "ascsync_rate_limit_remaining", "ascsync_rate_limit_limit",
-        "ascsync_drift_events_total", "ascsync_pending_journal_entries", "ascsync_objects",
-        "ascsync_certificate_expiry_timestamp_seconds", "ascsync_config_valid", "ascsync_config_reloads_total",
-        "ascsync_plan_changes", "ascsync_up", "ascsync_build_info"}) {
+       {"ascsync_cycle_duration_seconds_bucket", "ascsync_cycles_total",
+        "ascsync_last_success_timestamp_seconds", "ascsync_api_requests_total",
+        "ascsync_rate_limit_remaining", "ascsync_rate_limit_limit", "ascsync_drift_events_total",
+        "ascsync_pending_journal_entries", "ascsync_objects", "ascsync_certificate_expiry_timestamp_seconds",
+        "ascsync_config_valid", "ascsync_config_reloads_total", "ascsync_plan_changes", "ascsync_up",
+        "ascsync_build_info"}) {
     CAPTURE(name);
     CHECK(contains(text, std::string("\n") + name));
   }

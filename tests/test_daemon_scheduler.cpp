@@ -4,11 +4,11 @@
 
 #include <algorithm>
 #include <atomic>
-#include <set>
 #include <chrono>
 #include <condition_variable>
 #include <functional>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include "daemon/scheduler.hpp"
@@ -29,7 +29,8 @@ class RecordingCycle {
  public:
   explicit RecordingCycle(std::shared_ptr<util::ManualClock> clock) : m_clock(std::move(clock)) {}
 
-  std::function<CycleResult(const std::string&, std::stop_token)> respond = [](const std::string&, std::stop_token) {
+  std::function<CycleResult(const std::string&, std::stop_token)> respond = [](const std::string&,
+                                                                               std::stop_token) {
     CycleResult r;
     r.outcome = CycleOutcome::success;
     return r;
@@ -97,7 +98,9 @@ class Gate {
   bool m_open = false;
 };
 
-util::TimePoint t0() { return util::TimePoint(std::chrono::seconds(1'800'000'000)); }
+util::TimePoint t0() {
+  return util::TimePoint(std::chrono::seconds(1'800'000'000));
+}
 
 SchedulerOptions options(uint64_t seed = 42) {
   SchedulerOptions o;
@@ -338,7 +341,9 @@ TEST_CASE("scheduler: set_teams adds (at once), reschedules and retires teams") 
 TEST_CASE("scheduler: an exception from the cycle is a failed cycle, not a dead worker") {
   auto clock = std::make_shared<util::ManualClock>(t0());
   RecordingCycle cycle(clock);
-  cycle.respond = [](const std::string&, std::stop_token) -> CycleResult { throw std::runtime_error("boom"); };
+  cycle.respond = [](const std::string&, std::stop_token) -> CycleResult {
+    throw std::runtime_error("boom");
+  };
   Scheduler s(cycle.fn(), clock, options());
   s.set_teams({team("acme", 600s)});
   REQUIRE(s.wait_idle(k_wait));

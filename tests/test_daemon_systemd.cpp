@@ -1,7 +1,6 @@
 // systemd/ascsync.service: systemd itself checks the unit (`systemd-analyze verify`) and scores
 // its sandbox (`systemd-analyze security --offline=yes`).
 #include <doctest/doctest.h>
-
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -18,8 +17,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-using test_support::ShellResult;
 using test_support::run_command;
+using test_support::ShellResult;
 
 std::string read_unit() {
   std::ifstream in(std::string(ASCSYNC_TEST_SOURCE_DIR) + "/systemd/ascsync.service");
@@ -54,20 +53,34 @@ class UnitCopy {
   std::string m_path;
 };
 
-bool have_systemd_analyze() { return run_command("command -v systemd-analyze").exit_code == 0; }
+bool have_systemd_analyze() {
+  return run_command("command -v systemd-analyze").exit_code == 0;
+}
 
 }  // namespace
 
 TEST_CASE("systemd: the unit declares what the daemon relies on") {
   const std::string unit = read_unit();
-  for (const char* line :
-       {"Type=notify\n", "NotifyAccess=main\n", "WatchdogSec=", "ExecStart=/usr/bin/ascsync run --config /etc/ascsync/ascsync.yaml\n",
-        "ExecReload=/bin/kill -HUP $MAINPID\n", "DynamicUser=yes\n", "StateDirectory=ascsync\n",
-        "ConfigurationDirectory=ascsync\n", "RuntimeDirectory=ascsync\n", "LoadCredential=", "UMask=0077\n",
-        "RestartPreventExitStatus=78\n", "ProtectSystem=strict\n", "NoNewPrivileges=yes\n",
-        "CapabilityBoundingSet=\n", "RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX\n",
-        "SystemCallFilter=@system-service\n", "MemoryDenyWriteExecute=yes\n", "ProtectProc=invisible\n",
-        "ProcSubset=pid\n"}) {
+  for (const char* line : {"Type=notify\n",
+                           "NotifyAccess=main\n",
+                           "WatchdogSec=",
+                           "ExecStart=/usr/bin/ascsync run --config /etc/ascsync/ascsync.yaml\n",
+                           "ExecReload=/bin/kill -HUP $MAINPID\n",
+                           "DynamicUser=yes\n",
+                           "StateDirectory=ascsync\n",
+                           "ConfigurationDirectory=ascsync\n",
+                           "RuntimeDirectory=ascsync\n",
+                           "LoadCredential=",
+                           "UMask=0077\n",
+                           "RestartPreventExitStatus=78\n",
+                           "ProtectSystem=strict\n",
+                           "NoNewPrivileges=yes\n",
+                           "CapabilityBoundingSet=\n",
+                           "RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX\n",
+                           "SystemCallFilter=@system-service\n",
+                           "MemoryDenyWriteExecute=yes\n",
+                           "ProtectProc=invisible\n",
+                           "ProcSubset=pid\n"}) {
     CAPTURE(line);
     CHECK(unit.find(line) != std::string::npos);
   }
@@ -90,7 +103,8 @@ TEST_CASE("systemd: the sandbox scores an exposure of at most 2.0") {
   const auto r = run_command("systemd-analyze security --offline=yes --no-pager " + copy.path());
   REQUIRE_MESSAGE(r.exit_code == 0, r.output);
   std::smatch m;
-  const bool found = std::regex_search(r.output, m, std::regex(R"(Overall exposure level for [^:]+: ([0-9]+\.[0-9]+))"));
+  const bool found =
+      std::regex_search(r.output, m, std::regex(R"(Overall exposure level for [^:]+: ([0-9]+\.[0-9]+))"));
   REQUIRE_MESSAGE(found, r.output);
   const double score = std::stod(m[1].str());
   MESSAGE("exposure score: " << score);

@@ -68,7 +68,8 @@ void check_declared_world(const World& w) {
   CHECK(w.groups.at("com.acme.chat/Beta")["feedback_enabled"] == false);
   CHECK(w.groups.at("com.acme.chat/Beta")["public_link_enabled"] == false);
 
-  CHECK(w.members("com.acme.shop/QA") == Strings{"alex@agency.example", "new@example.org", "robin@example.org"});
+  CHECK(w.members("com.acme.shop/QA") ==
+        Strings{"alex@agency.example", "new@example.org", "robin@example.org"});
   CHECK(w.members("com.acme.chat/Beta") == Strings{"kim@example.org", "robin@example.org"});
   CHECK(w.members("com.acme.shop/Staff") == Strings{"dev@acme.example"});
   CHECK(w.testers.size() == 5);
@@ -191,7 +192,8 @@ apps:
   CHECK(journal(f).empty());
   bool blocked = false;
   for (const auto& [key, c] : conditions(f))
-    if (c.type == "blocked" && c.reason == "PlanError" && c.message.find("outsider@example.org") != std::string::npos)
+    if (c.type == "blocked" && c.reason == "PlanError" &&
+        c.message.find("outsider@example.org") != std::string::npos)
       blocked = true;
   CHECK(blocked);
 }
@@ -200,10 +202,10 @@ TEST_CASE("an injected failure leaves a failed journal entry and condition; a cl
   struct Case {
     const char* name;
     sim::FaultRule fault;
-    const char* failed_key;     // the change that fails
-    const char* entry_state;    // its journal entry after the failing cycle
-    const char* condition;      // its condition type after the failing cycle
-    bool stops_apply;           // a retryable failure ends the apply early
+    const char* failed_key;   // the change that fails
+    const char* entry_state;  // its journal entry after the failing cycle
+    const char* condition;    // its condition type after the failing cycle
+    bool stops_apply;         // a retryable failure ends the apply early
   };
   sim::FaultRule reject_tester;
   reject_tester.route = "POST /v1/betaTesters";
@@ -219,7 +221,8 @@ TEST_CASE("an injected failure leaves a failed journal entry and condition; a cl
   create_unclear.error_status = 503;
   const Case cases[] = {
       {"422 on a tester create", reject_tester, "tester:alex@agency.example", "failed", "failed", false},
-      {"500 on every membership add", linkage_down, "membership:com.acme.chat/Beta", "failed", "failed", true},
+      {"500 on every membership add", linkage_down, "membership:com.acme.chat/Beta", "failed", "failed",
+       true},
       // A create answered 503 may have happened: it is read back, not repeated. The simulator
       // did not create it, so the entry is closed by the read-back... or stays pending when the
       // read-back cannot tell; either way nothing is duplicated.
@@ -267,7 +270,8 @@ TEST_CASE("an injected failure leaves a failed journal entry and condition; a cl
     CHECK_MESSAGE(clean->outcome == reconcile::CycleOutcome::converged, clean->summary());
     const World w = f.world();
     CHECK_FALSE(w.has_duplicates());
-    CHECK(w.members("com.acme.shop/QA") == Strings{"alex@agency.example", "new@example.org", "robin@example.org"});
+    CHECK(w.members("com.acme.shop/QA") ==
+          Strings{"alex@agency.example", "new@example.org", "robin@example.org"});
     CHECK(w.members("com.acme.chat/Beta") == Strings{"kim@example.org", "robin@example.org"});
     store::Journal j(*f.db);
     auto pending = j.pending(ReconcileFixture::k_team);

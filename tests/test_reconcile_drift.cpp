@@ -69,7 +69,8 @@ TEST_CASE("out-of-band changes are recorded as drift and corrected, or left alon
   const Case cases[] = {
       {"a tester removed from a managed group", prune_on,
        [](ReconcileFixture& f, const World& w) {
-         send_ok(f, "DELETE", "/v1/betaGroups/" + w.group_ids.at("com.acme.shop/QA") + "/relationships/betaTesters",
+         send_ok(f, "DELETE",
+                 "/v1/betaGroups/" + w.group_ids.at("com.acme.shop/QA") + "/relationships/betaTesters",
                  test_support::linkages("betaTesters", {w.tester_ids.at("robin@example.org")}));
        },
        "membership_removed", "membership:com.acme.shop/QA/robin@example.org", true,
@@ -80,7 +81,8 @@ TEST_CASE("out-of-band changes are recorded as drift and corrected, or left alon
        [](ReconcileFixture& f, const World& w) {
          const std::string id = w.group_ids.at("com.acme.shop/QA");
          send_ok(f, "PATCH", "/v1/betaGroups/" + id,
-                 {{"data", {{"type", "betaGroups"}, {"id", id}, {"attributes", {{"publicLinkEnabled", false}}}}}});
+                 {{"data",
+                   {{"type", "betaGroups"}, {"id", id}, {"attributes", {{"publicLinkEnabled", false}}}}}});
        },
        "group_changed", "group:com.acme.shop/QA", true,
        [](const World& w) {
@@ -94,7 +96,9 @@ TEST_CASE("out-of-band changes are recorded as drift and corrected, or left alon
                  {{"data", {{"type", "users"}, {"id", id}, {"attributes", {{"roles", {"SALES"}}}}}}});
        },
        "user_changed", "user:dev@acme.example", true,
-       [](const World& w) { CHECK(w.users.at("dev@acme.example") == Strings{"APP_MANAGER", "DEVELOPER"}); }},
+       [](const World& w) {
+         CHECK(w.users.at("dev@acme.example") == Strings{"APP_MANAGER", "DEVELOPER"});
+       }},
       {"an extra tester added to a managed group, prune on", prune_on,
        [](ReconcileFixture& f, const World& w) {
          f.sim().add_beta_tester("extra@example.org", "Ex", "Tra", {w.group_ids.at("com.acme.shop/QA")});
@@ -111,13 +115,15 @@ TEST_CASE("out-of-band changes are recorded as drift and corrected, or left alon
        },
        "tester_added", "tester:extra@example.org", false,
        [](const World& w) {
-         CHECK(w.members("com.acme.shop/QA") == Strings{"alex@example.org", "extra@example.org", "robin@example.org"});
+         CHECK(w.members("com.acme.shop/QA") ==
+               Strings{"alex@example.org", "extra@example.org", "robin@example.org"});
        }},
       {"a group of an undeclared app changed by hand", prune_on,
        [](ReconcileFixture& f, const World& w) {
          const std::string id = w.group_ids.at("com.acme.tools/Legacy");
-         send_ok(f, "PATCH", "/v1/betaGroups/" + id,
-                 {{"data", {{"type", "betaGroups"}, {"id", id}, {"attributes", {{"feedbackEnabled", true}}}}}});
+         send_ok(
+             f, "PATCH", "/v1/betaGroups/" + id,
+             {{"data", {{"type", "betaGroups"}, {"id", id}, {"attributes", {{"feedbackEnabled", true}}}}}});
          f.sim().add_beta_tester("stranger@example.org", "S", "T", {id});
        },
        "group_changed", "group:com.acme.tools/Legacy", false,
@@ -176,17 +182,21 @@ TEST_CASE("prune deletes only managed objects, never protected emails, and only 
     Strings qa_after;       // QA's members afterwards
   };
   const Case cases[] = {
-      {"prune off: nothing is deleted", "  prune: {}\n",
+      {"prune off: nothing is deleted",
+       "  prune: {}\n",
        {"alex@example.org", "cleo@example.org", "hand@example.org", "robin@example.org"},
        {"alex@example.org", "cleo@example.org", "robin@example.org"}},
-      {"prune testers: managed undeclared testers go, the hand-made one stays", "  prune: {testers: true}\n",
+      {"prune testers: managed undeclared testers go, the hand-made one stays",
+       "  prune: {testers: true}\n",
        {"hand@example.org", "robin@example.org"},
        {"robin@example.org"}},
-      {"prune memberships: removed from the group, not deleted", "  prune: {group_memberships: true}\n",
+      {"prune memberships: removed from the group, not deleted",
+       "  prune: {group_memberships: true}\n",
        {"alex@example.org", "cleo@example.org", "hand@example.org", "robin@example.org"},
        {"robin@example.org"}},
-      {"protected emails are never removed", "  prune: {testers: true, group_memberships: true}\n"
-                                              "  protected_emails: [Cleo@Example.org]\n",
+      {"protected emails are never removed",
+       "  prune: {testers: true, group_memberships: true}\n"
+       "  protected_emails: [Cleo@Example.org]\n",
        {"cleo@example.org", "hand@example.org", "robin@example.org"},
        {"cleo@example.org", "robin@example.org"}},
   };
@@ -241,7 +251,8 @@ policy:
   prune: {users: true, invitations: true}
 users:
 )";
-  auto adopted = f.cycle(f.desired(users_on + R"(  - {email: dev@acme.example, first_name: Dev, last_name: One, roles: [DEVELOPER]}
+  auto adopted = f.cycle(f.desired(
+      users_on + R"(  - {email: dev@acme.example, first_name: Dev, last_name: One, roles: [DEVELOPER]}
   - {email: owner@acme.example, first_name: Olive, last_name: Owner, roles: [DEVELOPER]}
 )"));
   REQUIRE(adopted);

@@ -65,13 +65,15 @@ apps:
     groups:
       - name: QA
         public_link: {enabled: true, limit: 200}
-        members: )" + yaml_list(qa) + R"(
+        members: )" + yaml_list(qa) +
+                                   R"(
       - name: Both
         members: [qa0@example.org, beta0@example.org]
   - bundle_id: com.acme.chat
     groups:
       - name: Beta
-        members: )" + yaml_list(beta) + "\n");
+        members: )" + yaml_list(beta) +
+                                   "\n");
 
     sim::FaultRule throttled;
     throttled.route = "* /v1/*";

@@ -24,7 +24,9 @@ using test_support::snapshot_from_sim_state;
 
 const std::string k_team = "acme";
 
-std::string email(const std::string& prefix, int i) { return prefix + std::to_string(i) + "@example.com"; }
+std::string email(const std::string& prefix, int i) {
+  return prefix + std::to_string(i) + "@example.com";
+}
 
 // A simulator, a client for its team key (sleeps recorded, not slept) and an in-memory mirror.
 struct RefreshWorld {
@@ -78,20 +80,24 @@ void add_profiles(sim::Simulator& sim, const std::vector<std::string>& certifica
   json state = sim.dump_state();
   const std::string now = util::format_rfc3339(sim.now());
   const std::string later = util::format_rfc3339(sim.now() + std::chrono::hours(24 * 300));
-  state["bundleIds"].push_back({{"id", "BNDL000001"}, {"name", "One"}, {"platform", "IOS"},
-                                {"identifier", "com.example.one"}, {"seed_id", "TEAM000001"}});
+  state["bundleIds"].push_back({{"id", "BNDL000001"},
+                                {"name", "One"},
+                                {"platform", "IOS"},
+                                {"identifier", "com.example.one"},
+                                {"seed_id", "TEAM000001"}});
   for (int i = 0; i < 3; ++i)
-    state["profiles"].push_back({{"id", "PROF00000" + std::to_string(i)},
-                                 {"name", "Profile " + std::to_string(i)},
-                                 {"platform", "IOS"},
-                                 {"profile_type", i == 0 ? "IOS_APP_DEVELOPMENT" : "IOS_APP_STORE"},
-                                 {"profile_state", i == 2 ? "INVALID" : "ACTIVE"},
-                                 {"uuid", "8c1e0c6a-0000-4000-8000-00000000000" + std::to_string(i)},
-                                 {"created_date", now},
-                                 {"expiration_date", later},
-                                 {"bundle_id_id", "BNDL000001"},
-                                 {"certificates", i == 2 ? certificate_ids : std::vector<std::string>{certificate_ids[0]}},
-                                 {"devices", json::array()}});
+    state["profiles"].push_back(
+        {{"id", "PROF00000" + std::to_string(i)},
+         {"name", "Profile " + std::to_string(i)},
+         {"platform", "IOS"},
+         {"profile_type", i == 0 ? "IOS_APP_DEVELOPMENT" : "IOS_APP_STORE"},
+         {"profile_state", i == 2 ? "INVALID" : "ACTIVE"},
+         {"uuid", "8c1e0c6a-0000-4000-8000-00000000000" + std::to_string(i)},
+         {"created_date", now},
+         {"expiration_date", later},
+         {"bundle_id_id", "BNDL000001"},
+         {"certificates", i == 2 ? certificate_ids : std::vector<std::string>{certificate_ids[0]}},
+         {"devices", json::array()}});
   sim.load_state(state);
 }
 
@@ -105,23 +111,30 @@ TEST_CASE("a full refresh stores exactly what the simulator holds, at the minimu
   const std::string app3 = sim.add_app("com.example.three", "Three");
   sim.add_user("holder@example.com", "Ann", "Holder", {"ACCOUNT_HOLDER", "ADMIN"});
   for (int i = 0; i < 40; ++i)
-    sim.add_user(email("user", i), "User", std::to_string(i), {i % 3 ? "DEVELOPER" : "APP_MANAGER"}, i % 4 != 0,
-                 i % 4 != 0 ? std::vector<std::string>{} : std::vector<std::string>{app1, i % 8 ? app3 : app2});
-  REQUIRE(w.api->create_user_invitation("new@example.com", "New", "Person", {"DEVELOPER"}, false, true, {app2}).ok());
-  REQUIRE(w.api->create_user_invitation("all@example.com", "All", "Apps", {"MARKETING", "SALES"}, true, false, {}).ok());
+    sim.add_user(
+        email("user", i), "User", std::to_string(i), {i % 3 ? "DEVELOPER" : "APP_MANAGER"}, i % 4 != 0,
+        i % 4 != 0 ? std::vector<std::string>{} : std::vector<std::string>{app1, i % 8 ? app3 : app2});
+  REQUIRE(
+      w.api->create_user_invitation("new@example.com", "New", "Person", {"DEVELOPER"}, false, true, {app2})
+          .ok());
+  REQUIRE(
+      w.api->create_user_invitation("all@example.com", "All", "Apps", {"MARKETING", "SALES"}, true, false, {})
+          .ok());
   std::vector<std::string> groups;
   for (int i = 0; i < 60; ++i)
-    groups.push_back(sim.add_beta_group(i % 3 == 0 ? app1 : (i % 3 == 1 ? app2 : app3), "Group " + std::to_string(i),
-                                        i < 3));
+    groups.push_back(sim.add_beta_group(i % 3 == 0 ? app1 : (i % 3 == 1 ? app2 : app3),
+                                        "Group " + std::to_string(i), i < 3));
   auto link = w.api->create_beta_group(app1, "Public", false, false, true, 300, true);
   REQUIRE(link.ok());
   // ~1,000 testers, most in two groups; one in 55 groups (more than an included page carries).
   for (int i = 0; i < 999; ++i)
     sim.add_beta_tester(email("tester", i), "Test", std::to_string(i),
                         {groups[3 + size_t(i) % 57], groups[3 + size_t(i * 7 + 1) % 57]});
-  sim.add_beta_tester("busy@example.com", "Busy", "Bee", std::vector<std::string>(groups.begin() + 3, groups.begin() + 58));
+  sim.add_beta_tester("busy@example.com", "Busy", "Bee",
+                      std::vector<std::string>(groups.begin() + 3, groups.begin() + 58));
   const std::string cert1 = sim.add_certificate("IOS_DISTRIBUTION", "Example Distribution");
-  const std::string cert2 = sim.add_certificate("DEVELOPMENT", "Example Development", std::chrono::hours(24 * 20));
+  const std::string cert2 =
+      sim.add_certificate("DEVELOPMENT", "Example Development", std::chrono::hours(24 * 20));
   sim.add_certificate("DISTRIBUTION", "Example Apple Distribution");
   add_profiles(sim, {cert1, cert2});
 
@@ -234,7 +247,8 @@ TEST_CASE("testers added and removed during a slow paginated walk: everyone who 
   CHECK(w.mirrored() == w.expected());
 }
 
-TEST_CASE("with faults on random requests each refresh is either exact or failed with the old snapshot kept") {
+TEST_CASE(
+    "with faults on random requests each refresh is either exact or failed with the old snapshot kept") {
   RefreshWorld w([](asc::ClientOptions& o) {
     o.retry.max_attempts = 2;  // few retries so that some refreshes fail outright
     o.read_timeout = std::chrono::milliseconds(400);
@@ -243,7 +257,8 @@ TEST_CASE("with faults on random requests each refresh is either exact or failed
   const std::string app = sim.add_app("com.example.app", "App");
   std::vector<std::string> groups{sim.add_beta_group(app, "A", false), sim.add_beta_group(app, "B", false)};
   std::vector<std::string> testers;
-  for (int i = 0; i < 450; ++i) testers.push_back(sim.add_beta_tester(email("f", i), "F", std::to_string(i), {groups[size_t(i) % 2]}));
+  for (int i = 0; i < 450; ++i)
+    testers.push_back(sim.add_beta_tester(email("f", i), "F", std::to_string(i), {groups[size_t(i) % 2]}));
   for (int i = 0; i < 20; ++i) sim.add_user(email("u", i), "U", std::to_string(i), {"DEVELOPER"});
   sim.add_certificate("IOS_DISTRIBUTION", "Dist");
   auto first = w.refresh();
@@ -338,8 +353,8 @@ TEST_CASE("with faults on random requests each refresh is either exact or failed
   auto runs = mirror.recent_runs(k_team, 100);
   REQUIRE(runs.ok());
   CHECK(runs->size() == rounds.size() + 1);
-  CHECK(std::count_if(runs->begin(), runs->end(), [](const store::SyncRun& r) { return r.outcome == "failed"; }) ==
-        failed);
+  CHECK(std::count_if(runs->begin(), runs->end(),
+                      [](const store::SyncRun& r) { return r.outcome == "failed"; }) == failed);
   auto last_ok = mirror.last_successful_run(k_team);
   REQUIRE(last_ok.ok());
   REQUIRE(last_ok->has_value());
@@ -366,7 +381,8 @@ TEST_CASE("an invalid, revoked or expired key fails the refresh as a clear auth 
     CAPTURE(c.what);
     RefreshWorld w([&](asc::ClientOptions& o) {
       if (c.skewed_clock)
-        o.clock = std::make_shared<util::ManualClock>(std::chrono::system_clock::now() - std::chrono::hours(2));
+        o.clock =
+            std::make_shared<util::ManualClock>(std::chrono::system_clock::now() - std::chrono::hours(2));
     });
     w.sim().add_app("com.example.app", "App");
     c.break_it(w);
@@ -434,7 +450,8 @@ TEST_CASE("out-of-band changes between two refreshes become the expected drift e
   const std::string t_gone = sim.add_beta_tester("quit@example.com", "Quit", "Ter", {g1});
   sim.add_beta_tester("still@example.com", "Still", "Here", {g2});
   const std::string cert = sim.add_certificate("IOS_DISTRIBUTION", "Old Dist");
-  REQUIRE(w.api->create_user_invitation("invitee@example.com", "In", "Vitee", {"MARKETING"}, true, false, {}).ok());
+  REQUIRE(w.api->create_user_invitation("invitee@example.com", "In", "Vitee", {"MARKETING"}, true, false, {})
+              .ok());
   REQUIRE(w.refresh().ok());
 
   // What people do in the web UI meanwhile.

@@ -1,6 +1,5 @@
 // ascsim admin API (/_sim/), state dump/load, malformed input, unknown routes and TLS mode.
 #include <doctest/doctest.h>
-
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
@@ -18,10 +17,10 @@ json admin(test_support::SimFixture& fx, const std::string& method, const std::s
            int expected) {
   auto cli = fx.client();
   const std::string text = body.is_null() ? "" : body.dump();
-  httplib::Result res = method == "GET"      ? cli->Get(path)
-                        : method == "POST"   ? cli->Post(path, text, "application/json")
-                        : method == "PUT"    ? cli->Put(path, text, "application/json")
-                                             : cli->Delete(path);
+  httplib::Result res = method == "GET"    ? cli->Get(path)
+                        : method == "POST" ? cli->Post(path, text, "application/json")
+                        : method == "PUT"  ? cli->Put(path, text, "application/json")
+                                           : cli->Delete(path);
   REQUIRE(res);
   CHECK_MESSAGE(res->status == expected, method << " " << path << " -> " << res->body);
   return json::parse(res->body);
@@ -36,8 +35,8 @@ void write_self_signed(const std::string& cert_path, const std::string& key_path
   X509_gmtime_adj(X509_getm_notAfter(cert.get()), 3600);
   X509_set_pubkey(cert.get(), key.get());
   X509_NAME* name = X509_get_subject_name(cert.get());
-  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("127.0.0.1"), -1, -1,
-                             0);
+  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("127.0.0.1"),
+                             -1, -1, 0);
   X509_set_issuer_name(cert.get(), name);
   X509V3_CTX ctx;
   X509V3_set_ctx_nodb(&ctx);
@@ -59,9 +58,10 @@ void write_self_signed(const std::string& cert_path, const std::string& key_path
 
 TEST_CASE("ascsim admin API drives state, clock, faults, keys and observation over HTTP") {
   test_support::SimFixture fx;
-  const std::string app = admin(fx, "POST", "/_sim/apps", {{"bundleId", "com.example.adm"}, {"name", "Adm"}}, 201)["id"];
-  const std::string group =
-      admin(fx, "POST", "/_sim/betaGroups", {{"appId", app}, {"name", "G"}, {"isInternal", false}}, 201)["id"];
+  const std::string app =
+      admin(fx, "POST", "/_sim/apps", {{"bundleId", "com.example.adm"}, {"name", "Adm"}}, 201)["id"];
+  const std::string group = admin(fx, "POST", "/_sim/betaGroups",
+                                  {{"appId", app}, {"name", "G"}, {"isInternal", false}}, 201)["id"];
   const std::string tester =
       admin(fx, "POST", "/_sim/betaTesters", {{"email", "t@example.org"}, {"groupIds", {group}}}, 201)["id"];
   const std::string user =
@@ -70,10 +70,15 @@ TEST_CASE("ascsim admin API drives state, clock, faults, keys and observation ov
   CHECK(send(fx, "GET", "/v1/betaGroups/" + group + "/betaTesters").body["data"][0]["id"] == tester);
 
   send(fx, "POST", "/v1/userInvitations",
-       {{"data", {{"type", "userInvitations"},
-                  {"attributes", {{"email", "inv@example.org"}, {"firstName", "I"}, {"lastName", "N"},
-                                  {"roles", {"MARKETING"}}}}}}});
-  const std::string accepted = admin(fx, "POST", "/_sim/invitations/accept", {{"email", "INV@example.org"}}, 200)["userId"];
+       {{"data",
+         {{"type", "userInvitations"},
+          {"attributes",
+           {{"email", "inv@example.org"},
+            {"firstName", "I"},
+            {"lastName", "N"},
+            {"roles", {"MARKETING"}}}}}}});
+  const std::string accepted =
+      admin(fx, "POST", "/_sim/invitations/accept", {{"email", "INV@example.org"}}, 200)["userId"];
   CHECK(send(fx, "GET", "/v1/users/" + accepted).status == 200);
   admin(fx, "POST", "/_sim/invitations/accept", {{"email", "none@example.org"}}, 404);
 
@@ -82,7 +87,8 @@ TEST_CASE("ascsim admin API drives state, clock, faults, keys and observation ov
   CHECK(after > before);
   CHECK(admin(fx, "GET", "/_sim/clock", nullptr, 200)["offsetSeconds"] == 86400);
 
-  admin(fx, "POST", "/_sim/faults", {{"route", "GET /v1/apps"}, {"errorRate", 1.0}, {"errorStatus", 500}}, 201);
+  admin(fx, "POST", "/_sim/faults", {{"route", "GET /v1/apps"}, {"errorRate", 1.0}, {"errorStatus", 500}},
+        201);
   CHECK(admin(fx, "GET", "/_sim/faults", nullptr, 200).size() == 1);
   CHECK(send(fx, "GET", "/v1/apps").status == 500);
   admin(fx, "DELETE", "/_sim/faults", nullptr, 200);
@@ -98,10 +104,13 @@ TEST_CASE("ascsim admin API drives state, clock, faults, keys and observation ov
   // Keys: a second key registered over HTTP works; revoking it makes it fail.
   auto key2 = util::generate_p256_key();
   admin(fx, "POST", "/_sim/keys",
-        {{"issuerId", fx.issuer_id}, {"keyId", "SECONDKEY1"}, {"publicKeyPem", util::public_key_to_pem(key2.get())},
+        {{"issuerId", fx.issuer_id},
+         {"keyId", "SECONDKEY1"},
+         {"publicKeyPem", util::public_key_to_pem(key2.get())},
          {"role", "APP_MANAGER"}},
         201);
-  auto token = asc::make_token(key2.get(), {fx.issuer_id, "SECONDKEY1", fx.sim->now(), std::chrono::seconds(600)});
+  auto token =
+      asc::make_token(key2.get(), {fx.issuer_id, "SECONDKEY1", fx.sim->now(), std::chrono::seconds(600)});
   REQUIRE(token.ok());
   auto cli = fx.client();
   CHECK(cli->Get("/v1/betaGroups", {{"Authorization", "Bearer " + *token}})->status == 200);
@@ -117,8 +126,8 @@ TEST_CASE("ascsim admin API drives state, clock, faults, keys and observation ov
   admin(fx, "PUT", "/_sim/state", dumped, 200);
   CHECK(admin(fx, "GET", "/_sim/state", nullptr, 200) == dumped);
   CHECK(send(fx, "GET", "/v1/users/" + user).status == 200);
-  admin(fx, "PUT", "/_sim/state", {{"betaTesters", {{{"id", "x"}, {"email", "a@b.c"}, {"groups", {"missing"}}}}}},
-        400);
+  admin(fx, "PUT", "/_sim/state",
+        {{"betaTesters", {{{"id", "x"}, {"email", "a@b.c"}, {"groups", {"missing"}}}}}}, 400);
   CHECK(admin(fx, "GET", "/_sim/state", nullptr, 200) == dumped);  // a bad load changes nothing
 }
 
@@ -139,18 +148,19 @@ TEST_CASE("ascsim answers malformed input with Apple-shaped 4xx, never a crash")
       {"empty body", "POST", "/v1/betaTesters", "", 422},
       {"array body", "POST", "/v1/betaTesters", "[1,2]", 422},
       {"no data", "POST", "/v1/betaTesters", R"({"date":{}})", 422},
-      {"wrong type", "POST", "/v1/betaTesters", R"({"data":{"type":"users","attributes":{"email":"a@b.co"}}})", 409},
+      {"wrong type", "POST", "/v1/betaTesters",
+       R"({"data":{"type":"users","attributes":{"email":"a@b.co"}}})", 409},
       {"wrong attribute type", "POST", "/v1/betaTesters",
        R"({"data":{"type":"betaTesters","attributes":{"email":42}}})", 422},
       {"unknown attribute", "POST", "/v1/betaTesters",
        R"({"data":{"type":"betaTesters","attributes":{"email":"a@b.co","nickname":"x"}}})", 409},
       {"bad linkage", "POST", "/v1/betaGroups/x/relationships/betaTesters", R"({"data":[{"id":1}]})", 404},
-      {"bad linkage shape", "DELETE", "/v1/apps/" + app + "/relationships/betaTesters", R"({"data":[{"id":1}]})",
-       422},
+      {"bad linkage shape", "DELETE", "/v1/apps/" + app + "/relationships/betaTesters",
+       R"({"data":[{"id":1}]})", 422},
       {"wrong linkage type", "DELETE", "/v1/apps/" + app + "/relationships/betaTesters",
        R"({"data":[{"type":"apps","id":"1"}]})", 409},
-      {"bad email", "POST", "/v1/betaTesters", R"({"data":{"type":"betaTesters","attributes":{"email":"nope"}}})",
-       409},
+      {"bad email", "POST", "/v1/betaTesters",
+       R"({"data":{"type":"betaTesters","attributes":{"email":"nope"}}})", 409},
       {"unknown path", "GET", "/v1/nothingHere", "", 404},
       {"unknown method on a known path", "PUT", "/v1/betaTesters", "{}", 405},
       {"huge body", "POST", "/v1/betaTesters", big, 413},

@@ -1,5 +1,4 @@
 #include <doctest/doctest.h>
-
 #include <openssl/bio.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -48,7 +47,8 @@ std::string make_csr_der(EVP_PKEY* key, const CsrSpec& spec = {}) {
   X509_NAME* name = X509_REQ_get_subject_name(req.get());
   auto add = [&](const char* field, const std::string& value) {
     if (value.empty()) return;
-    REQUIRE(X509_NAME_add_entry_by_txt(name, field, MBSTRING_UTF8, reinterpret_cast<const unsigned char*>(value.data()),
+    REQUIRE(X509_NAME_add_entry_by_txt(name, field, MBSTRING_UTF8,
+                                       reinterpret_cast<const unsigned char*>(value.data()),
                                        static_cast<int>(value.size()), -1, 0) == 1);
   };
   add("emailAddress", "jane@example.com");
@@ -78,7 +78,8 @@ X509Ptr parse_cert(const std::string& der) {
 }
 
 X509Ptr parse_pem_cert(const std::string& pem) {
-  std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())), BIO_free);
+  std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())),
+                                                BIO_free);
   return X509Ptr(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr), X509_free);
 }
 
@@ -86,7 +87,8 @@ X509Ptr parse_pem_cert(const std::string& pem) {
 int verify_against_root(X509* cert, X509* root, util::TimePoint at) {
   std::unique_ptr<X509_STORE, decltype(&X509_STORE_free)> store(X509_STORE_new(), X509_STORE_free);
   X509_STORE_add_cert(store.get(), root);
-  std::unique_ptr<X509_STORE_CTX, decltype(&X509_STORE_CTX_free)> ctx(X509_STORE_CTX_new(), X509_STORE_CTX_free);
+  std::unique_ptr<X509_STORE_CTX, decltype(&X509_STORE_CTX_free)> ctx(X509_STORE_CTX_new(),
+                                                                      X509_STORE_CTX_free);
   X509_STORE_CTX_init(ctx.get(), store.get(), cert, nullptr);
   X509_STORE_CTX_set_time(ctx.get(), 0, std::chrono::system_clock::to_time_t(at));
   X509_STORE_CTX_set_purpose(ctx.get(), X509_PURPOSE_ANY);
@@ -112,8 +114,8 @@ TEST_CASE("CA issues a code-signing certificate for an RSA 2048 CSR that chains 
   sim::CertificateAuthority ca(7);
   const auto now = util::from_unix(1'800'000'000) + std::chrono::milliseconds(750);
   const auto validity = std::chrono::seconds(365 * 24 * 3600);
-  auto issued = ca.issue(der_to_pem(make_csr_der(rsa2048(), {"Jane Doe", "Acme Corp", "DE"})), "IOS_DISTRIBUTION",
-                         now, validity);
+  auto issued = ca.issue(der_to_pem(make_csr_der(rsa2048(), {"Jane Doe", "Acme Corp", "DE"})),
+                         "IOS_DISTRIBUTION", now, validity);
   REQUIRE_MESSAGE(issued.ok(), issued.error().describe());
 
   auto cert = parse_cert(issued->der);
@@ -124,7 +126,8 @@ TEST_CASE("CA issues a code-signing certificate for an RSA 2048 CSR that chains 
 
   SUBCASE("chain verifies inside the window and fails outside it") {
     CHECK(verify_against_root(cert.get(), root.get(), now + std::chrono::hours(1)) == X509_V_OK);
-    CHECK(verify_against_root(cert.get(), root.get(), now - std::chrono::hours(1)) == X509_V_ERR_CERT_NOT_YET_VALID);
+    CHECK(verify_against_root(cert.get(), root.get(), now - std::chrono::hours(1)) ==
+          X509_V_ERR_CERT_NOT_YET_VALID);
     CHECK(verify_against_root(cert.get(), root.get(), now + validity + std::chrono::hours(1)) ==
           X509_V_ERR_CERT_HAS_EXPIRED);
     sim::CertificateAuthority other(7);
@@ -231,17 +234,22 @@ TEST_CASE("CA rejects bad CSRs with Apple's attribute error") {
   const std::vector<Row> rows = {
       {"empty", "   \n", "IOS_DISTRIBUTION", "empty"},
       {"bad base64", "not*base64!", "IOS_DISTRIBUTION", "neither PEM nor base64"},
-      {"base64 of garbage", util::base64_encode("hello, this is not DER"), "IOS_DISTRIBUTION", "could not be parsed"},
+      {"base64 of garbage", util::base64_encode("hello, this is not DER"), "IOS_DISTRIBUTION",
+       "could not be parsed"},
       {"truncated DER", util::base64_encode(good_der.substr(0, good_der.size() / 2)), "IOS_DISTRIBUTION",
        "could not be parsed"},
-      {"wrong PEM block", "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n", "IOS_DISTRIBUTION",
-       "not a CERTIFICATE REQUEST"},
-      {"PEM with garbage body", "-----BEGIN CERTIFICATE REQUEST-----\nAAAA\n-----END CERTIFICATE REQUEST-----\n",
-       "IOS_DISTRIBUTION", "could not be parsed"},
+      {"wrong PEM block", "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n",
+       "IOS_DISTRIBUTION", "not a CERTIFICATE REQUEST"},
+      {"PEM with garbage body",
+       "-----BEGIN CERTIFICATE REQUEST-----\nAAAA\n-----END CERTIFICATE REQUEST-----\n", "IOS_DISTRIBUTION",
+       "could not be parsed"},
       {"tampered", der_to_pem(tampered), "IOS_DISTRIBUTION", "signature does not verify"},
-      {"EC key", der_to_pem(make_csr_der(p256())), "IOS_DISTRIBUTION", "must be RSA 2048; it is id-ecPublicKey"},
-      {"RSA 1024", der_to_pem(make_csr_der(rsa1024())), "IOS_DISTRIBUTION", "must be RSA 2048; it is RSA 1024"},
-      {"no CN", der_to_pem(make_csr_der(rsa2048(), {"", "Acme", "US"})), "IOS_DISTRIBUTION", "no common name"},
+      {"EC key", der_to_pem(make_csr_der(p256())), "IOS_DISTRIBUTION",
+       "must be RSA 2048; it is id-ecPublicKey"},
+      {"RSA 1024", der_to_pem(make_csr_der(rsa1024())), "IOS_DISTRIBUTION",
+       "must be RSA 2048; it is RSA 1024"},
+      {"no CN", der_to_pem(make_csr_der(rsa2048(), {"", "Acme", "US"})), "IOS_DISTRIBUTION",
+       "no common name"},
       {"bad type", der_to_pem(good_der), "IOS_DIST", "not a valid certificate type"},
   };
   for (const auto& row : rows) {
@@ -256,7 +264,8 @@ TEST_CASE("CA rejects bad CSRs with Apple's attribute error") {
     CHECK_MESSAGE(e.detail.find(row.detail_part) != std::string::npos, e.detail);
   }
   // The untampered request still works, so the failures above are about the input.
-  CHECK(ca.issue(der_to_pem(good_der), "IOS_DISTRIBUTION", util::from_unix(1'700'000'000), std::chrono::seconds(60))
+  CHECK(ca.issue(der_to_pem(good_der), "IOS_DISTRIBUTION", util::from_unix(1'700'000'000),
+                 std::chrono::seconds(60))
             .ok());
 }
 

@@ -16,8 +16,7 @@ TEST_CASE("ascsim rate limit: X-Rate-Limit on every response and 429 past the ro
   for (int i = 1; i <= 5; ++i) {
     auto r = send(fx, "GET", "/v1/apps");
     CHECK(r.status == 200);
-    CHECK(r.header("X-Rate-Limit") ==
-          "user-hour-lim:5;user-hour-rem:" + std::to_string(5 - i) + ";");
+    CHECK(r.header("X-Rate-Limit") == "user-hour-lim:5;user-hour-rem:" + std::to_string(5 - i) + ";");
   }
   auto limited = send(fx, "GET", "/v1/apps");
   CHECK(limited.status == 429);

@@ -2,9 +2,8 @@
 // limit[...], sort, and Apple's 400s for what an operation does not accept.
 #include <doctest/doctest.h>
 
-#include <set>
-
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "support/sim_fixture.hpp"
 
@@ -34,7 +33,8 @@ TEST_CASE("ascsim pages by cursor and never skips or repeats items that exist th
   std::set<std::string> stable;
   std::vector<std::string> doomed;
   for (int i = 0; i < 250; ++i) {
-    const auto id = fx.sim->add_beta_tester("t" + std::to_string(i) + "@example.org", "T", std::to_string(i), {group});
+    const auto id =
+        fx.sim->add_beta_tester("t" + std::to_string(i) + "@example.org", "T", std::to_string(i), {group});
     if (i % 10 == 0)
       doomed.push_back(id);
     else
@@ -56,8 +56,11 @@ TEST_CASE("ascsim pages by cursor and never skips or repeats items that exist th
       for (const auto& t : doc["data"]) seen.insert(t["id"].get<std::string>());
       // Mutate between pages: remove some testers and add new ones.
       if (removed < doomed.size()) fx.sim->remove_beta_tester(doomed[removed++]);
-      fx.sim->add_beta_tester("new" + std::to_string(pages) + "-" + std::to_string(base_query.size()) + "@example.org", "N", "N", {group});
-      next = doc["links"].contains("next") ? path_of(doc["links"]["next"].get<std::string>(), fx.base_url) : "";
+      fx.sim->add_beta_tester(
+          "new" + std::to_string(pages) + "-" + std::to_string(base_query.size()) + "@example.org", "N", "N",
+          {group});
+      next =
+          doc["links"].contains("next") ? path_of(doc["links"]["next"].get<std::string>(), fx.base_url) : "";
       if (!next.empty()) {
         CHECK(next.find("cursor=") != std::string::npos);
         CHECK(next.find("limit=40") != std::string::npos);

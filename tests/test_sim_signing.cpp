@@ -15,7 +15,8 @@ json certificate_body(const std::string& type) {
   auto key = util::generate_rsa_key(2048);
   auto csr = sim::make_csr_pem(key.get(), "Jane Doe");
   REQUIRE(csr.ok());
-  return {{"data", {{"type", "certificates"}, {"attributes", {{"csrContent", *csr}, {"certificateType", type}}}}}};
+  return {{"data",
+           {{"type", "certificates"}, {"attributes", {{"csrContent", *csr}, {"certificateType", type}}}}}};
 }
 
 }  // namespace
@@ -50,9 +51,11 @@ TEST_CASE("ascsim issues certificates from CSRs, enforces per-type slots and fre
   fx.sim->advance_clock(std::chrono::hours(24 * 31));
   CHECK(send(fx, "POST", "/v1/certificates", certificate_body("IOS_DISTRIBUTION")).status == 201);
 
-  auto bad_csr = send(fx, "POST", "/v1/certificates",
-                      {{"data", {{"type", "certificates"},
-                                 {"attributes", {{"csrContent", "not a csr"}, {"certificateType", "DEVELOPMENT"}}}}}});
+  auto bad_csr =
+      send(fx, "POST", "/v1/certificates",
+           {{"data",
+             {{"type", "certificates"},
+              {"attributes", {{"csrContent", "not a csr"}, {"certificateType", "DEVELOPMENT"}}}}}});
   CHECK(bad_csr.status == 409);
   CHECK(bad_csr.code() == "ENTITY_ERROR.ATTRIBUTE.INVALID");
   auto bad_type = send(fx, "POST", "/v1/certificates", certificate_body("IOS_DIST"));
@@ -63,25 +66,31 @@ TEST_CASE("ascsim issues certificates from CSRs, enforces per-type slots and fre
 TEST_CASE("ascsim lists certificates with sparse fields; DELETE revokes and invalidates profiles") {
   test_support::SimFixture fx;
   const auto cert = fx.sim->add_certificate("IOS_DISTRIBUTION", "Team Cert");
-  auto list = send(fx, "GET", "/v1/certificates?fields[certificates]=serialNumber,expirationDate,certificateType");
+  auto list =
+      send(fx, "GET", "/v1/certificates?fields[certificates]=serialNumber,expirationDate,certificateType");
   REQUIRE(list.status == 200);
   REQUIRE(list.body["data"].size() == 1);
   CHECK_FALSE(list.body["data"][0]["attributes"].contains("certificateContent"));
   CHECK(list.body["data"][0]["attributes"].size() == 3);
   CHECK(send(fx, "GET", "/v1/certificates?filter[certificateType]=DEVELOPMENT").body["data"].empty());
 
-  auto bundle = send(fx, "POST", "/v1/bundleIds",
-                     {{"data", {{"type", "bundleIds"},
-                                {"attributes", {{"identifier", "com.example.app"}, {"name", "App"}, {"platform", "IOS"}}}}}});
+  auto bundle =
+      send(fx, "POST", "/v1/bundleIds",
+           {{"data",
+             {{"type", "bundleIds"},
+              {"attributes", {{"identifier", "com.example.app"}, {"name", "App"}, {"platform", "IOS"}}}}}});
   REQUIRE(bundle.status == 201);
   const std::string bundle_id = bundle.body["data"]["id"];
   CHECK(send(fx, "POST", "/v1/bundleIds",
-             {{"data", {{"type", "bundleIds"},
-                        {"attributes", {{"identifier", "COM.example.app"}, {"name", "Dup"}, {"platform", "IOS"}}}}}})
+             {{"data",
+               {{"type", "bundleIds"},
+                {"attributes", {{"identifier", "COM.example.app"}, {"name", "Dup"}, {"platform", "IOS"}}}}}})
             .status == 409);
-  auto device = send(fx, "POST", "/v1/devices",
-                     {{"data", {{"type", "devices"},
-                                {"attributes", {{"name", "Phone"}, {"udid", "00008030-0001"}, {"platform", "IOS"}}}}}});
+  auto device =
+      send(fx, "POST", "/v1/devices",
+           {{"data",
+             {{"type", "devices"},
+              {"attributes", {{"name", "Phone"}, {"udid", "00008030-0001"}, {"platform", "IOS"}}}}}});
   REQUIRE(device.status == 201);
   const std::string device_id = device.body["data"]["id"];
   CHECK(send(fx, "PATCH", "/v1/devices/" + device_id,
@@ -89,14 +98,13 @@ TEST_CASE("ascsim lists certificates with sparse fields; DELETE revokes and inva
             .body["data"]["attributes"]["status"] == "DISABLED");
   CHECK(send(fx, "DELETE", "/v1/devices/" + device_id).status == 405);
 
-  json profile_body = {
-      {"data",
-       {{"type", "profiles"},
-        {"attributes", {{"name", "App Store"}, {"profileType", "IOS_APP_STORE"}}},
-        {"relationships",
-         {{"bundleId", {{"data", {{"type", "bundleIds"}, {"id", bundle_id}}}}},
-          {"certificates", linkages("certificates", {cert})},
-          {"devices", linkages("devices", {device_id})}}}}}};
+  json profile_body = {{"data",
+                        {{"type", "profiles"},
+                         {"attributes", {{"name", "App Store"}, {"profileType", "IOS_APP_STORE"}}},
+                         {"relationships",
+                          {{"bundleId", {{"data", {{"type", "bundleIds"}, {"id", bundle_id}}}}},
+                           {"certificates", linkages("certificates", {cert})},
+                           {"devices", linkages("devices", {device_id})}}}}}};
   auto profile = send(fx, "POST", "/v1/profiles", profile_body);
   REQUIRE(profile.status == 201);
   const std::string profile_id = profile.body["data"]["id"];
@@ -107,7 +115,8 @@ TEST_CASE("ascsim lists certificates with sparse fields; DELETE revokes and inva
 
   CHECK(send(fx, "DELETE", "/v1/certificates/" + cert).status == 204);
   CHECK(send(fx, "GET", "/v1/certificates/" + cert).status == 404);
-  CHECK(send(fx, "GET", "/v1/profiles/" + profile_id).body["data"]["attributes"]["profileState"] == "INVALID");
+  CHECK(send(fx, "GET", "/v1/profiles/" + profile_id).body["data"]["attributes"]["profileState"] ==
+        "INVALID");
   CHECK(send(fx, "GET", "/v1/profiles?filter[profileState]=INVALID").body["data"].size() == 1);
   CHECK(send(fx, "DELETE", "/v1/bundleIds/" + bundle_id).status == 409);  // a profile uses it
   CHECK(send(fx, "DELETE", "/v1/profiles/" + profile_id).status == 204);

@@ -19,7 +19,9 @@ json group_body(const std::string& app, const std::string& name, json attrs = js
 }
 
 json tester_body(const std::string& email, const std::vector<std::string>& groups) {
-  json body = {{"data", {{"type", "betaTesters"}, {"attributes", {{"email", email}, {"firstName", "F"}, {"lastName", "L"}}}}}};
+  json body = {
+      {"data",
+       {{"type", "betaTesters"}, {"attributes", {{"email", email}, {"firstName", "F"}, {"lastName", "L"}}}}}};
   if (!groups.empty()) body["data"]["relationships"]["betaGroups"] = linkages("betaGroups", groups);
   return body;
 }
@@ -30,9 +32,10 @@ TEST_CASE("ascsim beta groups: create, Location, rules on names, public links an
   test_support::SimFixture fx;
   const auto app = fx.sim->add_app("com.example.tf", "TF");
   const auto before = fx.sim->now();
-  auto created = send(fx, "POST", "/v1/betaGroups",
-                      group_body(app, "External", {{"publicLinkEnabled", true}, {"publicLinkLimitEnabled", true},
-                                                   {"publicLinkLimit", 100}}));
+  auto created = send(
+      fx, "POST", "/v1/betaGroups",
+      group_body(app, "External",
+                 {{"publicLinkEnabled", true}, {"publicLinkLimitEnabled", true}, {"publicLinkLimit", 100}}));
   REQUIRE(created.status == 201);
   const std::string id = created.body["data"]["id"];
   const auto& attrs = created.body["data"]["attributes"];
@@ -56,14 +59,16 @@ TEST_CASE("ascsim beta groups: create, Location, rules on names, public links an
   }
   SUBCASE("public link limit must be 1..10,000 and only on external groups") {
     for (int bad : {0, 10001}) {
-      auto r = send(fx, "PATCH", "/v1/betaGroups/" + id,
-                    {{"data", {{"type", "betaGroups"}, {"id", id}, {"attributes", {{"publicLinkLimit", bad}}}}}});
+      auto r =
+          send(fx, "PATCH", "/v1/betaGroups/" + id,
+               {{"data", {{"type", "betaGroups"}, {"id", id}, {"attributes", {{"publicLinkLimit", bad}}}}}});
       CHECK(r.status == 409);
       CHECK(r.code() == "ENTITY_ERROR.ATTRIBUTE.INVALID");
       CHECK(r.body["errors"][0]["source"]["pointer"] == "/data/attributes/publicLinkLimit");
     }
-    auto internal = send(fx, "POST", "/v1/betaGroups",
-                         group_body(app, "Internal", {{"isInternalGroup", true}, {"publicLinkEnabled", true}}));
+    auto internal =
+        send(fx, "POST", "/v1/betaGroups",
+             group_body(app, "Internal", {{"isInternalGroup", true}, {"publicLinkEnabled", true}}));
     CHECK(internal.status == 409);
   }
   SUBCASE("isInternalGroup and hasAccessToAllBuilds cannot be changed after creation") {
@@ -145,28 +150,35 @@ TEST_CASE("ascsim beta testers and memberships follow Apple's rules") {
   }
   SUBCASE("removing from a group, from an app, and deleting") {
     const auto t = fx.sim->add_beta_tester("gone@example.org", "G", "O", {external});
-    CHECK(send(fx, "DELETE", "/v1/betaGroups/" + external + "/relationships/betaTesters", linkages("betaTesters", {t}))
+    CHECK(send(fx, "DELETE", "/v1/betaGroups/" + external + "/relationships/betaTesters",
+               linkages("betaTesters", {t}))
               .status == 204);
     CHECK(send(fx, "GET", "/v1/betaTesters/" + t + "/relationships/betaGroups").body["data"].empty());
-    CHECK(send(fx, "POST", "/v1/betaTesters/" + t + "/relationships/betaGroups", linkages("betaGroups", {external}))
+    CHECK(send(fx, "POST", "/v1/betaTesters/" + t + "/relationships/betaGroups",
+               linkages("betaGroups", {external}))
               .status == 204);
     CHECK(send(fx, "GET", "/v1/betaTesters/" + t + "/apps").body["data"][0]["id"] == app);
-    CHECK(send(fx, "DELETE", "/v1/betaTesters/" + t + "/relationships/apps", linkages("apps", {app})).status == 204);
+    CHECK(
+        send(fx, "DELETE", "/v1/betaTesters/" + t + "/relationships/apps", linkages("apps", {app})).status ==
+        204);
     CHECK(send(fx, "GET", "/v1/betaTesters/" + t + "/relationships/apps").body["data"].empty());
-    CHECK(send(fx, "POST", "/v1/betaTesters/" + t + "/relationships/betaGroups", linkages("betaGroups", {external}))
+    CHECK(send(fx, "POST", "/v1/betaTesters/" + t + "/relationships/betaGroups",
+               linkages("betaGroups", {external}))
               .status == 204);
-    CHECK(send(fx, "DELETE", "/v1/apps/" + app + "/relationships/betaTesters", linkages("betaTesters", {t})).status ==
-          204);
+    CHECK(send(fx, "DELETE", "/v1/apps/" + app + "/relationships/betaTesters", linkages("betaTesters", {t}))
+              .status == 204);
     CHECK(send(fx, "GET", "/v1/betaGroups/" + external + "/betaTesters").body["data"].empty());
     CHECK(send(fx, "DELETE", "/v1/betaTesters/" + t).status == 204);
     CHECK(send(fx, "GET", "/v1/betaTesters/" + t).status == 404);
   }
   SUBCASE("builds are unknown: linkage writes 409, reads are empty") {
     const auto t = fx.sim->add_beta_tester("b@example.org", "B", "B", {external});
-    auto r = send(fx, "POST", "/v1/betaGroups/" + external + "/relationships/builds", linkages("builds", {"123"}));
+    auto r =
+        send(fx, "POST", "/v1/betaGroups/" + external + "/relationships/builds", linkages("builds", {"123"}));
     CHECK(r.status == 409);
     CHECK(send(fx, "GET", "/v1/betaGroups/" + external + "/builds").body["data"].empty());
-    CHECK(send(fx, "POST", "/v1/betaTesters/" + t + "/relationships/builds", linkages("builds", {"9"})).status == 409);
+    CHECK(send(fx, "POST", "/v1/betaTesters/" + t + "/relationships/builds", linkages("builds", {"9"}))
+              .status == 409);
   }
 }
 
@@ -186,8 +198,9 @@ TEST_CASE("ascsim betaTesterInvitations need a tester in a group of the app and 
   auto wrong_app = send(fx, "POST", "/v1/betaTesterInvitations", body(other));
   CHECK(wrong_app.status == 409);
   auto missing = send(fx, "POST", "/v1/betaTesterInvitations",
-                      {{"data", {{"type", "betaTesterInvitations"},
-                                 {"relationships", {{"app", {{"data", {{"type", "apps"}, {"id", app}}}}}}}}}});
+                      {{"data",
+                        {{"type", "betaTesterInvitations"},
+                         {"relationships", {{"app", {{"data", {{"type", "apps"}, {"id", app}}}}}}}}}});
   CHECK(missing.status == 422);
   auto ok = send(fx, "POST", "/v1/betaTesterInvitations", body(app));
   REQUIRE(ok.status == 201);

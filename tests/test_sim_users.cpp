@@ -13,7 +13,10 @@ json invitation(const std::string& email, std::vector<std::string> roles = {"DEV
   return {{"data",
            {{"type", "userInvitations"},
             {"attributes",
-             {{"email", email}, {"firstName", "New"}, {"lastName", "Person"}, {"roles", roles},
+             {{"email", email},
+              {"firstName", "New"},
+              {"lastName", "Person"},
+              {"roles", roles},
               {"allAppsVisible", true}}}}}};
 }
 
@@ -38,14 +41,19 @@ TEST_CASE("ascsim users: patch roles and visible apps, account holder protected,
   REQUIRE(apps.body["data"].size() == 1);
   CHECK(apps.body["data"][0]["id"] == a2);
 
-  CHECK(send(fx, "POST", "/v1/users/" + dev + "/relationships/visibleApps", linkages("apps", {a1})).status == 204);
+  CHECK(send(fx, "POST", "/v1/users/" + dev + "/relationships/visibleApps", linkages("apps", {a1})).status ==
+        204);
   CHECK(send(fx, "GET", "/v1/users/" + dev + "/visibleApps").body["data"].size() == 2);
-  CHECK(send(fx, "DELETE", "/v1/users/" + dev + "/relationships/visibleApps", linkages("apps", {a2})).status == 204);
-  CHECK(send(fx, "PATCH", "/v1/users/" + dev + "/relationships/visibleApps", linkages("apps", {a2})).status == 204);
+  CHECK(
+      send(fx, "DELETE", "/v1/users/" + dev + "/relationships/visibleApps", linkages("apps", {a2})).status ==
+      204);
+  CHECK(send(fx, "PATCH", "/v1/users/" + dev + "/relationships/visibleApps", linkages("apps", {a2})).status ==
+        204);
   auto after = send(fx, "GET", "/v1/users/" + dev + "/relationships/visibleApps");
   REQUIRE(after.body["data"].size() == 1);
   CHECK(after.body["data"][0]["id"] == a2);
-  CHECK(send(fx, "POST", "/v1/users/" + dev + "/relationships/visibleApps", linkages("apps", {"nope"})).status == 409);
+  CHECK(send(fx, "POST", "/v1/users/" + dev + "/relationships/visibleApps", linkages("apps", {"nope"}))
+            .status == 409);
 
   auto demote = send(fx, "PATCH", "/v1/users/" + holder,
                      {{"data", {{"type", "users"}, {"id", holder}, {"attributes", {{"roles", {"ADMIN"}}}}}}});
@@ -54,8 +62,9 @@ TEST_CASE("ascsim users: patch roles and visible apps, account holder protected,
   auto remove_holder = send(fx, "DELETE", "/v1/users/" + holder);
   CHECK(remove_holder.status == 409);
   CHECK(remove_holder.code() == "STATE_ERROR");
-  auto not_updatable = send(fx, "PATCH", "/v1/users/" + dev,
-                            {{"data", {{"type", "users"}, {"id", dev}, {"attributes", {{"username", "x@y.z"}}}}}});
+  auto not_updatable =
+      send(fx, "PATCH", "/v1/users/" + dev,
+           {{"data", {{"type", "users"}, {"id", dev}, {"attributes", {{"username", "x@y.z"}}}}}});
   CHECK(not_updatable.status == 409);
   auto id_mismatch = send(fx, "PATCH", "/v1/users/" + dev, {{"data", {{"type", "users"}, {"id", holder}}}});
   CHECK(id_mismatch.status == 409);
@@ -76,12 +85,15 @@ TEST_CASE("ascsim user invitations: create, duplicates, no PATCH, acceptance") {
 
   CHECK(send(fx, "POST", "/v1/userInvitations", invitation("NEW@example.com")).status == 409);
   CHECK(send(fx, "POST", "/v1/userInvitations", invitation("Existing@Example.com")).status == 409);
-  CHECK(send(fx, "POST", "/v1/userInvitations", invitation("holder2@example.com", {"ACCOUNT_HOLDER"})).status == 409);
+  CHECK(
+      send(fx, "POST", "/v1/userInvitations", invitation("holder2@example.com", {"ACCOUNT_HOLDER"})).status ==
+      409);
   auto bad_role = send(fx, "POST", "/v1/userInvitations", invitation("r@example.com", {"SUPERUSER"}));
   CHECK(bad_role.status == 409);
   CHECK(bad_role.body["errors"][0]["source"]["pointer"] == "/data/attributes/roles");
-  auto missing = send(fx, "POST", "/v1/userInvitations",
-                      {{"data", {{"type", "userInvitations"}, {"attributes", {{"email", "m@example.com"}}}}}});
+  auto missing =
+      send(fx, "POST", "/v1/userInvitations",
+           {{"data", {{"type", "userInvitations"}, {"attributes", {{"email", "m@example.com"}}}}}});
   CHECK(missing.status == 422);
   CHECK(missing.code() == "ENTITY_ERROR.ATTRIBUTE.REQUIRED");
   CHECK(missing.body["errors"].size() == 3);  // firstName, lastName, roles
@@ -99,6 +111,7 @@ TEST_CASE("ascsim user invitations: create, duplicates, no PATCH, acceptance") {
 
   auto second = send(fx, "POST", "/v1/userInvitations", invitation("later@example.com"));
   REQUIRE(second.status == 201);
-  CHECK(send(fx, "DELETE", "/v1/userInvitations/" + second.body["data"]["id"].get<std::string>()).status == 204);
+  CHECK(send(fx, "DELETE", "/v1/userInvitations/" + second.body["data"]["id"].get<std::string>()).status ==
+        204);
   CHECK(send(fx, "GET", "/v1/userInvitations").body["data"].empty());
 }

@@ -91,11 +91,26 @@ TEST_CASE("a new database gets the whole schema and the connection policy") {
   CHECK(*db->query_text("PRAGMA synchronous") == "2");  // FULL
   CHECK(*db->query_text("PRAGMA busy_timeout") == "5000");
   CHECK(*db->query_text("PRAGMA user_version") == std::to_string(latest_version()));
-  for (const char* table :
-       {"apps", "users", "user_visible_apps", "user_invitations", "invitation_visible_apps", "beta_groups",
-        "beta_testers", "group_memberships", "certificates", "profiles", "profile_certificates", "sync_runs",
-        "events", "managed_objects", "conditions", "journal", "plans", "audit", "cycle_outcomes",
-        "mirror_unread"}) {
+  for (const char* table : {"apps",
+                            "users",
+                            "user_visible_apps",
+                            "user_invitations",
+                            "invitation_visible_apps",
+                            "beta_groups",
+                            "beta_testers",
+                            "group_memberships",
+                            "certificates",
+                            "profiles",
+                            "profile_certificates",
+                            "sync_runs",
+                            "events",
+                            "managed_objects",
+                            "conditions",
+                            "journal",
+                            "plans",
+                            "audit",
+                            "cycle_outcomes",
+                            "mirror_unread"}) {
     CAPTURE(table);
     CHECK(
         *db->query_text(std::string("SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = '") +

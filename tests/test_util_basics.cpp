@@ -50,7 +50,8 @@ TEST_CASE("PKCS#8 PEM round-trip") {
 TEST_CASE("redact removes tokens and keys") {
   auto key = util::generate_p256_key();
   const std::string token = util::base64url_encode(R"({"alg":"ES256","kid":"K"})") + "." +
-                            util::base64url_encode(R"({"iss":"x","aud":"appstoreconnect-v1"})") + ".c2lnbmF0dXJl";
+                            util::base64url_encode(R"({"iss":"x","aud":"appstoreconnect-v1"})") +
+                            ".c2lnbmF0dXJl";
   const std::string line = "GET /v1/users Authorization: Bearer " + token;
   const std::string clean = util::redact(line);
   CHECK(clean.find(token) == std::string::npos);

@@ -236,7 +236,8 @@ void AlertService::deliver_loop(const config::AlertChannelConfig& cfg, std::stop
         }
         healthy = false;
         const auto delay = backoff_delay(row.attempts + 1, m_options, uniform(rng));
-        if (auto ok = mark_failed(*db, row.id, sent.error().describe(), unix_ms(m_clock->now()) + delay.count());
+        if (auto ok =
+                mark_failed(*db, row.id, sent.error().describe(), unix_ms(m_clock->now()) + delay.count());
             !ok)
           spdlog::error("alert channel {}: {}", cfg.name, ok.error().describe());
         observe("failed");

@@ -42,8 +42,8 @@ struct ReadSet {
 };
 
 struct FetchStats {
-  long long requests = 0;    // HTTP requests, retries included
-  long long pages = 0;       // collection pages, follow-ups included
+  long long requests = 0;  // HTTP requests, retries included
+  long long pages = 0;     // collection pages, follow-ups included
   long long retries = 0;
   long long follow_ups = 0;  // resources whose to-many relationship needed its own listing
   std::chrono::milliseconds elapsed{0};
@@ -73,10 +73,11 @@ class Api {
   // --- Team users and invitations ----------------------------------------------------------
   // POST /v1/userInvitations. visible_app_ids are sent only when !all_apps_visible. Never
   // retried blindly: after an unclear failure, call find_user_invitation_by_email.
-  util::Result<core::Invitation> create_user_invitation(const std::string& email, const std::string& first_name,
+  util::Result<core::Invitation> create_user_invitation(const std::string& email,
+                                                        const std::string& first_name,
                                                         const std::string& last_name,
-                                                        const std::vector<std::string>& roles, bool all_apps_visible,
-                                                        bool provisioning_allowed,
+                                                        const std::vector<std::string>& roles,
+                                                        bool all_apps_visible, bool provisioning_allowed,
                                                         const std::vector<std::string>& visible_app_ids);
   util::Status delete_user_invitation(const std::string& id);
   // PATCH /v1/users/{id}: roles replace the user's roles; the visibleApps relationship (full
@@ -89,13 +90,16 @@ class Api {
   // --- TestFlight ---------------------------------------------------------------------------
   // POST /v1/betaGroups. Public link settings are sent for external groups only; a limit
   // enables publicLinkLimitEnabled.
-  util::Result<core::BetaGroup> create_beta_group(const std::string& app_id, const std::string& name, bool is_internal,
-                                                  bool has_access_to_all_builds, bool public_link_enabled,
-                                                  std::optional<int> public_link_limit, bool feedback_enabled);
+  util::Result<core::BetaGroup> create_beta_group(const std::string& app_id, const std::string& name,
+                                                  bool is_internal, bool has_access_to_all_builds,
+                                                  bool public_link_enabled,
+                                                  std::optional<int> public_link_limit,
+                                                  bool feedback_enabled);
   // PATCH /v1/betaGroups/{current.id} with the settings Apple lets change after creation.
   // `current` (the mirror's group) supplies the id, the app and whether the group is internal.
   util::Result<core::BetaGroup> update_beta_group(const core::BetaGroup& current, const std::string& name,
-                                                  bool public_link_enabled, std::optional<int> public_link_limit,
+                                                  bool public_link_enabled,
+                                                  std::optional<int> public_link_limit,
                                                   bool feedback_enabled);
   util::Status delete_beta_group(const std::string& id);
   // POST /v1/betaTesters with a betaGroups relationship: creates the tester directly in groups.
@@ -105,7 +109,8 @@ class Api {
   // POST/DELETE /v1/betaGroups/{id}/relationships/betaTesters in chunks of k_linkage_chunk.
   // Linkage calls are idempotent and retried. On failure the error says how many were done.
   util::Status add_testers_to_group(const std::string& group_id, const std::vector<std::string>& tester_ids);
-  util::Status remove_testers_from_group(const std::string& group_id, const std::vector<std::string>& tester_ids);
+  util::Status remove_testers_from_group(const std::string& group_id,
+                                         const std::vector<std::string>& tester_ids);
   util::Status delete_beta_tester(const std::string& id);
 
   // --- Certificates -------------------------------------------------------------------------
@@ -118,7 +123,8 @@ class Api {
   util::Result<std::optional<core::Invitation>> find_user_invitation_by_email(const std::string& email);
   util::Result<std::optional<core::User>> find_user_by_email(const std::string& email);
   util::Result<std::optional<core::BetaTester>> find_beta_tester_by_email(const std::string& email);
-  util::Result<std::optional<core::BetaGroup>> find_beta_group(const std::string& app_id, const std::string& name);
+  util::Result<std::optional<core::BetaGroup>> find_beta_group(const std::string& app_id,
+                                                               const std::string& name);
 
   Client& client() { return *m_client; }
 
@@ -128,8 +134,7 @@ class Api {
   util::Result<std::vector<core::Invitation>> list_invitations(Query filter, FetchStats* fs,
                                                                CallStats* stats);
   util::Result<std::vector<core::BetaGroup>> list_groups(Query filter, CallStats* stats);
-  util::Result<std::vector<core::BetaTester>> list_testers(Query filter, FetchStats* fs,
-                                                           CallStats* stats);
+  util::Result<std::vector<core::BetaTester>> list_testers(Query filter, FetchStats* fs, CallStats* stats);
   util::Result<std::vector<core::Certificate>> list_certificates_impl(CallStats* stats);
   util::Result<std::vector<core::Profile>> list_profiles(FetchStats* fs, CallStats* stats);
   util::Status change_membership(const std::string& method, const std::string& group_id,

@@ -18,8 +18,8 @@ template <typename T>
 using Decoder = util::Result<T> (*)(const Json&, DecodeMode);
 
 // Every id of a to-many relationship, listed on its own (linkage or full-object pages).
-util::Result<std::vector<std::string>> list_ids(Client& client, const std::string& route, const std::string& path,
-                                                const char* type, CallStats* stats) {
+util::Result<std::vector<std::string>> list_ids(Client& client, const std::string& route,
+                                                const std::string& path, const char* type, CallStats* stats) {
   std::vector<std::string> ids;
   auto st = client.for_each_page(
       route, path,
@@ -94,22 +94,25 @@ util::Result<std::unique_ptr<Api>> Api::create(Credentials credentials, ClientOp
 }
 
 util::Result<std::vector<core::App>> Api::list_apps(CallStats* stats) {
-  const std::string path = "/v1/apps" + Query().add("limit", k_limit).add("fields[apps]", "bundleId,name,sku").str();
+  const std::string path =
+      "/v1/apps" + Query().add("limit", k_limit).add("fields[apps]", "bundleId,name,sku").str();
   return list_resources<core::App>(*m_client, "GET /v1/apps", path, decode_app, nullptr, {}, nullptr, stats);
 }
 
 util::Result<std::vector<core::User>> Api::list_users(Query q, FetchStats* fs, CallStats* stats) {
   q.add("limit", k_limit)
-      .add("fields[users]", "username,firstName,lastName,roles,allAppsVisible,provisioningAllowed,visibleApps")
+      .add("fields[users]",
+           "username,firstName,lastName,roles,allAppsVisible,provisioningAllowed,visibleApps")
       .add("include", "visibleApps")
       .add("limit[visibleApps]", k_include)
       .add("fields[apps]", "bundleId");
   return list_resources<core::User>(
       *m_client, "GET /v1/users", "/v1/users" + q.str(), decode_user, "visibleApps",
       [&](core::User& u) -> util::Status {
-        auto ids = list_ids(*m_client, "GET /v1/users/{id}/relationships/visibleApps",
-                            id_path("users", u.id, "/relationships/visibleApps") + Query().add("limit", k_limit).str(),
-                            "apps", stats);
+        auto ids = list_ids(
+            *m_client, "GET /v1/users/{id}/relationships/visibleApps",
+            id_path("users", u.id, "/relationships/visibleApps") + Query().add("limit", k_limit).str(),
+            "apps", stats);
         if (!ids) return std::move(ids).error();
         u.visible_app_ids = std::move(*ids);
         return util::ok_status();
@@ -159,10 +162,10 @@ util::Result<std::vector<core::BetaTester>> Api::list_testers(Query q, FetchStat
   return list_resources<core::BetaTester>(
       *m_client, "GET /v1/betaTesters", "/v1/betaTesters" + q.str(), decode_beta_tester, "betaGroups",
       [&](core::BetaTester& t) -> util::Status {
-        auto ids = list_ids(*m_client, "GET /v1/betaTesters/{id}/relationships/betaGroups",
-                            id_path("betaTesters", t.id, "/relationships/betaGroups") +
-                                Query().add("limit", k_limit).str(),
-                            "betaGroups", stats);
+        auto ids = list_ids(
+            *m_client, "GET /v1/betaTesters/{id}/relationships/betaGroups",
+            id_path("betaTesters", t.id, "/relationships/betaGroups") + Query().add("limit", k_limit).str(),
+            "betaGroups", stats);
         if (!ids) return std::move(ids).error();
         t.group_ids = std::move(*ids);
         return util::ok_status();
@@ -176,31 +179,34 @@ util::Result<std::vector<core::Certificate>> Api::list_certificates_impl(CallSta
       "/v1/certificates" +
       Query()
           .add("limit", k_limit)
-          .add("fields[certificates]", "name,certificateType,displayName,serialNumber,platform,expirationDate,activated")
+          .add("fields[certificates]",
+               "name,certificateType,displayName,serialNumber,platform,expirationDate,activated")
           .str();
-  return list_resources<core::Certificate>(*m_client, "GET /v1/certificates", path, decode_certificate, nullptr, {},
-                                           nullptr, stats);
+  return list_resources<core::Certificate>(*m_client, "GET /v1/certificates", path, decode_certificate,
+                                           nullptr, {}, nullptr, stats);
 }
 
 util::Result<std::vector<core::Profile>> Api::list_profiles(FetchStats* fs, CallStats* stats) {
-  const std::string path = "/v1/profiles" +
-                           Query()
-                               .add("limit", k_limit)
-                               .add("fields[profiles]",
-                                    "name,platform,profileType,profileState,uuid,createdDate,expirationDate,bundleId,"
-                                    "certificates")
-                               .add("include", "bundleId,certificates")
-                               .add("limit[certificates]", k_include)
-                               .add("fields[bundleIds]", "identifier")
-                               .add("fields[certificates]", "serialNumber")
-                               .str();
+  const std::string path =
+      "/v1/profiles" +
+      Query()
+          .add("limit", k_limit)
+          .add("fields[profiles]",
+               "name,platform,profileType,profileState,uuid,createdDate,expirationDate,bundleId,"
+               "certificates")
+          .add("include", "bundleId,certificates")
+          .add("limit[certificates]", k_include)
+          .add("fields[bundleIds]", "identifier")
+          .add("fields[certificates]", "serialNumber")
+          .str();
   return list_resources<core::Profile>(
       *m_client, "GET /v1/profiles", path, decode_profile, "certificates",
       [&](core::Profile& p) -> util::Status {
-        auto ids = list_ids(*m_client, "GET /v1/profiles/{id}/certificates",
-                            id_path("profiles", p.id, "/certificates") +
-                                Query().add("limit", k_limit).add("fields[certificates]", "serialNumber").str(),
-                            "certificates", stats);
+        auto ids =
+            list_ids(*m_client, "GET /v1/profiles/{id}/certificates",
+                     id_path("profiles", p.id, "/certificates") +
+                         Query().add("limit", k_limit).add("fields[certificates]", "serialNumber").str(),
+                     "certificates", stats);
         if (!ids) return std::move(ids).error();
         p.certificate_ids = std::move(*ids);
         return util::ok_status();
@@ -264,7 +270,8 @@ util::Result<core::Snapshot> Api::fetch_snapshot(const ReadSet& read, FetchStats
   fs.requests = calls.requests;
   fs.pages = calls.pages;
   fs.retries = calls.retries;
-  fs.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+  fs.elapsed =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
   if (!st) {
     util::Error err = std::move(st).error();
     err.message = "snapshot incomplete, nothing returned: " + err.message;
@@ -274,7 +281,9 @@ util::Result<core::Snapshot> Api::fetch_snapshot(const ReadSet& read, FetchStats
   return snap;
 }
 
-util::Result<std::vector<core::Certificate>> Api::list_certificates() { return list_certificates_impl(nullptr); }
+util::Result<std::vector<core::Certificate>> Api::list_certificates() {
+  return list_certificates_impl(nullptr);
+}
 
 namespace {
 
@@ -308,7 +317,8 @@ util::Result<std::optional<core::BetaTester>> Api::find_beta_tester_by_email(con
               [&](const core::BetaTester& t) { return core::email_key(t.email) == key; });
 }
 
-util::Result<std::optional<core::BetaGroup>> Api::find_beta_group(const std::string& app_id, const std::string& name) {
+util::Result<std::optional<core::BetaGroup>> Api::find_beta_group(const std::string& app_id,
+                                                                  const std::string& name) {
   Query q;
   q.add("filter[app]", app_id);
   // filter values are comma-separated lists: a name with a comma can only be matched locally.

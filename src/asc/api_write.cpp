@@ -21,11 +21,13 @@ std::vector<std::string> sorted_unique(std::vector<std::string> v) {
   return v;
 }
 
-std::string instance_path(const std::string& collection, const std::string& id, const std::string& rest = "") {
+std::string instance_path(const std::string& collection, const std::string& id,
+                          const std::string& rest = "") {
   return "/v1/" + collection + "/" + util::url_encode(id) + rest;
 }
 
-Request write(std::string method, std::string route, std::string path, Json body, Replay replay = Replay::never) {
+Request write(std::string method, std::string route, std::string path, Json body,
+              Replay replay = Replay::never) {
   Request r;
   r.method = std::move(method);
   r.route = std::move(route);
@@ -62,7 +64,8 @@ bool has_linkage(const util::Result<Response>& response, const char* relationshi
 
 }  // namespace
 
-util::Result<core::Invitation> Api::create_user_invitation(const std::string& email, const std::string& first_name,
+util::Result<core::Invitation> Api::create_user_invitation(const std::string& email,
+                                                           const std::string& first_name,
                                                            const std::string& last_name,
                                                            const std::vector<std::string>& roles,
                                                            bool all_apps_visible, bool provisioning_allowed,
@@ -77,7 +80,8 @@ util::Result<core::Invitation> Api::create_user_invitation(const std::string& em
                  {"provisioningAllowed", provisioning_allowed}}}};
   if (!all_apps_visible && !visible_app_ids.empty())
     data["relationships"] = {{"visibleApps", {{"data", linkages("apps", visible_app_ids)}}}};
-  auto response = m_client->send(write("POST", "POST /v1/userInvitations", "/v1/userInvitations", {{"data", data}}));
+  auto response =
+      m_client->send(write("POST", "POST /v1/userInvitations", "/v1/userInvitations", {{"data", data}}));
   auto inv = decode_single(response, decode_invitation);
   // Apple answers a create without included linkages; what we asked for is what was stored.
   if (inv && !has_linkage(response, "visibleApps") && !all_apps_visible)
@@ -96,9 +100,13 @@ util::Result<core::User> Api::update_user(const std::string& id, const std::vect
   Json data = {{"type", "users"},
                {"id", id},
                {"attributes",
-                {{"roles", roles}, {"allAppsVisible", all_apps_visible}, {"provisioningAllowed", provisioning_allowed}}}};
-  if (!all_apps_visible) data["relationships"] = {{"visibleApps", {{"data", linkages("apps", visible_app_ids)}}}};
-  auto response = m_client->send(write("PATCH", "PATCH /v1/users/{id}", instance_path("users", id), {{"data", data}}));
+                {{"roles", roles},
+                 {"allAppsVisible", all_apps_visible},
+                 {"provisioningAllowed", provisioning_allowed}}}};
+  if (!all_apps_visible)
+    data["relationships"] = {{"visibleApps", {{"data", linkages("apps", visible_app_ids)}}}};
+  auto response =
+      m_client->send(write("PATCH", "PATCH /v1/users/{id}", instance_path("users", id), {{"data", data}}));
   auto user = decode_single(response, decode_user);
   if (user && !has_linkage(response, "visibleApps") && !all_apps_visible)
     user->visible_app_ids = sorted_unique(visible_app_ids);
@@ -106,12 +114,14 @@ util::Result<core::User> Api::update_user(const std::string& id, const std::vect
 }
 
 util::Status Api::delete_user(const std::string& id) {
-  return status_of(m_client->send(write("DELETE", "DELETE /v1/users/{id}", instance_path("users", id), nullptr)));
+  return status_of(
+      m_client->send(write("DELETE", "DELETE /v1/users/{id}", instance_path("users", id), nullptr)));
 }
 
 util::Result<core::BetaGroup> Api::create_beta_group(const std::string& app_id, const std::string& name,
                                                      bool is_internal, bool has_access_to_all_builds,
-                                                     bool public_link_enabled, std::optional<int> public_link_limit,
+                                                     bool public_link_enabled,
+                                                     std::optional<int> public_link_limit,
                                                      bool feedback_enabled) {
   Json attributes = {{"name", name},
                      {"isInternalGroup", is_internal},
@@ -134,7 +144,8 @@ util::Result<core::BetaGroup> Api::create_beta_group(const std::string& app_id, 
 }
 
 util::Result<core::BetaGroup> Api::update_beta_group(const core::BetaGroup& current, const std::string& name,
-                                                     bool public_link_enabled, std::optional<int> public_link_limit,
+                                                     bool public_link_enabled,
+                                                     std::optional<int> public_link_limit,
                                                      bool feedback_enabled) {
   Json attributes = {{"name", name}, {"feedbackEnabled", feedback_enabled}};
   if (!current.is_internal) {
@@ -143,24 +154,26 @@ util::Result<core::BetaGroup> Api::update_beta_group(const core::BetaGroup& curr
     if (public_link_limit) attributes["publicLinkLimit"] = *public_link_limit;
   }
   const Json body = {{"data", {{"type", "betaGroups"}, {"id", current.id}, {"attributes", attributes}}}};
-  auto group = decode_single(
-      m_client->send(write("PATCH", "PATCH /v1/betaGroups/{id}", instance_path("betaGroups", current.id), body)),
-      decode_beta_group);
+  auto group = decode_single(m_client->send(write("PATCH", "PATCH /v1/betaGroups/{id}",
+                                                  instance_path("betaGroups", current.id), body)),
+                             decode_beta_group);
   if (group && group->app_id.empty()) group->app_id = current.app_id;
   return group;
 }
 
 util::Status Api::delete_beta_group(const std::string& id) {
-  return status_of(
-      m_client->send(write("DELETE", "DELETE /v1/betaGroups/{id}", instance_path("betaGroups", id), nullptr)));
+  return status_of(m_client->send(
+      write("DELETE", "DELETE /v1/betaGroups/{id}", instance_path("betaGroups", id), nullptr)));
 }
 
-util::Result<core::BetaTester> Api::create_beta_tester(const std::string& email, const std::string& first_name,
+util::Result<core::BetaTester> Api::create_beta_tester(const std::string& email,
+                                                       const std::string& first_name,
                                                        const std::string& last_name,
                                                        const std::vector<std::string>& group_ids) {
   Json data = {{"type", "betaTesters"},
                {"attributes", {{"email", email}, {"firstName", first_name}, {"lastName", last_name}}}};
-  if (!group_ids.empty()) data["relationships"] = {{"betaGroups", {{"data", linkages("betaGroups", group_ids)}}}};
+  if (!group_ids.empty())
+    data["relationships"] = {{"betaGroups", {{"data", linkages("betaGroups", group_ids)}}}};
   auto response = m_client->send(write("POST", "POST /v1/betaTesters", "/v1/betaTesters", {{"data", data}}));
   auto tester = decode_single(response, decode_beta_tester);
   if (tester && !has_linkage(response, "betaGroups")) tester->group_ids = sorted_unique(group_ids);
@@ -186,22 +199,26 @@ util::Status Api::change_membership(const std::string& method, const std::string
   return util::ok_status();
 }
 
-util::Status Api::add_testers_to_group(const std::string& group_id, const std::vector<std::string>& tester_ids) {
+util::Status Api::add_testers_to_group(const std::string& group_id,
+                                       const std::vector<std::string>& tester_ids) {
   return change_membership("POST", group_id, tester_ids);
 }
 
-util::Status Api::remove_testers_from_group(const std::string& group_id, const std::vector<std::string>& tester_ids) {
+util::Status Api::remove_testers_from_group(const std::string& group_id,
+                                            const std::vector<std::string>& tester_ids) {
   return change_membership("DELETE", group_id, tester_ids);
 }
 
 util::Status Api::delete_beta_tester(const std::string& id) {
-  return status_of(
-      m_client->send(write("DELETE", "DELETE /v1/betaTesters/{id}", instance_path("betaTesters", id), nullptr)));
+  return status_of(m_client->send(
+      write("DELETE", "DELETE /v1/betaTesters/{id}", instance_path("betaTesters", id), nullptr)));
 }
 
-util::Result<CreatedCertificate> Api::create_certificate(const std::string& csr_pem, const std::string& type) {
+util::Result<CreatedCertificate> Api::create_certificate(const std::string& csr_pem,
+                                                         const std::string& type) {
   const Json body = {
-      {"data", {{"type", "certificates"}, {"attributes", {{"csrContent", csr_pem}, {"certificateType", type}}}}}};
+      {"data",
+       {{"type", "certificates"}, {"attributes", {{"csrContent", csr_pem}, {"certificateType", type}}}}}};
   auto response = m_client->send(write("POST", "POST /v1/certificates", "/v1/certificates", body));
   auto cert = decode_single(response, decode_certificate);
   if (!cert) return cert.error();
@@ -209,17 +226,19 @@ util::Result<CreatedCertificate> Api::create_certificate(const std::string& csr_
   const std::string content = rd.string("certificateContent", Need::optional);
   if (auto ok = rd.status(); !ok) return std::move(ok).error();
   if (content.empty())
-    return util::make_error(util::ErrorKind::client,
-                            "certificate " + cert->id + " was created but the response has no certificateContent");
+    return util::make_error(
+        util::ErrorKind::client,
+        "certificate " + cert->id + " was created but the response has no certificateContent");
   auto der = util::base64_decode(content);
   if (!der)
-    return util::make_error(util::ErrorKind::client, "certificate " + cert->id + ": certificateContent is not base64");
+    return util::make_error(util::ErrorKind::client,
+                            "certificate " + cert->id + ": certificateContent is not base64");
   return CreatedCertificate{std::move(*cert), std::move(*der)};
 }
 
 util::Status Api::delete_certificate(const std::string& id) {
-  return status_of(
-      m_client->send(write("DELETE", "DELETE /v1/certificates/{id}", instance_path("certificates", id), nullptr)));
+  return status_of(m_client->send(
+      write("DELETE", "DELETE /v1/certificates/{id}", instance_path("certificates", id), nullptr)));
 }
 
 }  // namespace asc

@@ -107,7 +107,8 @@ std::string cursor_of(const std::string& path_and_query) {
 class Client::Pool {
  public:
   Pool(const ClientOptions& options, Origin origin)
-      : m_options(options), m_origin(std::move(origin)),
+      : m_options(options),
+        m_origin(std::move(origin)),
         m_max(std::clamp(options.max_in_flight, 1, k_max_in_flight_cap)) {}
 
   std::unique_ptr<httplib::Client> acquire() {
@@ -168,8 +169,9 @@ util::Result<std::unique_ptr<Client>> Client::create(Credentials credentials, Cl
   auto url = split_url(options.base_url);
   if (!url) return with_context(url.error(), "base_url");
   if (url->path_and_query != "/")
-    return util::make_error(util::ErrorKind::client,
-                            "base_url must be scheme://host[:port] without a path, got '" + options.base_url + "'");
+    return util::make_error(
+        util::ErrorKind::client,
+        "base_url must be scheme://host[:port] without a path, got '" + options.base_url + "'");
   if (!credentials.private_key)
     return util::make_error(util::ErrorKind::auth, "no private key loaded for key " + credentials.key_id);
   return std::unique_ptr<Client>(new Client(std::move(credentials), std::move(options), url->origin));
@@ -320,7 +322,8 @@ Client::Attempt Client::attempt(const Request& request, const std::string& token
       break;
     case httplib::Error::SSLLoadingCerts:
       kind = util::ErrorKind::internal;
-      what = "cannot load CA certificates" + (m_options.ca_file.empty() ? std::string() : " from " + m_options.ca_file);
+      what = "cannot load CA certificates" +
+             (m_options.ca_file.empty() ? std::string() : " from " + m_options.ca_file);
       out.maybe_processed = false;
       out.transient = false;
       break;
@@ -328,7 +331,8 @@ Client::Attempt Client::attempt(const Request& request, const std::string& token
       // httplib reports a read timeout as a read error; the elapsed time tells them apart.
       if (elapsed + Ms(50) >= m_options.read_timeout) {
         kind = util::ErrorKind::timeout;
-        what = "no response from " + where + " within " + std::to_string(m_options.read_timeout.count()) + " ms";
+        what =
+            "no response from " + where + " within " + std::to_string(m_options.read_timeout.count()) + " ms";
       } else {
         what = "connection to " + where + " closed before a complete response";
       }
@@ -540,7 +544,9 @@ ClientStats Client::stats() const {
   return out;
 }
 
-BudgetSnapshot Client::budget() const { return m_budget->snapshot(); }
+BudgetSnapshot Client::budget() const {
+  return m_budget->snapshot();
+}
 
 util::Status Client::budget_headroom(int requests) const {
   return m_budget->headroom(requests);

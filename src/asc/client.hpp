@@ -10,12 +10,11 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <stop_token>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "asc/credentials.hpp"
 #include "asc/rate_budget.hpp"
@@ -91,9 +90,9 @@ enum class Replay {
 
 struct Request {
   std::string method = "GET";
-  std::string route;            // template for statistics: "GET /v1/betaTesters/{id}/relationships/betaGroups"
-  std::string path_and_query;   // "/v1/users?limit=200"
-  nlohmann::json body;          // null = no body
+  std::string route;           // template for statistics: "GET /v1/betaTesters/{id}/relationships/betaGroups"
+  std::string path_and_query;  // "/v1/users?limit=200"
+  nlohmann::json body;         // null = no body
   Replay replay = Replay::safe;
 };
 
@@ -106,7 +105,7 @@ struct Response {
 struct CallStats {
   long long requests = 0;  // HTTP requests sent, retries included
   long long retries = 0;
-  long long pages = 0;     // collection pages received
+  long long pages = 0;  // collection pages received
 };
 
 struct RouteStatusCount {

@@ -9,14 +9,16 @@ namespace asc {
 util::Result<Credentials> credentials_from_pem(const std::string& issuer_id, const std::string& key_id,
                                                const std::string& pem, const std::string& origin) {
   if (issuer_id.empty() || key_id.empty())
-    return util::make_error(util::ErrorKind::auth, "API key for " + origin + " needs both an issuer id and a key id");
+    return util::make_error(util::ErrorKind::auth,
+                            "API key for " + origin + " needs both an issuer id and a key id");
   auto key = util::load_private_key_pem(pem);
   if (!key)
     return util::make_error(util::ErrorKind::auth,
                             origin + " is not a PEM private key (expected Apple's PKCS#8 .p8 file)");
   // Apple's keys are P-256; anything else would only fail later, at signing time, less clearly.
   if (EVP_PKEY_get_base_id(key->get()) != EVP_PKEY_EC || EVP_PKEY_get_bits(key->get()) != 256)
-    return util::make_error(util::ErrorKind::auth, origin + " is not an EC P-256 private key (ES256 needs one)");
+    return util::make_error(util::ErrorKind::auth,
+                            origin + " is not an EC P-256 private key (ES256 needs one)");
   Credentials out;
   out.issuer_id = issuer_id;
   out.key_id = key_id;

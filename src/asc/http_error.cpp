@@ -1,7 +1,6 @@
 #include "asc/http_error.hpp"
 
 #include <charconv>
-
 #include <nlohmann/json.hpp>
 
 #include "util/strings.hpp"
@@ -68,7 +67,8 @@ util::Error error_from_response(std::string_view what, int status, std::string_v
   const std::string retry_after = util::trim(retry_after_header);
   if (!retry_after.empty()) {
     int seconds = -1;
-    const auto [end, ec] = std::from_chars(retry_after.data(), retry_after.data() + retry_after.size(), seconds);
+    const auto [end, ec] =
+        std::from_chars(retry_after.data(), retry_after.data() + retry_after.size(), seconds);
     if (ec == std::errc() && end == retry_after.data() + retry_after.size() && seconds >= 0)
       err.retry_after_seconds = seconds;
   }

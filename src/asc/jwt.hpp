@@ -1,9 +1,8 @@
 #pragma once
 // App Store Connect API tokens: ES256 JWTs with header {alg, kid, typ} and claims
 // {iss, iat, exp, aud: "appstoreconnect-v1"}.
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "util/clock.hpp"
 #include "util/crypto.hpp"

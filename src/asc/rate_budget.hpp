@@ -37,9 +37,9 @@ struct BudgetOptions {
 };
 
 struct BudgetSnapshot {
-  int limit = -1;      // -1 until a response carried the header
-  int remaining = -1;  // estimated now: limit minus the requests in the rolling hour
-  int reserve = 0;     // requests never spent
+  int limit = -1;           // -1 until a response carried the header
+  int remaining = -1;       // estimated now: limit minus the requests in the rolling hour
+  int reserve = 0;          // requests never spent
   util::TimePoint as_of{};  // when Apple last reported
   bool known() const { return limit > 0; }
 };

@@ -10,11 +10,14 @@ namespace {
 constexpr std::chrono::seconds k_max_validity{19 * 60};
 }
 
-TokenProvider::TokenProvider(Credentials credentials, std::shared_ptr<util::Clock> clock, TokenOptions options)
+TokenProvider::TokenProvider(Credentials credentials, std::shared_ptr<util::Clock> clock,
+                             TokenOptions options)
     : m_credentials(std::move(credentials)), m_clock(std::move(clock)), m_options(options) {
   m_options.backdate = std::clamp(m_options.backdate, std::chrono::seconds(0), std::chrono::seconds(5 * 60));
-  m_options.lifetime = std::clamp(m_options.lifetime, std::chrono::seconds(60), k_max_validity - m_options.backdate);
-  m_options.renew_before = std::clamp(m_options.renew_before, std::chrono::seconds(0), m_options.lifetime / 2);
+  m_options.lifetime =
+      std::clamp(m_options.lifetime, std::chrono::seconds(60), k_max_validity - m_options.backdate);
+  m_options.renew_before =
+      std::clamp(m_options.renew_before, std::chrono::seconds(0), m_options.lifetime / 2);
 }
 
 util::Result<std::string> TokenProvider::token() {
@@ -29,7 +32,8 @@ util::Result<std::string> TokenProvider::token() {
   request.lifetime = m_options.lifetime + m_options.backdate;
   auto signed_token = make_token(m_credentials.private_key.get(), request);
   if (!signed_token)
-    return util::make_error(util::ErrorKind::auth, "cannot sign an API token with key " + m_credentials.key_id);
+    return util::make_error(util::ErrorKind::auth,
+                            "cannot sign an API token with key " + m_credentials.key_id);
   m_token = std::move(*signed_token);
   m_expires_at = std::chrono::time_point_cast<std::chrono::seconds>(now) + m_options.lifetime;
   ++m_signed;

@@ -6,7 +6,9 @@
 
 namespace asc {
 
-std::string Origin::str() const { return scheme + "://" + host + ":" + std::to_string(port); }
+std::string Origin::str() const {
+  return scheme + "://" + host + ":" + std::to_string(port);
+}
 
 util::Result<SplitUrl> split_url(std::string_view url) {
   const auto bad = [&](const std::string& why) {

@@ -10,10 +10,11 @@
 namespace cli {
 
 Runner add_mirror(CLI::App& app, GlobalOptions& global) {
-  auto* sub = app.add_subcommand(
-      "mirror",
-      "Refresh the SQLite mirror: list everything App Store Connect holds for each team and replace the team's "
-      "snapshot, recording drift. Sends only reads. Exit 1 when any team failed (its previous snapshot is kept).");
+  auto* sub = app.add_subcommand("mirror",
+                                 "Refresh the SQLite mirror: list everything App Store Connect holds for "
+                                 "each team and replace the team's "
+                                 "snapshot, recording drift. Sends only reads. Exit 1 when any team failed "
+                                 "(its previous snapshot is kept).");
   (void)sub;
   return [&global]() {
     setup_cli_logging(global);
@@ -38,8 +39,7 @@ Runner add_mirror(CLI::App& app, GlobalOptions& global) {
         continue;
       }
       auto result = reconcile::refresh(team->name, **api, *db, *clock);
-      const double secs =
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       if (!result) {
         std::printf("team %s: FAILED after %.1fs — %s (previous snapshot kept)\n", team->name.c_str(), secs,
                     result.error().describe().c_str());
@@ -51,9 +51,10 @@ Runner add_mirror(CLI::App& app, GlobalOptions& global) {
           "team %s: ok in %.1fs — %lld apps, %lld users, %lld invitations, %lld groups, %lld testers (%lld "
           "memberships), %lld certificates, %lld profiles; %lld requests; %lld drift events",
           team->name.c_str(), secs, static_cast<long long>(c.apps), static_cast<long long>(c.users),
-          static_cast<long long>(c.invitations), static_cast<long long>(c.groups), static_cast<long long>(c.testers),
-          static_cast<long long>(c.memberships), static_cast<long long>(c.certificates),
-          static_cast<long long>(c.profiles), result->fetch.requests, static_cast<long long>(result->drift_events));
+          static_cast<long long>(c.invitations), static_cast<long long>(c.groups),
+          static_cast<long long>(c.testers), static_cast<long long>(c.memberships),
+          static_cast<long long>(c.certificates), static_cast<long long>(c.profiles), result->fetch.requests,
+          static_cast<long long>(result->drift_events));
       if (result->budget.known())
         std::printf("; rate budget %d/%d", result->budget.remaining, result->budget.limit);
       std::printf("\n");

@@ -101,7 +101,8 @@ int trigger(const GlobalOptions& global) {
   if (global.teams.size() == 1) target += "?team=" + util::url_encode(global.teams[0]);
   auto res = client.Post(target.c_str(), headers, "", "text/plain");
   if (!res) {
-    std::fprintf(stderr, "error: cannot reach the daemon's admin endpoint at %s:%d (%s); is `ascsync run` running?\n",
+    std::fprintf(stderr,
+                 "error: cannot reach the daemon's admin endpoint at %s:%d (%s); is `ascsync run` running?\n",
                  host.c_str(), cfg->admin.port, httplib::to_string(res.error()).c_str());
     return k_exit_error;
   }
@@ -116,12 +117,15 @@ int trigger(const GlobalOptions& global) {
 }  // namespace
 
 Runner add_run(CLI::App& app, GlobalOptions& global) {
-  auto* sub = app.add_subcommand(
-      "run",
-      "Run the daemon: one cycle per team at start, then every interval (with jitter; sooner after a failure). "
-      "SIGHUP reloads config and desired state (an invalid one keeps the last good state); SIGTERM stops cleanly. "
-      "Serves /healthz, /readyz, /metrics, /status and POST /trigger on the admin address. Exit 0 after a clean stop, "
-      "78 for an invalid configuration at start-up, 1 for other start-up failures.");
+  auto* sub =
+      app.add_subcommand("run",
+                         "Run the daemon: one cycle per team at start, then every interval (with jitter; "
+                         "sooner after a failure). "
+                         "SIGHUP reloads config and desired state (an invalid one keeps the last good "
+                         "state); SIGTERM stops cleanly. "
+                         "Serves /healthz, /readyz, /metrics, /status and POST /trigger on the admin "
+                         "address. Exit 0 after a clean stop, "
+                         "78 for an invalid configuration at start-up, 1 for other start-up failures.");
   (void)sub;
   return [&global, &app]() {
     const bool level_given = app.get_option("--log-level")->count() > 0;
@@ -130,8 +134,8 @@ Runner add_run(CLI::App& app, GlobalOptions& global) {
 }
 
 Runner add_trigger(CLI::App& app, GlobalOptions& global) {
-  auto* sub = app.add_subcommand("trigger",
-                                 "Ask a running daemon for an immediate cycle of every team, or of --team T.");
+  auto* sub = app.add_subcommand(
+      "trigger", "Ask a running daemon for an immediate cycle of every team, or of --team T.");
   (void)sub;
   return [&global]() { return trigger(global); };
 }

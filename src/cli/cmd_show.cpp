@@ -13,7 +13,9 @@ namespace cli {
 
 namespace {
 
-std::string yes_no(bool b) { return b ? "yes" : "no"; }
+std::string yes_no(bool b) {
+  return b ? "yes" : "no";
+}
 
 // Prints one kind of object from a team's mirrored snapshot, sorted by natural key.
 int show_kind(const std::string& kind, const std::string& team, const core::Snapshot& s, bool json) {
@@ -40,8 +42,13 @@ int show_kind(const std::string& kind, const std::string& team, const core::Snap
     header = {"EMAIL", "NAME", "ROLES", "ALL APPS", "VISIBLE APPS", "PROVISIONING"};
     for (const auto& u : s.users) {
       const auto vis = bundles(u.visible_app_ids);
-      rows.push_back({{"id", u.id}, {"email", u.username}, {"first_name", u.first_name}, {"last_name", u.last_name},
-                      {"roles", u.roles}, {"all_apps_visible", u.all_apps_visible}, {"visible_apps", vis},
+      rows.push_back({{"id", u.id},
+                      {"email", u.username},
+                      {"first_name", u.first_name},
+                      {"last_name", u.last_name},
+                      {"roles", u.roles},
+                      {"all_apps_visible", u.all_apps_visible},
+                      {"visible_apps", vis},
                       {"provisioning_allowed", u.provisioning_allowed}});
       table_rows.push_back({core::email_key(u.username),
                             {u.username, u.first_name + " " + u.last_name, util::join(u.roles, ","),
@@ -52,13 +59,19 @@ int show_kind(const std::string& kind, const std::string& team, const core::Snap
     header = {"EMAIL", "NAME", "ROLES", "ALL APPS", "VISIBLE APPS", "EXPIRES"};
     for (const auto& i : s.invitations) {
       const auto vis = bundles(i.visible_app_ids);
-      rows.push_back({{"id", i.id}, {"email", i.email}, {"first_name", i.first_name}, {"last_name", i.last_name},
-                      {"roles", i.roles}, {"all_apps_visible", i.all_apps_visible}, {"visible_apps", vis},
-                      {"provisioning_allowed", i.provisioning_allowed}, {"expiration_date", i.expiration_date}});
-      table_rows.push_back({core::email_key(i.email),
-                            {i.email, i.first_name + " " + i.last_name, util::join(i.roles, ","),
-                             yes_no(i.all_apps_visible), i.all_apps_visible ? "-" : util::join(vis, ","),
-                             i.expiration_date}});
+      rows.push_back({{"id", i.id},
+                      {"email", i.email},
+                      {"first_name", i.first_name},
+                      {"last_name", i.last_name},
+                      {"roles", i.roles},
+                      {"all_apps_visible", i.all_apps_visible},
+                      {"visible_apps", vis},
+                      {"provisioning_allowed", i.provisioning_allowed},
+                      {"expiration_date", i.expiration_date}});
+      table_rows.push_back(
+          {core::email_key(i.email),
+           {i.email, i.first_name + " " + i.last_name, util::join(i.roles, ","), yes_no(i.all_apps_visible),
+            i.all_apps_visible ? "-" : util::join(vis, ","), i.expiration_date}});
     }
   } else if (kind == "groups") {
     header = {"APP", "GROUP", "INTERNAL", "ALL BUILDS", "PUBLIC LINK", "FEEDBACK", "TESTERS"};
@@ -68,16 +81,23 @@ int show_kind(const std::string& kind, const std::string& team, const core::Snap
     for (const auto& g : s.groups) {
       std::string link = "off";
       if (g.public_link_enabled)
-        link = g.public_link_limit_enabled && g.public_link_limit ? "on (limit " + std::to_string(*g.public_link_limit) + ")"
-                                                                  : "on";
-      rows.push_back({{"id", g.id}, {"bundle_id", bundle(g.app_id)}, {"name", g.name}, {"is_internal", g.is_internal},
+        link = g.public_link_limit_enabled && g.public_link_limit
+                   ? "on (limit " + std::to_string(*g.public_link_limit) + ")"
+                   : "on";
+      rows.push_back({{"id", g.id},
+                      {"bundle_id", bundle(g.app_id)},
+                      {"name", g.name},
+                      {"is_internal", g.is_internal},
                       {"has_access_to_all_builds", g.has_access_to_all_builds},
                       {"public_link_enabled", g.public_link_enabled},
-                      {"public_link_limit", g.public_link_limit ? nlohmann::json(*g.public_link_limit) : nlohmann::json(nullptr)},
-                      {"feedback_enabled", g.feedback_enabled}, {"testers", members[g.id]}});
-      table_rows.push_back({bundle(g.app_id) + "\x1f" + g.name,
-                            {bundle(g.app_id), g.name, yes_no(g.is_internal), yes_no(g.has_access_to_all_builds), link,
-                             yes_no(g.feedback_enabled), std::to_string(members[g.id])}});
+                      {"public_link_limit",
+                       g.public_link_limit ? nlohmann::json(*g.public_link_limit) : nlohmann::json(nullptr)},
+                      {"feedback_enabled", g.feedback_enabled},
+                      {"testers", members[g.id]}});
+      table_rows.push_back(
+          {bundle(g.app_id) + "\x1f" + g.name,
+           {bundle(g.app_id), g.name, yes_no(g.is_internal), yes_no(g.has_access_to_all_builds), link,
+            yes_no(g.feedback_enabled), std::to_string(members[g.id])}});
     }
   } else if (kind == "testers") {
     header = {"EMAIL", "NAME", "STATE", "INVITE", "GROUPS"};
@@ -85,20 +105,31 @@ int show_kind(const std::string& kind, const std::string& team, const core::Snap
       std::vector<std::string> groups;
       for (const auto& g : t.group_ids) groups.push_back(group_names.count(g) ? group_names[g] : g);
       std::sort(groups.begin(), groups.end());
-      rows.push_back({{"id", t.id}, {"email", t.email}, {"first_name", t.first_name}, {"last_name", t.last_name},
-                      {"state", t.state}, {"invite_type", t.invite_type}, {"groups", groups}});
-      table_rows.push_back({core::email_key(t.email),
-                            {t.email, t.first_name + " " + t.last_name, t.state, t.invite_type, util::join(groups, ",")}});
+      rows.push_back({{"id", t.id},
+                      {"email", t.email},
+                      {"first_name", t.first_name},
+                      {"last_name", t.last_name},
+                      {"state", t.state},
+                      {"invite_type", t.invite_type},
+                      {"groups", groups}});
+      table_rows.push_back(
+          {core::email_key(t.email),
+           {t.email, t.first_name + " " + t.last_name, t.state, t.invite_type, util::join(groups, ",")}});
     }
   } else {  // certificates
     header = {"TYPE", "NAME", "SERIAL", "EXPIRES", "ID"};
     for (const auto& c : s.certificates) {
-      rows.push_back({{"id", c.id}, {"name", c.name}, {"display_name", c.display_name}, {"type", c.certificate_type},
-                      {"serial_number", c.serial_number}, {"platform", c.platform},
-                      {"expiration_date", c.expiration_date}, {"activated", c.activated}});
+      rows.push_back({{"id", c.id},
+                      {"name", c.name},
+                      {"display_name", c.display_name},
+                      {"type", c.certificate_type},
+                      {"serial_number", c.serial_number},
+                      {"platform", c.platform},
+                      {"expiration_date", c.expiration_date},
+                      {"activated", c.activated}});
       table_rows.push_back({c.certificate_type + "\x1f" + c.expiration_date + "\x1f" + c.id,
-                            {c.certificate_type, c.display_name.empty() ? c.name : c.display_name, c.serial_number,
-                             c.expiration_date, c.id}});
+                            {c.certificate_type, c.display_name.empty() ? c.name : c.display_name,
+                             c.serial_number, c.expiration_date, c.id}});
     }
   }
 
@@ -125,8 +156,9 @@ int show_kind(const std::string& kind, const std::string& team, const core::Snap
 Runner add_show(CLI::App& app, GlobalOptions& global) {
   auto kind = std::make_shared<std::string>();
   auto json = std::make_shared<bool>(false);
-  auto* sub = app.add_subcommand("show", "List mirrored objects of one kind, sorted. Reads the mirror only (no API "
-                                         "calls); run `ascsync mirror` first for fresh data.");
+  auto* sub = app.add_subcommand("show",
+                                 "List mirrored objects of one kind, sorted. Reads the mirror only (no API "
+                                 "calls); run `ascsync mirror` first for fresh data.");
   sub->add_option("kind", *kind, "users, invitations, groups, testers or certificates")
       ->required()
       ->check(CLI::IsMember({"users", "invitations", "groups", "testers", "certificates"}));

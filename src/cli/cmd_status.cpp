@@ -45,26 +45,28 @@ void print_team(const nlohmann::json& s, util::TimePoint now) {
     std::printf("  last success  %s (%s)\n", s["last_success_at"].get<std::string>().c_str(),
                 relative_time(seconds_until(s["last_success_at"].get<std::string>(), now)).c_str());
   const auto& c = s["counts"];
-  std::printf("  objects       %lld apps, %lld users, %lld invitations, %lld groups, %lld testers (%lld memberships), "
-              "%lld certificates, %lld profiles\n",
-              c["apps"].get<long long>(), c["users"].get<long long>(), c["invitations"].get<long long>(),
-              c["groups"].get<long long>(), c["testers"].get<long long>(), c["memberships"].get<long long>(),
-              c["certificates"].get<long long>(), c["profiles"].get<long long>());
+  std::printf(
+      "  objects       %lld apps, %lld users, %lld invitations, %lld groups, %lld testers (%lld "
+      "memberships), "
+      "%lld certificates, %lld profiles\n",
+      c["apps"].get<long long>(), c["users"].get<long long>(), c["invitations"].get<long long>(),
+      c["groups"].get<long long>(), c["testers"].get<long long>(), c["memberships"].get<long long>(),
+      c["certificates"].get<long long>(), c["profiles"].get<long long>());
   for (const auto& [kind, why] : s["not_read"].items())
     std::printf("  not read      %s: %s (since %s; counts are as last read)\n", kind.c_str(),
                 why["reason"].get<std::string>().c_str(), why["since"].get<std::string>().c_str());
   if (!s["rate_budget"].is_null())
-    std::printf("  rate budget   %lld of %lld requests left this hour\n", s["rate_budget"]["remaining"].get<long long>(),
-                s["rate_budget"]["limit"].get<long long>());
+    std::printf("  rate budget   %lld of %lld requests left this hour\n",
+                s["rate_budget"]["remaining"].get<long long>(), s["rate_budget"]["limit"].get<long long>());
   std::printf("  drift         %lld events in the last run, %lld in all\n",
               s["drift"]["last_run_events"].get<long long>(), s["drift"]["total_events"].get<long long>());
   for (const auto& e : s["drift"]["recent"])
-    std::printf("                  %s %s %s\n", e["at"].get<std::string>().c_str(), e["kind"].get<std::string>().c_str(),
-                e["key"].get<std::string>().c_str());
+    std::printf("                  %s %s %s\n", e["at"].get<std::string>().c_str(),
+                e["kind"].get<std::string>().c_str(), e["key"].get<std::string>().c_str());
   std::printf("  journal       %lld pending\n", s["journal_pending"].get<long long>());
   const auto& nr = s["conditions"]["not_ready"];
-  std::printf("  converged     %lld ready, %zu not ready\n", s["conditions"]["counts"]["ready"].get<long long>(),
-              nr.size());
+  std::printf("  converged     %lld ready, %zu not ready\n",
+              s["conditions"]["counts"]["ready"].get<long long>(), nr.size());
   for (const auto& c2 : nr)
     std::printf("                  %s %s: %s — %s\n", c2["type"].get<std::string>().c_str(),
                 c2["key"].get<std::string>().c_str(), c2["reason"].get<std::string>().c_str(),
@@ -82,10 +84,11 @@ void print_team(const nlohmann::json& s, util::TimePoint now) {
 
 Runner add_status(CLI::App& app, GlobalOptions& global) {
   auto json = std::make_shared<bool>(false);
-  auto* sub = app.add_subcommand("status",
-                                 "Show each team's last run, outcome, object counts, drift, rate budget, pending "
-                                 "journal entries, objects that have not converged and certificate expiry. Reads "
-                                 "the mirror only.");
+  auto* sub =
+      app.add_subcommand("status",
+                         "Show each team's last run, outcome, object counts, drift, rate budget, pending "
+                         "journal entries, objects that have not converged and certificate expiry. Reads "
+                         "the mirror only.");
   sub->add_flag("--json", *json, "machine-readable output");
   return [json, &global]() {
     setup_cli_logging(global);

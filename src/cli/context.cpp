@@ -23,14 +23,15 @@ std::optional<config::DaemonConfig> load_config(const GlobalOptions& options) {
   if (!cfg) {
     std::fprintf(stderr, "%s\n", cfg.error().message.c_str());
     if (!std::filesystem::exists(path))
-      std::fprintf(stderr, "hint: pass --config FILE or set ASCSYNC_CONFIG (see config/ascsync.example.yaml)\n");
+      std::fprintf(stderr,
+                   "hint: pass --config FILE or set ASCSYNC_CONFIG (see config/ascsync.example.yaml)\n");
     return std::nullopt;
   }
   return std::move(*cfg);
 }
 
 std::optional<std::vector<const config::TeamConfig*>> select_teams(const config::DaemonConfig& config,
-                                                                     const GlobalOptions& options) {
+                                                                   const GlobalOptions& options) {
   std::vector<const config::TeamConfig*> out;
   if (options.teams.empty()) {
     for (const auto& t : config.teams)
@@ -42,8 +43,8 @@ std::optional<std::vector<const config::TeamConfig*>> select_teams(const config:
     if (!team) {
       std::string known;
       for (const auto& t : config.teams) known += (known.empty() ? "" : ", ") + t.name;
-      std::fprintf(stderr, "error: no team named '%s' in %s (known teams: %s)\n", name.c_str(), config.path.c_str(),
-                   known.empty() ? "none" : known.c_str());
+      std::fprintf(stderr, "error: no team named '%s' in %s (known teams: %s)\n", name.c_str(),
+                   config.path.c_str(), known.empty() ? "none" : known.c_str());
       return std::nullopt;
     }
     out.push_back(team);
@@ -64,8 +65,10 @@ std::optional<store::Database> open_database(const config::DaemonConfig& config,
 
 void setup_cli_logging(const GlobalOptions& options) {
   util::LogFormat format = util::LogFormat::text;
-  if (options.log_format == "json") format = util::LogFormat::json;
-  else if (options.log_format == "journal") format = util::LogFormat::journal;
+  if (options.log_format == "json")
+    format = util::LogFormat::json;
+  else if (options.log_format == "journal")
+    format = util::LogFormat::journal;
   else if (options.log_format.empty() && std::getenv("JOURNAL_STREAM") && !::isatty(STDERR_FILENO))
     format = util::LogFormat::journal;
   util::setup_logging(options.log_level, format);

@@ -12,7 +12,7 @@ namespace cli {
 struct GlobalOptions {
   std::string config_path;  // --config; empty = default search
   std::string log_level = "warn";
-  std::string log_format;   // empty = text on a TTY, journal under systemd
+  std::string log_format;          // empty = text on a TTY, journal under systemd
   std::vector<std::string> teams;  // --team, repeatable; empty = all enabled teams
 };
 
@@ -25,7 +25,7 @@ std::optional<config::DaemonConfig> load_config(const GlobalOptions& options);
 // The teams the command acts on: --team names (each must exist), else every enabled team.
 // Prints an error naming the known teams and returns std::nullopt on an unknown name.
 std::optional<std::vector<const config::TeamConfig*>> select_teams(const config::DaemonConfig& config,
-                                                                     const GlobalOptions& options);
+                                                                   const GlobalOptions& options);
 
 // Opens (creating and migrating) the config's database; prints the error on failure.
 std::optional<store::Database> open_database(const config::DaemonConfig& config, bool create = true);

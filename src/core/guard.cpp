@@ -55,7 +55,8 @@ bool before_has_account_holder(const Change& c) {
   if (!c.before.is_object()) return false;
   const auto roles = c.before.find("roles");
   if (roles == c.before.end() || !roles->is_array()) return false;
-  return std::any_of(roles->begin(), roles->end(), [](const nlohmann::json& r) { return r == "ACCOUNT_HOLDER"; });
+  return std::any_of(roles->begin(), roles->end(),
+                     [](const nlohmann::json& r) { return r == "ACCOUNT_HOLDER"; });
 }
 
 class Reasons {
@@ -98,8 +99,8 @@ GuardResult guard(const Plan& plan, const Policy& policy, const ManagedSet& mana
     if (touches_existing && c.kind == ChangeKind::user && before_has_account_holder(c)) {
       reasons.add(c.key + ": ACCOUNT_HOLDER is never changed or removed");
     }
-    if (touches_existing && (c.kind == ChangeKind::user || c.kind == ChangeKind::invitation ||
-                             c.kind == ChangeKind::tester)) {
+    if (touches_existing &&
+        (c.kind == ChangeKind::user || c.kind == ChangeKind::invitation || c.kind == ChangeKind::tester)) {
       if (protected_emails.count(key_email(c.key))) {
         reasons.add(c.key + ": listed in policy.protected_emails, never changed or removed");
       }
@@ -118,8 +119,8 @@ GuardResult guard(const Plan& plan, const Policy& policy, const ManagedSet& mana
     }
   }
   if (result.deletions > static_cast<size_t>(std::max(policy.max_deletions, 0))) {
-    reasons.add("the plan deletes " + std::to_string(result.deletions) + " objects, over policy.max_deletions (" +
-                std::to_string(policy.max_deletions) +
+    reasons.add("the plan deletes " + std::to_string(result.deletions) +
+                " objects, over policy.max_deletions (" + std::to_string(policy.max_deletions) +
                 "); nothing is applied. Review the plan, then raise max_deletions or apply in smaller steps");
   }
   result.allowed = reasons.empty();

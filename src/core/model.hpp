@@ -47,7 +47,7 @@ struct Invitation {
   std::vector<std::string> roles;  // sorted
   bool all_apps_visible = false;
   bool provisioning_allowed = false;
-  std::string expiration_date;  // RFC 3339 as Apple sent it, may be empty
+  std::string expiration_date;               // RFC 3339 as Apple sent it, may be empty
   std::vector<std::string> visible_app_ids;  // sorted
   bool operator==(const Invitation&) const = default;
 };
@@ -72,8 +72,8 @@ struct BetaTester {
   std::string email;
   std::string first_name;
   std::string last_name;
-  std::string invite_type;  // EMAIL | PUBLIC_LINK
-  std::string state;        // NOT_INVITED | INVITED | ACCEPTED | INSTALLED | REVOKED
+  std::string invite_type;             // EMAIL | PUBLIC_LINK
+  std::string state;                   // NOT_INVITED | INVITED | ACCEPTED | INSTALLED | REVOKED
   std::vector<std::string> group_ids;  // sorted; memberships
   bool operator==(const BetaTester&) const = default;
 };

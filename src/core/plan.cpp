@@ -9,33 +9,49 @@ namespace core {
 
 const char* to_string(ChangeKind kind) {
   switch (kind) {
-    case ChangeKind::user: return "user";
-    case ChangeKind::invitation: return "invitation";
-    case ChangeKind::group: return "group";
-    case ChangeKind::tester: return "tester";
-    case ChangeKind::membership: return "membership";
+    case ChangeKind::user:
+      return "user";
+    case ChangeKind::invitation:
+      return "invitation";
+    case ChangeKind::group:
+      return "group";
+    case ChangeKind::tester:
+      return "tester";
+    case ChangeKind::membership:
+      return "membership";
   }
   return "?";
 }
 
 const char* to_string(Action action) {
   switch (action) {
-    case Action::adopt: return "adopt";
-    case Action::create: return "create";
-    case Action::replace: return "replace";
-    case Action::add_members: return "add_members";
-    case Action::update: return "update";
-    case Action::blocked: return "blocked";
-    case Action::remove_members: return "remove_members";
-    case Action::destroy: return "delete";
+    case Action::adopt:
+      return "adopt";
+    case Action::create:
+      return "create";
+    case Action::replace:
+      return "replace";
+    case Action::add_members:
+      return "add_members";
+    case Action::update:
+      return "update";
+    case Action::blocked:
+      return "blocked";
+    case Action::remove_members:
+      return "remove_members";
+    case Action::destroy:
+      return "delete";
   }
   return "?";
 }
 
-bool Change::sends_requests() const { return action != Action::adopt && action != Action::blocked; }
+bool Change::sends_requests() const {
+  return action != Action::adopt && action != Action::blocked;
+}
 
 bool Plan::empty() const {
-  return std::none_of(changes.begin(), changes.end(), [](const Change& c) { return c.action != Action::blocked; });
+  return std::none_of(changes.begin(), changes.end(),
+                      [](const Change& c) { return c.action != Action::blocked; });
 }
 
 namespace {
@@ -49,17 +65,31 @@ PlanSummary Plan::summary() const {
   PlanSummary s;
   for (const auto& c : changes) {
     switch (c.action) {
-      case Action::adopt: s.adopt += static_cast<int>(c.manage.size()); break;
-      case Action::create: s.add += 1; break;
+      case Action::adopt:
+        s.adopt += static_cast<int>(c.manage.size());
+        break;
+      case Action::create:
+        s.add += 1;
+        break;
       case Action::replace:
         s.add += 1;
         s.destroy += 1;
         break;
-      case Action::add_members: s.add += payload_count(c.payload, "testers"); break;
-      case Action::update: s.change += 1; break;
-      case Action::blocked: s.blocked += 1; break;
-      case Action::remove_members: s.destroy += payload_count(c.payload, "testers"); break;
-      case Action::destroy: s.destroy += 1; break;
+      case Action::add_members:
+        s.add += payload_count(c.payload, "testers");
+        break;
+      case Action::update:
+        s.change += 1;
+        break;
+      case Action::blocked:
+        s.blocked += 1;
+        break;
+      case Action::remove_members:
+        s.destroy += payload_count(c.payload, "testers");
+        break;
+      case Action::destroy:
+        s.destroy += 1;
+        break;
     }
   }
   return s;
@@ -73,8 +103,8 @@ size_t Plan::deletion_count() const {
 
 namespace detail {
 
-PlanContext::PlanContext(const DesiredState& desired_in, const Snapshot& snapshot_in, const ManagedSet& managed_in,
-                         util::TimePoint now_in, Plan& plan)
+PlanContext::PlanContext(const DesiredState& desired_in, const Snapshot& snapshot_in,
+                         const ManagedSet& managed_in, util::TimePoint now_in, Plan& plan)
     : desired(desired_in), snapshot(snapshot_in), managed(managed_in), now(now_in), m_plan(plan) {
   m_app_by_bundle.reserve(snapshot.apps.size());
   m_app_by_id.reserve(snapshot.apps.size());
@@ -140,23 +170,33 @@ namespace {
 // has added before it removed.
 int bucket(const Change& c) {
   switch (c.action) {
-    case Action::adopt: return 0;
+    case Action::adopt:
+      return 0;
     case Action::create:
     case Action::replace:
       if (c.kind == ChangeKind::group) return 1;
       if (c.kind == ChangeKind::invitation || c.kind == ChangeKind::user) return 2;
       return 3;
-    case Action::add_members: return 4;
-    case Action::update: return 5;
-    case Action::blocked: return 6;
-    case Action::remove_members: return 7;
+    case Action::add_members:
+      return 4;
+    case Action::update:
+      return 5;
+    case Action::blocked:
+      return 6;
+    case Action::remove_members:
+      return 7;
     case Action::destroy:
       switch (c.kind) {
-        case ChangeKind::membership: return 7;
-        case ChangeKind::tester: return 8;
-        case ChangeKind::group: return 9;
-        case ChangeKind::invitation: return 10;
-        case ChangeKind::user: return 11;
+        case ChangeKind::membership:
+          return 7;
+        case ChangeKind::tester:
+          return 8;
+        case ChangeKind::group:
+          return 9;
+        case ChangeKind::invitation:
+          return 10;
+        case ChangeKind::user:
+          return 11;
       }
   }
   return 12;

@@ -3,11 +3,10 @@
 // declared. A plan is a value: make_plan() builds it (pure), guard() vets it, the renderers show it
 // and the executor carries it out change by change. docs/planning.md describes every rule and the
 // payload of each change.
+#include <nlohmann/json.hpp>
 #include <set>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "core/desired.hpp"
 #include "core/keys.hpp"
@@ -19,8 +18,6 @@ namespace core {
 // Natural keys of the objects ascsync manages (created, or explicitly adopted), as the store keeps
 // them. Only these may ever be deleted.
 using ManagedSet = std::set<std::string>;
-
-
 
 enum class ChangeKind { user, invitation, group, tester, membership };
 
@@ -35,11 +32,12 @@ const char* to_string(Action action);
 struct Change {
   ChangeKind kind = ChangeKind::user;
   Action action = Action::create;
-  std::string key;     // natural key of the object (members_key() for batched membership changes)
-  std::string reason;  // one human sentence: why this change
-  nlohmann::json before;   // relevant attributes now; null when the object does not exist yet
-  nlohmann::json after;    // relevant attributes afterwards; null when the object goes away
-  nlohmann::json payload;  // everything the executor needs (ids, attributes, references); see docs/planning.md
+  std::string key;        // natural key of the object (members_key() for batched membership changes)
+  std::string reason;     // one human sentence: why this change
+  nlohmann::json before;  // relevant attributes now; null when the object does not exist yet
+  nlohmann::json after;   // relevant attributes afterwards; null when the object goes away
+  nlohmann::json
+      payload;  // everything the executor needs (ids, attributes, references); see docs/planning.md
   std::vector<std::string> manage;    // keys to record as managed once the change succeeded
   std::vector<std::string> unmanage;  // keys to forget once the change succeeded
   std::vector<std::string> removes;   // keys of the objects this change deletes (guard, deletion cap)

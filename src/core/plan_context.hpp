@@ -12,8 +12,8 @@ namespace core::detail {
 
 class PlanContext {
  public:
-  PlanContext(const DesiredState& desired, const Snapshot& snapshot, const ManagedSet& managed, util::TimePoint now,
-              Plan& plan);
+  PlanContext(const DesiredState& desired, const Snapshot& snapshot, const ManagedSet& managed,
+              util::TimePoint now, Plan& plan);
 
   const DesiredState& desired;
   const Snapshot& snapshot;
@@ -21,7 +21,9 @@ class PlanContext {
   util::TimePoint now;
 
   bool is_managed(const std::string& key) const { return managed.count(key) != 0; }
-  bool is_protected(const std::string& email_key_value) const { return m_protected.count(email_key_value) != 0; }
+  bool is_protected(const std::string& email_key_value) const {
+    return m_protected.count(email_key_value) != 0;
+  }
 
   // Nullptr when the snapshot has no such app.
   const App* app_by_bundle_id(const std::string& bundle_id) const;
@@ -33,7 +35,9 @@ class PlanContext {
   const DesiredUser* desired_user(const std::string& email_key_value) const;
 
   void add(Change change) { m_plan.changes.push_back(std::move(change)); }
-  void note(std::string key, std::string message) { m_plan.notes.push_back({std::move(key), std::move(message)}); }
+  void note(std::string key, std::string message) {
+    m_plan.notes.push_back({std::move(key), std::move(message)});
+  }
   void error(std::string key, std::string message, SourceLoc loc = {});
 
  private:

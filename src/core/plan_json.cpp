@@ -3,8 +3,8 @@
 namespace core {
 namespace {
 
-constexpr ChangeKind k_kinds[] = {ChangeKind::user, ChangeKind::invitation, ChangeKind::group, ChangeKind::tester,
-                                  ChangeKind::membership};
+constexpr ChangeKind k_kinds[] = {ChangeKind::user, ChangeKind::invitation, ChangeKind::group,
+                                  ChangeKind::tester, ChangeKind::membership};
 constexpr Action k_actions[] = {Action::adopt,  Action::create,  Action::replace,        Action::add_members,
                                 Action::update, Action::blocked, Action::remove_members, Action::destroy};
 
@@ -50,9 +50,15 @@ std::optional<Action> action_from_string(const std::string& s) {
 }
 
 nlohmann::json change_to_json(const Change& c) {
-  return {{"kind", to_string(c.kind)}, {"action", to_string(c.action)}, {"key", c.key},
-          {"reason", c.reason},        {"before", c.before},            {"after", c.after},
-          {"payload", c.payload},      {"manage", c.manage},            {"unmanage", c.unmanage},
+  return {{"kind", to_string(c.kind)},
+          {"action", to_string(c.action)},
+          {"key", c.key},
+          {"reason", c.reason},
+          {"before", c.before},
+          {"after", c.after},
+          {"payload", c.payload},
+          {"manage", c.manage},
+          {"unmanage", c.unmanage},
           {"removes", c.removes}};
 }
 
@@ -78,7 +84,11 @@ nlohmann::json plan_to_json(const Plan& plan) {
           {"notes", std::move(notes)},
           {"errors", std::move(errors)},
           {"summary",
-           {{"adopt", s.adopt}, {"add", s.add}, {"change", s.change}, {"destroy", s.destroy}, {"blocked", s.blocked}}}};
+           {{"adopt", s.adopt},
+            {"add", s.add},
+            {"change", s.change},
+            {"destroy", s.destroy},
+            {"blocked", s.blocked}}}};
 }
 
 util::Result<Change> change_from_json(const nlohmann::json& j) {
@@ -119,7 +129,8 @@ util::Result<Plan> plan_from_json(const nlohmann::json& j) {
     plan.changes.push_back(std::move(*c));
   }
   if (const auto notes = j.find("notes"); notes != j.end() && notes->is_array()) {
-    for (const auto& n : *notes) plan.notes.push_back({string_or_empty(n, "key"), string_or_empty(n, "message")});
+    for (const auto& n : *notes)
+      plan.notes.push_back({string_or_empty(n, "key"), string_or_empty(n, "message")});
   }
   if (const auto errors = j.find("errors"); errors != j.end() && errors->is_array()) {
     for (const auto& e : *errors) {

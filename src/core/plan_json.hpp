@@ -1,10 +1,9 @@
 #pragma once
 // Plans as JSON, for the store (a plan is recorded before it is applied), for `--json` and for
 // reading a saved plan back. from_json(to_json(p)) == p field by field.
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
-
-#include <nlohmann/json.hpp>
 
 #include "core/plan.hpp"
 #include "util/result.hpp"

@@ -13,14 +13,17 @@ namespace {
 constexpr int k_max_public_link_limit = 10000;
 constexpr size_t k_max_external_testers_per_app = 10000;
 
-std::string app_group_index(const std::string& app_id, const std::string& name) { return app_id + '\n' + name; }
+std::string app_group_index(const std::string& app_id, const std::string& name) {
+  return app_id + '\n' + name;
+}
 
 nlohmann::json group_json(const BetaGroup& g) {
   return {{"isInternalGroup", g.is_internal},
           {"hasAccessToAllBuilds", g.has_access_to_all_builds},
           {"publicLinkEnabled", g.public_link_enabled},
           {"publicLinkLimitEnabled", g.public_link_limit_enabled},
-          {"publicLinkLimit", g.public_link_limit ? nlohmann::json(*g.public_link_limit) : nlohmann::json(nullptr)},
+          {"publicLinkLimit",
+           g.public_link_limit ? nlohmann::json(*g.public_link_limit) : nlohmann::json(nullptr)},
           {"feedbackEnabled", g.feedback_enabled}};
 }
 
@@ -160,12 +163,15 @@ class TestFlightPlanner {
   }
 
   void check_apps() {
-    const std::string hint = " is not an app of this team in App Store Connect; create the app first or fix the bundle id";
+    const std::string hint =
+        " is not an app of this team in App Store Connect; create the app first or fix the bundle id";
     for (const auto& bundle_id : m_ctx.desired.bundle_ids) {
-      if (!m_ctx.app_by_bundle_id(bundle_id)) m_ctx.error("app:" + bundle_id, "app \"" + bundle_id + "\"" + hint);
+      if (!m_ctx.app_by_bundle_id(bundle_id))
+        m_ctx.error("app:" + bundle_id, "app \"" + bundle_id + "\"" + hint);
     }
     for (const auto& g : m_ctx.desired.groups) {
-      if (!m_ctx.app_by_bundle_id(g.bundle_id)) m_ctx.error("app:" + g.bundle_id, "app \"" + g.bundle_id + "\"" + hint, g.loc);
+      if (!m_ctx.app_by_bundle_id(g.bundle_id))
+        m_ctx.error("app:" + g.bundle_id, "app \"" + g.bundle_id + "\"" + hint, g.loc);
     }
   }
 
@@ -195,9 +201,17 @@ class TestFlightPlanner {
         m_ctx.note(key, "not declared; unmanaged, left alone");
       } else {
         m_removed_testers.insert(ek);
-        Change c{ChangeKind::tester, Action::destroy, key, "not declared; prune.testers, managed",
-                 {{"firstName", t.first_name}, {"lastName", t.last_name}, {"groups", group_names(t.group_ids)}},
-                 nullptr, {{"tester_id", t.id}, {"email", t.email}}, {}, membership_keys_of(t), {key}};
+        Change c{
+            ChangeKind::tester,
+            Action::destroy,
+            key,
+            "not declared; prune.testers, managed",
+            {{"firstName", t.first_name}, {"lastName", t.last_name}, {"groups", group_names(t.group_ids)}},
+            nullptr,
+            {{"tester_id", t.id}, {"email", t.email}},
+            {},
+            membership_keys_of(t),
+            {key}};
         c.unmanage.insert(c.unmanage.begin(), key);
         m_ctx.add(std::move(c));
       }
@@ -208,7 +222,8 @@ class TestFlightPlanner {
     std::vector<std::string> names;
     for (const auto& gid : group_ids) {
       const auto it = m_group_by_id.find(gid);
-      names.push_back(it == m_group_by_id.end() ? gid : m_ctx.bundle_id_of(it->second->app_id) + "/" + it->second->name);
+      names.push_back(
+          it == m_group_by_id.end() ? gid : m_ctx.bundle_id_of(it->second->app_id) + "/" + it->second->name);
     }
     return sorted_unique(std::move(names));
   }
@@ -216,12 +231,15 @@ class TestFlightPlanner {
   bool validate_group(const DesiredGroup& g, bool internal, const std::string& key) {
     bool ok = true;
     if (internal && g.public_link_enabled.value_or(false)) {
-      m_ctx.error(key, "a public link is only possible on an external group; disable public_link or make the group external",
+      m_ctx.error(key,
+                  "a public link is only possible on an external group; disable public_link or make the "
+                  "group external",
                   g.loc);
       ok = false;
     }
     if (g.public_link_limit && (*g.public_link_limit < 1 || *g.public_link_limit > k_max_public_link_limit)) {
-      m_ctx.error(key, "public link limit " + std::to_string(*g.public_link_limit) + " is outside 1..10,000", g.loc);
+      m_ctx.error(key, "public link limit " + std::to_string(*g.public_link_limit) + " is outside 1..10,000",
+                  g.loc);
       ok = false;
     }
     return ok;
@@ -260,7 +278,8 @@ class TestFlightPlanner {
   }
 
   // Returns true when the group is replaced (deleted and created again).
-  bool plan_existing_group(const App& app, const DesiredGroup& g, const BetaGroup& existing, const std::string& key) {
+  bool plan_existing_group(const App& app, const DesiredGroup& g, const BetaGroup& existing,
+                           const std::string& key) {
     const bool managed = m_ctx.is_managed(key);
     const auto fixed = fixed_diff(existing, g);
     if (!fixed.empty()) {
@@ -280,12 +299,21 @@ class TestFlightPlanner {
       }
       c.action = Action::blocked;
       c.manage.clear();
-      c.reason = what + " can only be set at creation; replacing the group needs prune.groups and a managed group";
+      c.reason =
+          what + " can only be set at creation; replacing the group needs prune.groups and a managed group";
       m_ctx.add(std::move(c));
     }
     if (!managed && m_policy.adopt_existing) {
-      m_ctx.add({ChangeKind::group, Action::adopt, key, "exists in App Store Connect and is declared at " + g.loc.str(),
-                 nullptr, nullptr, {{"group_id", existing.id}}, {key}, {}, {}});
+      m_ctx.add({ChangeKind::group,
+                 Action::adopt,
+                 key,
+                 "exists in App Store Connect and is declared at " + g.loc.str(),
+                 nullptr,
+                 nullptr,
+                 {{"group_id", existing.id}},
+                 {key},
+                 {},
+                 {}});
     }
     auto diff = group_mutable_diff(existing, g);
     if (!diff.empty()) {
@@ -294,14 +322,22 @@ class TestFlightPlanner {
       for (const auto& [name, value] : diff.items()) after[name] = value;
       std::vector<std::string> names;
       for (const auto& [name, value] : diff.items()) names.push_back(name);
-      m_ctx.add({ChangeKind::group, Action::update, key,
-                 util::join(names, ", ") + " differ from the declaration at " + g.loc.str(), std::move(before),
-                 std::move(after), {{"group_id", existing.id}, {"attributes", diff}}, {}, {}, {}});
+      m_ctx.add({ChangeKind::group,
+                 Action::update,
+                 key,
+                 util::join(names, ", ") + " differ from the declaration at " + g.loc.str(),
+                 std::move(before),
+                 std::move(after),
+                 {{"group_id", existing.id}, {"attributes", diff}},
+                 {},
+                 {},
+                 {}});
     }
     return false;
   }
 
-  std::vector<std::string> existing_membership_keys(const BetaGroup& group, const std::string& bundle_id) const {
+  std::vector<std::string> existing_membership_keys(const BetaGroup& group,
+                                                    const std::string& bundle_id) const {
     std::vector<std::string> keys;
     const auto it = m_members_of.find(group.id);
     if (it == m_members_of.end()) return keys;
@@ -314,17 +350,21 @@ class TestFlightPlanner {
     if (m_ctx.user_by_email(ek)) return true;
     const std::string mkey = membership_key(g.bundle_id, g.name, ek);
     if (m_ctx.desired.manage_users && m_ctx.desired_user(ek)) {
-      m_ctx.note(mkey, "waits until " + ek + " accepts the team invitation: internal groups accept only team users");
+      m_ctx.note(
+          mkey, "waits until " + ek + " accepts the team invitation: internal groups accept only team users");
     } else {
-      m_ctx.error(mkey, "internal group \"" + key.substr(6) + "\" accepts only team users; " + ek +
-                            " is neither a team user nor declared under users", g.loc);
+      m_ctx.error(mkey,
+                  "internal group \"" + key.substr(6) + "\" accepts only team users; " + ek +
+                      " is neither a team user nor declared under users",
+                  g.loc);
     }
     return false;
   }
 
   void plan_memberships(const App& app, const DesiredGroup& g, bool internal, const BetaGroup* existing,
                         const std::string& key) {
-    const std::optional<std::string> group_id = existing ? std::optional<std::string>(existing->id) : std::nullopt;
+    const std::optional<std::string> group_id =
+        existing ? std::optional<std::string>(existing->id) : std::nullopt;
     std::unordered_set<std::string> current;
     if (existing) {
       const auto it = m_members_of.find(existing->id);
@@ -362,32 +402,48 @@ class TestFlightPlanner {
       }
     }
     const std::string mkey_all = members_key(g.bundle_id, g.name);
-    nlohmann::json group_fields = {{"group_id", group_id ? nlohmann::json(*group_id) : nlohmann::json(nullptr)},
-                                   {"group_key", key},
-                                   {"app_id", app.id},
-                                   {"bundle_id", g.bundle_id},
-                                   {"group_name", g.name}};
+    nlohmann::json group_fields = {
+        {"group_id", group_id ? nlohmann::json(*group_id) : nlohmann::json(nullptr)},
+        {"group_key", key},
+        {"app_id", app.id},
+        {"bundle_id", g.bundle_id},
+        {"group_name", g.name}};
     if (!adopt_keys.empty()) {
       nlohmann::json payload = group_fields;
       payload["emails"] = std::move(adopt_emails);
-      m_ctx.add({ChangeKind::membership, Action::adopt, mkey_all,
-                 "members are in the group and declared at " + g.loc.str(), nullptr, nullptr, std::move(payload),
-                 std::move(adopt_keys), {}, {}});
+      m_ctx.add({ChangeKind::membership,
+                 Action::adopt,
+                 mkey_all,
+                 "members are in the group and declared at " + g.loc.str(),
+                 nullptr,
+                 nullptr,
+                 std::move(payload),
+                 std::move(adopt_keys),
+                 {},
+                 {}});
     }
     if (!adds.empty()) {
       nlohmann::json payload = group_fields;
       payload["testers"] = adds;
       nlohmann::json emails = nlohmann::json::array();
       for (const auto& a : adds) emails.push_back(a["email"]);
-      m_ctx.add({ChangeKind::membership, Action::add_members, mkey_all,
-                 "declared members at " + g.loc.str() + " are not in the group", nullptr, {{"testers", emails}},
-                 std::move(payload), std::move(add_keys), {}, {}});
+      m_ctx.add({ChangeKind::membership,
+                 Action::add_members,
+                 mkey_all,
+                 "declared members at " + g.loc.str() + " are not in the group",
+                 nullptr,
+                 {{"testers", emails}},
+                 std::move(payload),
+                 std::move(add_keys),
+                 {},
+                 {}});
     }
     if (existing) plan_member_removals(app, g, *existing, key, declared, group_fields);
   }
 
-  void plan_member_removals(const App& app, const DesiredGroup& g, const BetaGroup& existing, const std::string& key,
-                            const std::unordered_set<std::string>& declared, const nlohmann::json& group_fields) {
+  void plan_member_removals(const App& app, const DesiredGroup& g, const BetaGroup& existing,
+                            const std::string& key, const std::unordered_set<std::string>& declared,
+                            const nlohmann::json& group_fields) {
     const auto it = m_members_of.find(existing.id);
     if (it == m_members_of.end()) return;
     auto& external = m_external_by_app[app.id];
@@ -419,10 +475,17 @@ class TestFlightPlanner {
     payload["testers"] = removes;
     nlohmann::json emails = nlohmann::json::array();
     for (const auto& r : removes) emails.push_back(r["email"]);
-    m_ctx.add({ChangeKind::membership, Action::remove_members, members_key(g.bundle_id, g.name),
+    m_ctx.add({ChangeKind::membership,
+               Action::remove_members,
+               members_key(g.bundle_id, g.name),
                std::string("not declared at ") + g.loc.str() + "; prune.group_memberships, " +
                    (group_managed ? "group managed" : "managed"),
-               {{"testers", emails}}, nullptr, std::move(payload), {}, remove_keys, remove_keys});
+               {{"testers", emails}},
+               nullptr,
+               std::move(payload),
+               {},
+               remove_keys,
+               remove_keys});
   }
 
   void plan_tester_creates() {
@@ -441,18 +504,23 @@ class TestFlightPlanner {
       const std::string key = tester_key(ek);
       std::vector<std::string> manage = {key};
       manage.insert(manage.end(), create.manage.begin(), create.manage.end());
-      m_ctx.add({ChangeKind::tester, Action::create, key,
+      m_ctx.add({ChangeKind::tester,
+                 Action::create,
+                 key,
                  "declared member of " + std::to_string(create.group_names.size()) +
                      (create.group_names.size() == 1 ? " group" : " groups") + ", not a tester yet",
                  nullptr,
                  {{"firstName", first}, {"lastName", last}, {"groups", sorted_unique(create.group_names)}},
                  {{"email", email}, {"firstName", first}, {"lastName", last}, {"groups", create.groups}},
-                 std::move(manage), {}, {}});
+                 std::move(manage),
+                 {},
+                 {}});
     }
     for (const auto& t : m_ctx.desired.testers) {
       const std::string ek = email_key(t.email);
       if (!m_tester_by_email.count(ek) && !m_creates.count(ek)) {
-        m_ctx.note(tester_key(ek), "declared at " + t.loc.str() + " but member of no group; nothing to create");
+        m_ctx.note(tester_key(ek),
+                   "declared at " + t.loc.str() + " but member of no group; nothing to create");
       }
     }
   }
@@ -463,15 +531,24 @@ class TestFlightPlanner {
       const std::string ek = email_key(t.email);
       const std::string key = tester_key(ek);
       if (!m_declared_testers.count(ek) || m_ctx.is_managed(key) || m_ctx.is_protected(ek)) continue;
-      m_ctx.add({ChangeKind::tester, Action::adopt, key, "exists in App Store Connect and is declared", nullptr,
-                 nullptr, {{"tester_id", t.id}, {"email", t.email}}, {key}, {}, {}});
+      m_ctx.add({ChangeKind::tester,
+                 Action::adopt,
+                 key,
+                 "exists in App Store Connect and is declared",
+                 nullptr,
+                 nullptr,
+                 {{"tester_id", t.id}, {"email", t.email}},
+                 {key},
+                 {},
+                 {}});
     }
   }
 
   // Groups of declared apps that no declaration names.
   void plan_undeclared_groups() {
     for (const auto& g : m_ctx.snapshot.groups) {
-      if (!m_declared_app_ids.count(g.app_id) || m_declared_groups.count(app_group_index(g.app_id, g.name))) continue;
+      if (!m_declared_app_ids.count(g.app_id) || m_declared_groups.count(app_group_index(g.app_id, g.name)))
+        continue;
       const std::string bundle_id = m_ctx.bundle_id_of(g.app_id);
       const std::string key = group_key(bundle_id, g.name);
       std::string keep;
@@ -496,9 +573,16 @@ class TestFlightPlanner {
       }
       std::vector<std::string> unmanage = existing_membership_keys(g, bundle_id);
       unmanage.insert(unmanage.begin(), key);
-      m_ctx.add({ChangeKind::group, Action::destroy, key, "not declared; prune.groups, managed", group_json(g), nullptr,
-                 {{"group_id", g.id}, {"app_id", g.app_id}, {"bundle_id", bundle_id}, {"name", g.name}}, {},
-                 std::move(unmanage), {key}});
+      m_ctx.add({ChangeKind::group,
+                 Action::destroy,
+                 key,
+                 "not declared; prune.groups, managed",
+                 group_json(g),
+                 nullptr,
+                 {{"group_id", g.id}, {"app_id", g.app_id}, {"bundle_id", bundle_id}, {"name", g.name}},
+                 {},
+                 std::move(unmanage),
+                 {key}});
     }
   }
 
@@ -506,8 +590,9 @@ class TestFlightPlanner {
     for (const auto& [app_id, emails] : m_external_by_app) {
       if (emails.size() <= k_max_external_testers_per_app) continue;
       const std::string bundle_id = m_ctx.bundle_id_of(app_id);
-      m_ctx.error("app:" + bundle_id, "app \"" + bundle_id + "\" would have " + std::to_string(emails.size()) +
-                                          " external testers after this plan; Apple allows at most 10,000 per app");
+      m_ctx.error("app:" + bundle_id,
+                  "app \"" + bundle_id + "\" would have " + std::to_string(emails.size()) +
+                      " external testers after this plan; Apple allows at most 10,000 per app");
     }
   }
 
@@ -528,6 +613,8 @@ class TestFlightPlanner {
 
 }  // namespace
 
-void plan_testflight(PlanContext& ctx) { TestFlightPlanner(ctx).run(); }
+void plan_testflight(PlanContext& ctx) {
+  TestFlightPlanner(ctx).run();
+}
 
 }  // namespace core::detail

@@ -66,7 +66,8 @@ std::optional<DesiredTerms> desired_terms(PlanContext& ctx, const DesiredUser& d
         ids.push_back(app->id);
       } else {
         ctx.error(user_key(du.email),
-                  "visible app \"" + bundle_id + "\" is not an app of this team in App Store Connect", du.loc);
+                  "visible app \"" + bundle_id + "\" is not an app of this team in App Store Connect",
+                  du.loc);
         ok = false;
       }
     }
@@ -77,13 +78,15 @@ std::optional<DesiredTerms> desired_terms(PlanContext& ctx, const DesiredUser& d
 }
 
 Terms user_terms(const User& u) {
-  return {u.first_name, u.last_name, sorted_unique(u.roles), u.all_apps_visible, u.provisioning_allowed,
-          sorted_unique(u.visible_app_ids)};
+  return {u.first_name,           u.last_name,
+          sorted_unique(u.roles), u.all_apps_visible,
+          u.provisioning_allowed, sorted_unique(u.visible_app_ids)};
 }
 
 Terms invitation_terms(const Invitation& i) {
-  return {i.first_name, i.last_name, sorted_unique(i.roles), i.all_apps_visible, i.provisioning_allowed,
-          sorted_unique(i.visible_app_ids)};
+  return {i.first_name,           i.last_name,
+          sorted_unique(i.roles), i.all_apps_visible,
+          i.provisioning_allowed, sorted_unique(i.visible_app_ids)};
 }
 
 nlohmann::json visible_apps_json(const PlanContext& ctx, const std::vector<std::string>& app_ids) {
@@ -185,8 +188,16 @@ void plan_declared_user(PlanContext& ctx, const DesiredUser& du, const User& use
     want.roles.emplace_back(k_account_holder);  // never taken away
     want.roles = sorted_unique(std::move(want.roles));
   }
-  Change c{ChangeKind::user, Action::update, key, "", terms_json(ctx, have, false), terms_json(ctx, want, false),
-           nullptr, {}, {}, {}};
+  Change c{ChangeKind::user,
+           Action::update,
+           key,
+           "",
+           terms_json(ctx, have, false),
+           terms_json(ctx, want, false),
+           nullptr,
+           {},
+           {},
+           {}};
   if (want.all_apps_visible) c.after["visibleApps"] = c.before["visibleApps"];
   const std::string what = util::join(diff, ", ");
   if (holder) {
@@ -222,8 +233,15 @@ void plan_pending_invitation(PlanContext& ctx, const DesiredUser& du, const Invi
 
   if (diff.empty() && !expired) {
     if (!ctx.is_managed(key) && ctx.desired.policy.adopt_existing && !protected_email) {
-      Change c{ChangeKind::invitation, Action::adopt, key,
-               "pending invitation matches the declaration at " + du.loc.str(), nullptr, nullptr, nullptr, {key}, {},
+      Change c{ChangeKind::invitation,
+               Action::adopt,
+               key,
+               "pending invitation matches the declaration at " + du.loc.str(),
+               nullptr,
+               nullptr,
+               nullptr,
+               {key},
+               {},
                {}};
       c.payload = {{"invitation_id", inv.id}, {"email", inv.email}};
       ctx.add(std::move(c));
@@ -231,10 +249,11 @@ void plan_pending_invitation(PlanContext& ctx, const DesiredUser& du, const Invi
     return;
   }
   // Apple has no PATCH on invitations: changing one means deleting it and inviting again.
-  Change c{ChangeKind::invitation, Action::replace, key, "", terms_json(ctx, have, true), terms_json(ctx, want, true),
-           nullptr, {key}, {}, {}};
+  Change c{ChangeKind::invitation,      Action::replace, key,   "", terms_json(ctx, have, true),
+           terms_json(ctx, want, true), nullptr,         {key}, {}, {}};
   if (want.all_apps_visible) c.after["visibleApps"] = c.before["visibleApps"];
-  std::string why = diff.empty() ? "" : util::join(diff, ", ") + " differ from the declaration at " + du.loc.str();
+  std::string why =
+      diff.empty() ? "" : util::join(diff, ", ") + " differ from the declaration at " + du.loc.str();
   if (expired) why += (why.empty() ? "" : "; ") + std::string("expired on ") + inv.expiration_date;
   if (protected_email) {
     c.action = Action::blocked;
@@ -251,9 +270,16 @@ void plan_pending_invitation(PlanContext& ctx, const DesiredUser& du, const Invi
 void plan_new_invitation(PlanContext& ctx, const DesiredUser& du, const DesiredTerms& declared) {
   const std::string key = invitation_key(du.email);
   const Terms want = declared.merged(nullptr);  // creation: the documented defaults
-  Change c{ChangeKind::invitation, Action::create, key,
-           "declared at " + du.loc.str() + ", neither a team user nor invited yet", nullptr,
-           terms_json(ctx, want, true), invitation_payload(du.email, want), {key}, {}, {}};
+  Change c{ChangeKind::invitation,
+           Action::create,
+           key,
+           "declared at " + du.loc.str() + ", neither a team user nor invited yet",
+           nullptr,
+           terms_json(ctx, want, true),
+           invitation_payload(du.email, want),
+           {key},
+           {},
+           {}};
   if (want.all_apps_visible) c.after.erase("visibleApps");
   ctx.add(std::move(c));
 }
@@ -315,8 +341,16 @@ void plan_users(PlanContext& ctx) {
       ctx.note(key, keep);
       continue;
     }
-    Change c{ChangeKind::user, Action::destroy, key, "not declared; prune.users, managed",
-             terms_json(ctx, user_terms(user), false), nullptr, nullptr, {}, {key, invitation_key(ek)}, {key}};
+    Change c{ChangeKind::user,
+             Action::destroy,
+             key,
+             "not declared; prune.users, managed",
+             terms_json(ctx, user_terms(user), false),
+             nullptr,
+             nullptr,
+             {},
+             {key, invitation_key(ek)},
+             {key}};
     c.payload = {{"user_id", user.id}, {"email", user.username}};
     ctx.add(std::move(c));
   }
@@ -326,13 +360,22 @@ void plan_users(PlanContext& ctx) {
     // An invitation for someone already on the team is stale even when the email is declared.
     if (declared.count(ek) && !ctx.user_by_email(ek)) continue;
     const std::string key = invitation_key(ek);
-    const std::string keep = keep_reason(ctx, ek, prune.invitations, "prune.invitations", ctx.is_managed(key));
+    const std::string keep =
+        keep_reason(ctx, ek, prune.invitations, "prune.invitations", ctx.is_managed(key));
     if (!keep.empty()) {
       ctx.note(key, keep);
       continue;
     }
-    Change c{ChangeKind::invitation, Action::destroy, key, "not declared; prune.invitations, managed",
-             terms_json(ctx, invitation_terms(inv), true), nullptr, nullptr, {}, {key}, {key}};
+    Change c{ChangeKind::invitation,
+             Action::destroy,
+             key,
+             "not declared; prune.invitations, managed",
+             terms_json(ctx, invitation_terms(inv), true),
+             nullptr,
+             nullptr,
+             {},
+             {key},
+             {key}};
     c.payload = {{"invitation_id", inv.id}, {"email", inv.email}};
     ctx.add(std::move(c));
   }

@@ -1,9 +1,8 @@
 #pragma once
 // Renderers: how a plan is shown to people (Terraform-style text) and to machines (JSON). They are
 // separate from the differ and never change what a plan means.
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "core/guard.hpp"
 #include "core/plan.hpp"

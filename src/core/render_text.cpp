@@ -77,8 +77,10 @@ Header header_for(const Change& c) {
       const size_t n = it != c.payload.end() ? it->size() : 0;
       return {"+", k_green, kind, "will add " + count_of(n, "tester", "testers"), false};
     }
-    case Action::update: return {"~", k_yellow, kind, "will be updated in-place", false};
-    case Action::blocked: return {"!", k_magenta, kind, "will not be changed", true};
+    case Action::update:
+      return {"~", k_yellow, kind, "will be updated in-place", false};
+    case Action::blocked:
+      return {"!", k_magenta, kind, "will not be changed", true};
     case Action::remove_members: {
       const auto it = c.payload.find("testers");
       const size_t n = it != c.payload.end() ? it->size() : 0;
@@ -129,7 +131,8 @@ void render_change(std::ostringstream& out, const Change& c, const Painter& pain
       break;
     }
     case Action::adopt:
-    case Action::destroy: break;
+    case Action::destroy:
+      break;
   }
 }
 
@@ -149,7 +152,8 @@ std::string render_text(const Plan& plan, const GuardResult* guard_result, const
       for (const auto& n : plan.notes) out << "  # " << display_name(n.key) << ": " << n.message << "\n";
       out << "\n";
     } else {
-      out << count_of(plan.notes.size(), "object", "objects") << " left alone or waiting (notes not shown).\n\n";
+      out << count_of(plan.notes.size(), "object", "objects")
+          << " left alone or waiting (notes not shown).\n\n";
     }
   }
   for (const auto& e : plan.errors) {

@@ -4,12 +4,11 @@
 // every endpoint except /healthz requires `Authorization: Bearer <token>`.
 #include <functional>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "util/result.hpp"
 
@@ -17,23 +16,23 @@ namespace httplib {
 class Server;
 struct Request;
 struct Response;
-}
+}  // namespace httplib
 
 namespace service {
 
 struct AdminOptions {
   std::string host = "127.0.0.1";
-  int port = 9469;  // 0 = any free port; see AdminServer::port()
+  int port = 9469;    // 0 = any free port; see AdminServer::port()
   std::string token;  // empty = no authentication (loopback only)
 };
 
 // What the endpoints serve; each is called on an HTTP worker thread and must be thread-safe.
 struct AdminHandlers {
-  std::function<bool()> healthy;                    // /healthz: 200 when true, else 503
+  std::function<bool()> healthy;  // /healthz: 200 when true, else 503
   // /readyz[?team=T]: {"ready": bool, "reasons": [...]}; {"unknown_team": true} answers 404.
   std::function<nlohmann::json(const std::optional<std::string>& team)> readiness;
-  std::function<std::string()> metrics;             // /metrics body
-  std::function<nlohmann::json()> status;           // /status body
+  std::function<std::string()> metrics;    // /metrics body
+  std::function<nlohmann::json()> status;  // /status body
   // POST /trigger: team name or std::nullopt for all; returns the triggered teams, or an
   // empty list when the team is unknown (404).
   std::function<std::vector<std::string>(const std::optional<std::string>& team)> trigger;

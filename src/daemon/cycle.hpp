@@ -49,11 +49,11 @@ struct CycleResult {
   // backoff (e.g. until Apple's rate-limit window frees budget).
   std::optional<std::chrono::seconds> requeue_after;
 
-  std::map<std::string, long long> plan_changes;   // action ("create", "update", "delete") -> count
-  std::map<std::string, long long> objects;        // kind ("user", "beta_tester", ...) -> count in the mirror
-  std::map<std::string, long long> drift_events;   // kind -> drift events recorded this cycle
-  std::vector<ApiRequestCount> api_requests;       // requests made during this cycle
-  std::optional<long long> rate_limit_remaining;   // from the last X-Rate-Limit header
+  std::map<std::string, long long> plan_changes;  // action ("create", "update", "delete") -> count
+  std::map<std::string, long long> objects;       // kind ("user", "beta_tester", ...) -> count in the mirror
+  std::map<std::string, long long> drift_events;  // kind -> drift events recorded this cycle
+  std::vector<ApiRequestCount> api_requests;      // requests made during this cycle
+  std::optional<long long> rate_limit_remaining;  // from the last X-Rate-Limit header
   std::optional<long long> rate_limit_limit;
   std::optional<long long> pending_journal_entries;
   std::optional<std::vector<CertificateExpiry>> certificates;  // all the team's certificates

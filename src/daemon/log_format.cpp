@@ -18,7 +18,8 @@ bool stderr_is_journal() {
   // redirected elsewhere must not emit <N> prefixes into a file.
   struct stat st {};
   if (fstat(STDERR_FILENO, &st) != 0) return false;
-  return static_cast<unsigned long long>(st.st_dev) == dev && static_cast<unsigned long long>(st.st_ino) == ino;
+  return static_cast<unsigned long long>(st.st_dev) == dev &&
+         static_cast<unsigned long long>(st.st_ino) == ino;
 }
 
 std::optional<util::LogFormat> choose_log_format(std::string_view requested) {

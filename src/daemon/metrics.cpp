@@ -25,9 +25,12 @@ bool ends_with(std::string_view s, std::string_view suffix) {
 
 const char* type_name(MetricType type) {
   switch (type) {
-    case MetricType::counter: return "counter";
-    case MetricType::gauge: return "gauge";
-    case MetricType::histogram: return "histogram";
+    case MetricType::counter:
+      return "counter";
+    case MetricType::gauge:
+      return "gauge";
+    case MetricType::histogram:
+      return "histogram";
   }
   return "untyped";
 }
@@ -56,10 +59,14 @@ std::string escape_label_value(std::string_view value) {
   std::string out;
   out.reserve(value.size());
   for (char c : value) {
-    if (c == '\\') out += "\\\\";
-    else if (c == '"') out += "\\\"";
-    else if (c == '\n') out += "\\n";
-    else out += c;
+    if (c == '\\')
+      out += "\\\\";
+    else if (c == '"')
+      out += "\\\"";
+    else if (c == '\n')
+      out += "\\n";
+    else
+      out += c;
   }
   return out;
 }
@@ -68,9 +75,12 @@ std::string escape_help(std::string_view text) {
   std::string out;
   out.reserve(text.size());
   for (char c : text) {
-    if (c == '\\') out += "\\\\";
-    else if (c == '\n') out += "\\n";
-    else out += c;
+    if (c == '\\')
+      out += "\\\\";
+    else if (c == '\n')
+      out += "\\n";
+    else
+      out += c;
   }
   return out;
 }
@@ -144,8 +154,12 @@ void CounterFamily::render_series(std::string& out) const {
   for (const auto& [labels, v] : m_series) out += series_name(name(), labels) + " " + format_sample(v) + "\n";
 }
 
-void CounterFamily::erase_if_label(size_t index, std::string_view value) { erase_matching(m_series, index, value); }
-void CounterFamily::erase_all() { m_series.clear(); }
+void CounterFamily::erase_if_label(size_t index, std::string_view value) {
+  erase_matching(m_series, index, value);
+}
+void CounterFamily::erase_all() {
+  m_series.clear();
+}
 
 // --- Gauge ---------------------------------------------------------------------------------
 
@@ -181,8 +195,12 @@ void GaugeFamily::render_series(std::string& out) const {
   for (const auto& [labels, v] : m_series) out += series_name(name(), labels) + " " + format_sample(v) + "\n";
 }
 
-void GaugeFamily::erase_if_label(size_t index, std::string_view value) { erase_matching(m_series, index, value); }
-void GaugeFamily::erase_all() { m_series.clear(); }
+void GaugeFamily::erase_if_label(size_t index, std::string_view value) {
+  erase_matching(m_series, index, value);
+}
+void GaugeFamily::erase_all() {
+  m_series.clear();
+}
 
 // --- Histogram -----------------------------------------------------------------------------
 
@@ -191,7 +209,8 @@ HistogramFamily::HistogramFamily(std::string name, std::string help, std::vector
     : MetricFamily(std::move(name), std::move(help), std::move(label_names)), m_bounds(std::move(bounds)) {
   for (size_t i = 0; i < m_bounds.size(); ++i) {
     if (!std::isfinite(m_bounds[i]) || (i > 0 && m_bounds[i] <= m_bounds[i - 1]))
-      throw std::invalid_argument("histogram " + this->name() + ": bucket bounds must be finite and increasing");
+      throw std::invalid_argument("histogram " + this->name() +
+                                  ": bucket bounds must be finite and increasing");
   }
   const auto& labels = this->label_names();
   if (std::find(labels.begin(), labels.end(), "le") != labels.end())
@@ -230,8 +249,12 @@ void HistogramFamily::render_series(std::string& out) const {
   }
 }
 
-void HistogramFamily::erase_if_label(size_t index, std::string_view value) { erase_matching(m_series, index, value); }
-void HistogramFamily::erase_all() { m_series.clear(); }
+void HistogramFamily::erase_if_label(size_t index, std::string_view value) {
+  erase_matching(m_series, index, value);
+}
+void HistogramFamily::erase_all() {
+  m_series.clear();
+}
 
 // --- Registry ------------------------------------------------------------------------------
 
@@ -262,7 +285,8 @@ CounterFamily& Registry::counter(const std::string& name, const std::string& hel
   return ref;
 }
 
-GaugeFamily& Registry::gauge(const std::string& name, const std::string& help, std::vector<std::string> label_names) {
+GaugeFamily& Registry::gauge(const std::string& name, const std::string& help,
+                             std::vector<std::string> label_names) {
   std::lock_guard lock(m_mutex);
   check_new(name, label_names, MetricType::gauge);
   auto family = std::make_unique<GaugeFamily>(name, help, std::move(label_names));

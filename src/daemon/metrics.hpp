@@ -41,7 +41,8 @@ class MetricFamily {
   virtual void erase_if_label(size_t index, std::string_view value) = 0;
   virtual void erase_all() = 0;
   // `name{l1="v1",l2="v2"<extra>}` with escaped values; no braces when there are no labels.
-  std::string series_name(std::string_view metric, const LabelValues& values, std::string_view extra = {}) const;
+  std::string series_name(std::string_view metric, const LabelValues& values,
+                          std::string_view extra = {}) const;
 
   mutable std::mutex m_mutex;
 
@@ -115,10 +116,12 @@ class HistogramFamily final : public MetricFamily {
 // no duplicates. Returned references stay valid for the registry's lifetime.
 class Registry {
  public:
-  CounterFamily& counter(const std::string& name, const std::string& help, std::vector<std::string> label_names = {});
-  GaugeFamily& gauge(const std::string& name, const std::string& help, std::vector<std::string> label_names = {});
-  HistogramFamily& histogram(const std::string& name, const std::string& help, std::vector<std::string> label_names,
-                             std::vector<double> bounds);
+  CounterFamily& counter(const std::string& name, const std::string& help,
+                         std::vector<std::string> label_names = {});
+  GaugeFamily& gauge(const std::string& name, const std::string& help,
+                     std::vector<std::string> label_names = {});
+  HistogramFamily& histogram(const std::string& name, const std::string& help,
+                             std::vector<std::string> label_names, std::vector<double> bounds);
 
   // The whole registry in text format 0.0.4, families in registration order.
   std::string render() const;

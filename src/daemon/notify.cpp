@@ -1,11 +1,10 @@
 #include "daemon/notify.hpp"
 
+#include <spdlog/spdlog.h>
 #include <time.h>
 
 #include <cstdlib>
 #include <string>
-
-#include <spdlog/spdlog.h>
 
 #ifdef ASCSYNC_HAVE_SYSTEMD
 #include <systemd/sd-daemon.h>
@@ -32,7 +31,8 @@ std::string one_line(std::string_view text) {
 unsigned long long monotonic_usec() {
   timespec ts{};
   clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<unsigned long long>(ts.tv_sec) * 1000000ULL + static_cast<unsigned long long>(ts.tv_nsec) / 1000ULL;
+  return static_cast<unsigned long long>(ts.tv_sec) * 1000000ULL +
+         static_cast<unsigned long long>(ts.tv_nsec) / 1000ULL;
 }
 
 }  // namespace
@@ -68,7 +68,8 @@ bool Notifier::send(std::string_view message) {
   const int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return false;
   const auto addr_len = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + len);
-  const ssize_t sent = sendto(fd, message.data(), message.size(), MSG_NOSIGNAL, reinterpret_cast<sockaddr*>(&addr), addr_len);
+  const ssize_t sent =
+      sendto(fd, message.data(), message.size(), MSG_NOSIGNAL, reinterpret_cast<sockaddr*>(&addr), addr_len);
   close(fd);
   return sent == static_cast<ssize_t>(message.size());
 }
@@ -76,7 +77,8 @@ bool Notifier::send(std::string_view message) {
 std::optional<std::chrono::microseconds> Notifier::watchdog_interval() {
   const char* usec = std::getenv("WATCHDOG_USEC");
   if (usec == nullptr) return std::nullopt;
-  if (const char* pid = std::getenv("WATCHDOG_PID"); pid != nullptr && std::atol(pid) != getpid()) return std::nullopt;
+  if (const char* pid = std::getenv("WATCHDOG_PID"); pid != nullptr && std::atol(pid) != getpid())
+    return std::nullopt;
   const long long v = std::atoll(usec);
   if (v <= 0) return std::nullopt;
   return std::chrono::microseconds(v);
@@ -84,16 +86,25 @@ std::optional<std::chrono::microseconds> Notifier::watchdog_interval() {
 
 #endif
 
-void Notifier::ready(std::string_view status) const { send("READY=1\nSTATUS=" + one_line(status)); }
-
-void Notifier::status(std::string_view status) const { send("STATUS=" + one_line(status)); }
-
-void Notifier::reloading() const {
-  send("RELOADING=1\nMONOTONIC_USEC=" + std::to_string(monotonic_usec()) + "\nSTATUS=Reloading configuration");
+void Notifier::ready(std::string_view status) const {
+  send("READY=1\nSTATUS=" + one_line(status));
 }
 
-void Notifier::stopping() const { send("STOPPING=1\nSTATUS=Stopping"); }
+void Notifier::status(std::string_view status) const {
+  send("STATUS=" + one_line(status));
+}
 
-void Notifier::watchdog() const { send("WATCHDOG=1"); }
+void Notifier::reloading() const {
+  send("RELOADING=1\nMONOTONIC_USEC=" + std::to_string(monotonic_usec()) +
+       "\nSTATUS=Reloading configuration");
+}
+
+void Notifier::stopping() const {
+  send("STOPPING=1\nSTATUS=Stopping");
+}
+
+void Notifier::watchdog() const {
+  send("WATCHDOG=1");
+}
 
 }  // namespace service

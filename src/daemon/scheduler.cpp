@@ -1,12 +1,12 @@
 #include "daemon/scheduler.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <condition_variable>
 #include <map>
 #include <mutex>
 #include <random>
-
-#include <spdlog/spdlog.h>
 
 namespace service {
 
@@ -155,10 +155,13 @@ Scheduler::Scheduler(CycleFn cycle, std::shared_ptr<util::Clock> clock, Schedule
   m_shared->cycle = std::move(cycle);
   m_shared->options = options;
   m_shared->on_done = std::move(on_done);
-  m_shared->rng.seed(options.seed != 0 ? options.seed : (uint64_t{std::random_device{}()} << 32) ^ std::random_device{}());
+  m_shared->rng.seed(options.seed != 0 ? options.seed
+                                       : (uint64_t{std::random_device{}()} << 32) ^ std::random_device{}());
 }
 
-Scheduler::~Scheduler() { stop(m_shared->options.stop_deadline); }
+Scheduler::~Scheduler() {
+  stop(m_shared->options.stop_deadline);
+}
 
 void Scheduler::set_teams(const std::vector<TeamSchedule>& teams) {
   std::lock_guard lock(m_shared->mutex);

@@ -2,14 +2,13 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <set>
 #include <system_error>
-
-#include <spdlog/spdlog.h>
 
 #include "daemon/signals.hpp"
 #include "util/time.hpp"
@@ -21,7 +20,8 @@ using std::chrono::milliseconds;
 namespace {
 
 long long steady_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
       .count();
 }
 
@@ -45,11 +45,13 @@ Service::Service(ServiceOptions options, CycleFn cycle, ReloadFn reload, std::sh
                   [this](const std::string& team, const CycleResult& r, std::chrono::duration<double> elapsed,
                          util::TimePoint finished) {
                     m_metrics.record_cycle(team, r, elapsed, finished);
-                    spdlog::debug("team {}: cycle {} in {:.1f} s", team, to_string(r.outcome), elapsed.count());
+                    spdlog::debug("team {}: cycle {} in {:.1f} s", team, to_string(r.outcome),
+                                  elapsed.count());
                     wake_main_loop();  // refreshes STATUS=
                   }) {
   int fds[2];
-  if (pipe2(fds, O_CLOEXEC | O_NONBLOCK) != 0) throw std::system_error(errno, std::generic_category(), "pipe2");
+  if (pipe2(fds, O_CLOEXEC | O_NONBLOCK) != 0)
+    throw std::system_error(errno, std::generic_category(), "pipe2");
   m_wake_read_fd = fds[0];
   m_wake_write_fd = fds[1];
   m_started_at = m_clock->now();
@@ -77,9 +79,13 @@ void Service::request_reload() {
   wake_main_loop();
 }
 
-bool Service::trigger(const std::string& team) { return m_scheduler.trigger(team); }
+bool Service::trigger(const std::string& team) {
+  return m_scheduler.trigger(team);
+}
 
-void Service::trigger_all() { m_scheduler.trigger_all(); }
+void Service::trigger_all() {
+  m_scheduler.trigger_all();
+}
 
 void Service::set_phase(Phase phase) {
   {
@@ -89,7 +95,9 @@ void Service::set_phase(Phase phase) {
   m_phase_cv.notify_all();
 }
 
-void Service::beat() { m_heartbeat_ns = steady_ns(); }
+void Service::beat() {
+  m_heartbeat_ns = steady_ns();
+}
 
 bool Service::wait_until_running(milliseconds timeout) const {
   std::unique_lock lock(m_mutex);
@@ -97,7 +105,9 @@ bool Service::wait_until_running(milliseconds timeout) const {
   return m_phase == Phase::running;
 }
 
-int Service::admin_port() const { return m_admin_port.load(); }
+int Service::admin_port() const {
+  return m_admin_port.load();
+}
 
 int Service::run() {
   {
@@ -373,7 +383,8 @@ nlohmann::json Service::status() const {
     if (t.last_result) {
       team["last_outcome"] = to_string(t.last_result->outcome);
       team["last_summary"] = t.last_result->summary;
-      team["last_error"] = t.last_result->error.empty() ? nlohmann::json(nullptr) : nlohmann::json(t.last_result->error);
+      team["last_error"] =
+          t.last_result->error.empty() ? nlohmann::json(nullptr) : nlohmann::json(t.last_result->error);
     } else {
       team["last_outcome"] = nullptr;
       team["last_summary"] = nullptr;
@@ -392,7 +403,9 @@ nlohmann::json Service::status() const {
   return out;
 }
 
-std::string Service::metrics_text() const { return m_metrics.render(); }
+std::string Service::metrics_text() const {
+  return m_metrics.render();
+}
 
 std::string Service::status_line() const {
   int failing = 0;
@@ -414,7 +427,8 @@ std::string Service::status_line() const {
   // did it last do?".
   const TeamStatus* latest = nullptr;
   for (const auto& t : teams)
-    if (t.last_result && t.last_finished && (!latest || *t.last_finished > *latest->last_finished)) latest = &t;
+    if (t.last_result && t.last_finished && (!latest || *t.last_finished > *latest->last_finished))
+      latest = &t;
   if (latest) line += "; last cycle " + latest->name + ": " + latest->last_result->summary;
   return line;
 }

@@ -6,15 +6,14 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
-#include <map>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "daemon/admin_server.hpp"
 #include "daemon/cycle.hpp"

@@ -10,60 +10,69 @@ namespace {
 // minutes for a large team whose rate budget is tight.
 const std::vector<double> k_cycle_buckets = {0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800};
 
-double to_double(long long v) { return static_cast<double>(v); }
+double to_double(long long v) {
+  return static_cast<double>(v);
+}
 
 }  // namespace
 
 ServiceMetrics::ServiceMetrics()
-    : cycle_duration_seconds(m_registry.histogram("ascsync_cycle_duration_seconds",
-                                                  "Wall time of one reconcile cycle (refresh, plan, guard, apply).",
-                                                  {"team"}, k_cycle_buckets)),
-      cycles_total(m_registry.counter("ascsync_cycles_total",
-                                      "Reconcile cycles finished, by outcome (success, blocked, failed, cancelled, paused).",
-                                      {"team", "outcome"})),
-      cycle_deadline_exceeded_total(
-          m_registry.counter("ascsync_cycle_deadline_exceeded_total",
-                             "Reconcile cycles stopped because they ran past cycle_timeout (counted as failed too).",
-                             {"team"})),
+    : cycle_duration_seconds(m_registry.histogram(
+          "ascsync_cycle_duration_seconds", "Wall time of one reconcile cycle (refresh, plan, guard, apply).",
+          {"team"}, k_cycle_buckets)),
+      cycles_total(m_registry.counter(
+          "ascsync_cycles_total",
+          "Reconcile cycles finished, by outcome (success, blocked, failed, cancelled, paused).",
+          {"team", "outcome"})),
+      cycle_deadline_exceeded_total(m_registry.counter(
+          "ascsync_cycle_deadline_exceeded_total",
+          "Reconcile cycles stopped because they ran past cycle_timeout (counted as failed too).", {"team"})),
       last_success_timestamp_seconds(
           m_registry.gauge("ascsync_last_success_timestamp_seconds",
                            "Unix time at which the last successful cycle of the team finished.", {"team"})),
-      api_requests_total(m_registry.counter("ascsync_api_requests_total",
-                                            "App Store Connect API requests, by route template and HTTP status "
-                                            "(0 = no response).",
-                                            {"team", "route", "status"})),
+      api_requests_total(
+          m_registry.counter("ascsync_api_requests_total",
+                             "App Store Connect API requests, by route template and HTTP status "
+                             "(0 = no response).",
+                             {"team", "route", "status"})),
       rate_limit_remaining(m_registry.gauge("ascsync_rate_limit_remaining",
                                             "Requests left in the API key's rolling hour, from X-Rate-Limit.",
                                             {"team"})),
       rate_limit_limit(m_registry.gauge("ascsync_rate_limit_limit",
                                         "Hourly request limit of the API key, from X-Rate-Limit.", {"team"})),
-      drift_events_total(m_registry.counter("ascsync_drift_events_total",
-                                            "Changes made outside ascsync, detected by a refresh, by object kind.",
-                                            {"team", "kind"})),
+      drift_events_total(m_registry.counter(
+          "ascsync_drift_events_total",
+          "Changes made outside ascsync, detected by a refresh, by object kind.", {"team", "kind"})),
       pending_journal_entries(m_registry.gauge("ascsync_pending_journal_entries",
-                                               "Journaled writes whose outcome is not yet confirmed.", {"team"})),
-      objects(m_registry.gauge("ascsync_objects", "Objects in the team's mirror, by kind.", {"team", "kind"})),
-      certificate_expiry_timestamp_seconds(
-          m_registry.gauge("ascsync_certificate_expiry_timestamp_seconds",
-                           "Unix time at which a certificate expires.", {"team", "certificate_id", "type"})),
-      config_valid(m_registry.gauge("ascsync_config_valid",
-                                    "1 when the last configuration load succeeded, 0 when the daemon runs on the "
-                                    "last good configuration.")),
+                                               "Journaled writes whose outcome is not yet confirmed.",
+                                               {"team"})),
+      objects(
+          m_registry.gauge("ascsync_objects", "Objects in the team's mirror, by kind.", {"team", "kind"})),
+      certificate_expiry_timestamp_seconds(m_registry.gauge("ascsync_certificate_expiry_timestamp_seconds",
+                                                            "Unix time at which a certificate expires.",
+                                                            {"team", "certificate_id", "type"})),
+      config_valid(
+          m_registry.gauge("ascsync_config_valid",
+                           "1 when the last configuration load succeeded, 0 when the daemon runs on the "
+                           "last good configuration.")),
       config_reloads_total(m_registry.counter("ascsync_config_reloads_total",
-                                              "Configuration reloads, by outcome (success, failure).", {"outcome"})),
+                                              "Configuration reloads, by outcome (success, failure).",
+                                              {"outcome"})),
       plan_changes(m_registry.gauge("ascsync_plan_changes", "Changes in the team's last plan, by action.",
                                     {"team", "action"})),
       up(m_registry.gauge("ascsync_up", "1 while the daemon runs.")),
-      build_info(m_registry.gauge("ascsync_build_info", "Always 1; the labels describe the build.", {"version"})),
-      team_config_valid(m_registry.gauge("ascsync_team_config_valid",
-                                         "1 when the team's key file and desired state loaded; 0 when the team "
-                                         "cannot run or runs on its last good desired state.",
-                                         {"team"})),
-      budget_paused_until_timestamp_seconds(
-          m_registry.gauge("ascsync_budget_paused_until_timestamp_seconds",
-                           "Unix time until which the team's last cycle paused because the rate budget reached "
-                           "its reserve; 0 when it did not pause.",
-                           {"team"})) {
+      build_info(
+          m_registry.gauge("ascsync_build_info", "Always 1; the labels describe the build.", {"version"})),
+      team_config_valid(
+          m_registry.gauge("ascsync_team_config_valid",
+                           "1 when the team's key file and desired state loaded; 0 when the team "
+                           "cannot run or runs on its last good desired state.",
+                           {"team"})),
+      budget_paused_until_timestamp_seconds(m_registry.gauge(
+          "ascsync_budget_paused_until_timestamp_seconds",
+          "Unix time until which the team's last cycle paused because the rate budget reached "
+          "its reserve; 0 when it did not pause.",
+          {"team"})) {
   up.set({}, 1);
   build_info.set({ASCSYNC_VERSION}, 1);
   // Known before the first reload so that the alert on reload failures has a baseline.
@@ -94,10 +103,10 @@ void ServiceMetrics::record_cycle(const std::string& team, const CycleResult& re
     for (const auto& c : *result.certificates)
       certificate_expiry_timestamp_seconds.set({team, c.id, c.type}, to_double(util::to_unix(c.expires)));
   }
-  budget_paused_until_timestamp_seconds.set(
-      {team}, result.outcome == CycleOutcome::paused && result.paused_until
-                  ? to_double(util::to_unix(*result.paused_until))
-                  : 0.0);
+  budget_paused_until_timestamp_seconds.set({team},
+                                            result.outcome == CycleOutcome::paused && result.paused_until
+                                                ? to_double(util::to_unix(*result.paused_until))
+                                                : 0.0);
   if (result.outcome == CycleOutcome::success || result.outcome == CycleOutcome::blocked) {
     // The last plan as a whole: actions absent from it are 0, not their stale older value.
     plan_changes.remove_where("team", team);
@@ -114,6 +123,8 @@ void ServiceMetrics::record_team_config(const std::string& team, bool valid) {
   team_config_valid.set({team}, valid ? 1 : 0);
 }
 
-void ServiceMetrics::forget_team(const std::string& team) { m_registry.remove_where("team", team); }
+void ServiceMetrics::forget_team(const std::string& team) {
+  m_registry.remove_where("team", team);
+}
 
 }  // namespace service

@@ -36,7 +36,8 @@ extern "C" void on_signal(int signo) {
 
 SignalWatcher::SignalWatcher() {
   int fds[2];
-  if (pipe2(fds, O_CLOEXEC | O_NONBLOCK) != 0) throw std::system_error(errno, std::generic_category(), "pipe2");
+  if (pipe2(fds, O_CLOEXEC | O_NONBLOCK) != 0)
+    throw std::system_error(errno, std::generic_category(), "pipe2");
   int expected = -1;
   if (!g_write_fd.compare_exchange_strong(expected, fds[1])) {
     close(fds[0]);

@@ -18,10 +18,14 @@ namespace reconcile {
 
 const char* to_string(CycleOutcome outcome) {
   switch (outcome) {
-    case CycleOutcome::converged: return "converged";
-    case CycleOutcome::changes: return "changes";
-    case CycleOutcome::blocked: return "blocked";
-    case CycleOutcome::partial: return "partial";
+    case CycleOutcome::converged:
+      return "converged";
+    case CycleOutcome::changes:
+      return "changes";
+    case CycleOutcome::blocked:
+      return "blocked";
+    case CycleOutcome::partial:
+      return "partial";
   }
   return "unknown";
 }
@@ -56,17 +60,24 @@ std::string CycleReport::summary() const {
   if (s.adopt) out += ", " + std::to_string(s.adopt) + " to adopt";
   if (s.blocked) out += ", " + std::to_string(s.blocked) + " blocked";
   switch (outcome) {
-    case CycleOutcome::converged: out += apply && apply->writes ? "; applied" : "; in sync"; break;
-    case CycleOutcome::changes: out += "; not applied (plan only)"; break;
+    case CycleOutcome::converged:
+      out += apply && apply->writes ? "; applied" : "; in sync";
+      break;
+    case CycleOutcome::changes:
+      out += "; not applied (plan only)";
+      break;
     case CycleOutcome::blocked:
       out += "; BLOCKED, nothing applied: ";
-      if (!plan.valid()) out += std::to_string(plan.errors.size()) + " plan error(s), first: " + plan.errors.front().message;
-      else if (!guard.reasons.empty()) out += guard.reasons.front();
+      if (!plan.valid())
+        out += std::to_string(plan.errors.size()) + " plan error(s), first: " + plan.errors.front().message;
+      else if (!guard.reasons.empty())
+        out += guard.reasons.front();
       break;
     case CycleOutcome::partial:
       out += "; partly applied";
-      if (apply) out += " (" + std::to_string(apply->failed) + " failed, " + std::to_string(apply->skipped) +
-                        " skipped, " + std::to_string(apply->unknown) + " unknown: " + apply->first_error() + ")";
+      if (apply)
+        out += " (" + std::to_string(apply->failed) + " failed, " + std::to_string(apply->skipped) +
+               " skipped, " + std::to_string(apply->unknown) + " unknown: " + apply->first_error() + ")";
       break;
   }
   if (apply) out += "; " + std::to_string(apply->writes) + " writes";
@@ -79,8 +90,8 @@ namespace {
 
 // Marks objects that changed outside ascsync since the last snapshot as drifted; the changes
 // that correct them set them ready again.
-void record_drift(const std::string& team, store::Database& db, int64_t run_id, const core::ManagedSet& managed,
-                  const util::Clock& clock) {
+void record_drift(const std::string& team, store::Database& db, int64_t run_id,
+                  const core::ManagedSet& managed, const util::Clock& clock) {
   auto stmt = db.prepare("SELECT kind, object_key FROM events WHERE team = ?1 AND run_id = ?2");
   if (!stmt) return;
   stmt->bind_text(1, team).bind_int(2, run_id);
@@ -92,13 +103,15 @@ void record_drift(const std::string& team, store::Database& db, int64_t run_id, 
     const std::string key = stmt->column_text(1);
     if (managed.count(key))
       (void)conditions.set_condition(team, key, "drifted", "ChangedOutsideAscsync",
-                                     "App Store Connect shows " + kind + " that ascsync did not make", clock.now());
+                                     "App Store Connect shows " + kind + " that ascsync did not make",
+                                     clock.now());
   }
   stmt->reset();
 }
 
 // Conditions of objects the current plan no longer mentions have converged.
-void settle_conditions(const std::string& team, store::Database& db, const core::Plan& plan, const util::Clock& clock) {
+void settle_conditions(const std::string& team, store::Database& db, const core::Plan& plan,
+                       const util::Clock& clock) {
   std::set<std::string> open;
   for (const auto& c : plan.changes) open.insert(c.key);
   for (const auto& e : plan.errors) open.insert(e.key);
@@ -107,12 +120,13 @@ void settle_conditions(const std::string& team, store::Database& db, const core:
   if (!all) return;
   for (const auto& c : *all) {
     if (c.type == "ready" || open.count(c.key)) continue;
-    (void)conditions.set_condition(team, c.key, "ready", "Converged", "matches the desired state", clock.now());
+    (void)conditions.set_condition(team, c.key, "ready", "Converged", "matches the desired state",
+                                   clock.now());
   }
 }
 
-void record_blocked(const std::string& team, store::Database& db, const core::Plan& plan, const core::GuardResult& guard,
-                    const util::Clock& clock) {
+void record_blocked(const std::string& team, store::Database& db, const core::Plan& plan,
+                    const core::GuardResult& guard, const util::Clock& clock) {
   store::Conditions conditions(db);
   for (const auto& e : plan.errors)
     (void)conditions.set_condition(team, e.key, "blocked", "PlanError",
@@ -188,8 +202,9 @@ util::Result<CycleReport> run_cycle_impl(const std::string& team, const core::De
     auto has = mirror.has_snapshot(team);
     if (!has) return has.error();
     if (!*has)
-      return util::make_error(util::ErrorKind::client, "team " + team + " has no mirrored snapshot yet; run `ascsync mirror --team " +
-                                                           team + "` or plan without --no-refresh");
+      return util::make_error(util::ErrorKind::client,
+                              "team " + team + " has no mirrored snapshot yet; run `ascsync mirror --team " +
+                                  team + "` or plan without --no-refresh");
     auto s = mirror.load_snapshot(team);
     if (!s) return s.error();
     snapshot = std::move(*s);
@@ -224,7 +239,8 @@ util::Result<CycleReport> run_cycle_impl(const std::string& team, const core::De
 
   if (!applying) {
     report.outcome = report.plan.empty() ? CycleOutcome::converged : CycleOutcome::changes;
-    if (!report.plan.valid() || (!report.plan.empty() && !report.guard.allowed)) report.outcome = CycleOutcome::blocked;
+    if (!report.plan.valid() || (!report.plan.empty() && !report.guard.allowed))
+      report.outcome = CycleOutcome::blocked;
     return report;
   }
 

@@ -80,7 +80,7 @@ int expected_refresh_requests(store::Database& db, const std::string& team);
 // after that is in the report. An applying cycle records its outcome for `ascsync status`
 // (store/cycle_outcomes.hpp).
 util::Result<CycleReport> run_cycle(const std::string& team, const core::DesiredState& desired, asc::Api* api,
-                                    store::Database& db, const util::Clock& clock, const CycleOptions& options,
-                                    std::stop_token stop = {});
+                                    store::Database& db, const util::Clock& clock,
+                                    const CycleOptions& options, std::stop_token stop = {});
 
 }  // namespace reconcile

@@ -1,7 +1,8 @@
 #include "reconcile/executor.hpp"
 
-#include <csignal>
 #include <spdlog/spdlog.h>
+
+#include <csignal>
 
 #include "core/plan_json.hpp"
 #include "store/audit.hpp"
@@ -47,8 +48,13 @@ constexpr int k_requests_per_change = 3;
 class Executor {
  public:
   Executor(const core::Plan& plan, ApplyContext& ctx)
-      : m_plan(plan), m_ctx(ctx), m_mirror(*ctx.db), m_journal(*ctx.db), m_managed(*ctx.db),
-        m_audit(*ctx.db), m_conditions(*ctx.db) {
+      : m_plan(plan),
+        m_ctx(ctx),
+        m_mirror(*ctx.db),
+        m_journal(*ctx.db),
+        m_managed(*ctx.db),
+        m_audit(*ctx.db),
+        m_conditions(*ctx.db) {
     for (const auto& g : ctx.snapshot->groups) m_groups[g.id] = &g;
   }
 
@@ -75,9 +81,15 @@ class Executor {
         continue;
       }
       switch (change.action) {
-        case core::Action::adopt: adopt(change); break;
-        case core::Action::blocked: blocked(change); break;
-        default: execute(change); break;
+        case core::Action::adopt:
+          adopt(change);
+          break;
+        case core::Action::blocked:
+          blocked(change);
+          break;
+        default:
+          execute(change);
+          break;
       }
     }
     return std::move(m_report);
@@ -100,7 +112,8 @@ class Executor {
       spdlog::error("team {}: audit record for {} failed: {}", m_ctx.team, c.key, r.error().describe());
   }
 
-  void condition(const std::string& key, std::string_view type, std::string_view reason, const std::string& msg) {
+  void condition(const std::string& key, std::string_view type, std::string_view reason,
+                 const std::string& msg) {
     if (auto r = m_conditions.set_condition(m_ctx.team, key, type, reason, msg, m_ctx.clock->now()); !r)
       spdlog::error("team {}: condition for {} not saved: {}", m_ctx.team, key, r.error().describe());
   }
@@ -252,7 +265,8 @@ class Executor {
         break;
     }
     return util::make_error(ErrorKind::internal, std::string("the executor has no rule for ") +
-                                                     core::to_string(c.action) + " " + core::to_string(c.kind));
+                                                     core::to_string(c.action) + " " +
+                                                     core::to_string(c.kind));
   }
 
   util::Status delete_invitation(const std::string& id) {
@@ -290,9 +304,9 @@ class Executor {
 
   util::Result<Done> update_user(const core::Change& c) {
     const json& p = c.payload;
-    auto user = m_ctx.api->update_user(str(p, "user_id"), string_list(p["roles"]), p.value("allAppsVisible", false),
-                                       p.value("provisioningAllowed", false),
-                                       string_list(p.value("visible_app_ids", json::array())));
+    auto user = m_ctx.api->update_user(
+        str(p, "user_id"), string_list(p["roles"]), p.value("allAppsVisible", false),
+        p.value("provisioningAllowed", false), string_list(p.value("visible_app_ids", json::array())));
     if (!user) return user.error();
     wrote();
     (void)mirror_ok(m_mirror.upsert_user(m_ctx.team, *user));
@@ -305,10 +319,11 @@ class Executor {
     const std::string app_id = str(p, "app_id");
     const std::string name = str(p, "name");
     std::optional<int> limit;
-    if (a.contains("publicLinkLimit") && a["publicLinkLimit"].is_number_integer()) limit = a["publicLinkLimit"].get<int>();
-    auto group = m_ctx.api->create_beta_group(app_id, name, a.value("isInternalGroup", false),
-                                              a.value("hasAccessToAllBuilds", false), a.value("publicLinkEnabled", false),
-                                              limit, a.value("feedbackEnabled", true));
+    if (a.contains("publicLinkLimit") && a["publicLinkLimit"].is_number_integer())
+      limit = a["publicLinkLimit"].get<int>();
+    auto group = m_ctx.api->create_beta_group(
+        app_id, name, a.value("isInternalGroup", false), a.value("hasAccessToAllBuilds", false),
+        a.value("publicLinkEnabled", false), limit, a.value("feedbackEnabled", true));
     if (!group) {
       if (group.error().kind == ErrorKind::conflict || util::is_retryable(group.error().kind)) {
         auto found = m_ctx.api->find_beta_group(app_id, name);
@@ -339,10 +354,13 @@ class Executor {
     const bool limit_on = d.value("publicLinkLimitEnabled", cur.public_link_limit_enabled);
     std::optional<int> limit;
     if (limit_on) {
-      if (d.contains("publicLinkLimit") && d["publicLinkLimit"].is_number_integer()) limit = d["publicLinkLimit"].get<int>();
-      else limit = cur.public_link_limit;
+      if (d.contains("publicLinkLimit") && d["publicLinkLimit"].is_number_integer())
+        limit = d["publicLinkLimit"].get<int>();
+      else
+        limit = cur.public_link_limit;
     }
-    auto group = m_ctx.api->update_beta_group(cur, cur.name, link, limit, d.value("feedbackEnabled", cur.feedback_enabled));
+    auto group = m_ctx.api->update_beta_group(cur, cur.name, link, limit,
+                                              d.value("feedbackEnabled", cur.feedback_enabled));
     if (!group) return group.error();
     wrote();
     (void)mirror_ok(m_mirror.upsert_group(m_ctx.team, *group));
@@ -355,7 +373,8 @@ class Executor {
     for (const auto& ref : p["groups"]) {
       auto id = group_id(ref["id"], str(ref, "key"));
       if (!id)
-        return util::make_error(ErrorKind::client, "group " + str(ref, "key") + " was not created; the tester waits for it");
+        return util::make_error(ErrorKind::client,
+                                "group " + str(ref, "key") + " was not created; the tester waits for it");
       group_ids.push_back(*id);
     }
     const std::string email = str(p, "email");
@@ -369,7 +388,8 @@ class Executor {
           core::BetaTester t = **found;
           std::vector<std::string> missing;
           for (const auto& g : group_ids)
-            if (std::find(t.group_ids.begin(), t.group_ids.end(), g) == t.group_ids.end()) missing.push_back(g);
+            if (std::find(t.group_ids.begin(), t.group_ids.end(), g) == t.group_ids.end())
+              missing.push_back(g);
           for (const auto& g : missing) {
             if (auto s = m_ctx.api->add_testers_to_group(g, {t.id}); !s) return s.error();
             wrote();
@@ -396,7 +416,8 @@ class Executor {
     std::vector<std::string> ids;
     for (const auto& t : p["testers"]) ids.push_back(str(t, "id"));
     const bool add = c.action == core::Action::add_members;
-    auto s = add ? m_ctx.api->add_testers_to_group(*gid, ids) : m_ctx.api->remove_testers_from_group(*gid, ids);
+    auto s =
+        add ? m_ctx.api->add_testers_to_group(*gid, ids) : m_ctx.api->remove_testers_from_group(*gid, ids);
     if (!s) return s.error();
     wrote();
     (void)mirror_ok(add ? m_mirror.add_memberships(m_ctx.team, *gid, ids)
@@ -418,6 +439,8 @@ class Executor {
 
 }  // namespace
 
-ApplyReport apply_plan(const core::Plan& plan, ApplyContext& ctx) { return Executor(plan, ctx).run(); }
+ApplyReport apply_plan(const core::Plan& plan, ApplyContext& ctx) {
+  return Executor(plan, ctx).run();
+}
 
 }  // namespace reconcile

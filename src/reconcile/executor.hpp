@@ -31,9 +31,9 @@ struct ApplyReport {
   int adopted = 0;
   int blocked = 0;
   int failed = 0;
-  int skipped = 0;  // not attempted: stopped early, or depended on a failed change
-  int unknown = 0;  // outcome unclear; the journal entry stays pending for the next refresh
-  long long writes = 0;  // write requests that succeeded
+  int skipped = 0;             // not attempted: stopped early, or depended on a failed change
+  int unknown = 0;             // outcome unclear; the journal entry stays pending for the next refresh
+  long long writes = 0;        // write requests that succeeded
   bool stopped_early = false;  // a retryable failure or a stop request ended the apply
   // The rate budget reached its reserve: the apply stopped cleanly before the next change (the
   // rest are skipped, nothing failed); the pause error says until when.

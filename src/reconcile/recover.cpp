@@ -1,7 +1,8 @@
 #include "reconcile/recover.hpp"
 
-#include <algorithm>
 #include <spdlog/spdlog.h>
+
+#include <algorithm>
 
 #include "core/plan_json.hpp"
 #include "store/journal.hpp"
@@ -56,8 +57,8 @@ util::Result<RecoveryReport> resolve_pending(const std::string& team, store::Dat
   for (const auto& entry : *pending) {
     auto change = core::change_from_json(entry.request);
     if (!change) {
-      (void)journal.complete(entry.id, "resolved", {{"present", nullptr}}, "unreadable entry: " + change.error().message,
-                             clock.now());
+      (void)journal.complete(entry.id, "resolved", {{"present", nullptr}},
+                             "unreadable entry: " + change.error().message, clock.now());
       continue;
     }
     if (change->kind == core::ChangeKind::membership) {
@@ -82,7 +83,8 @@ util::Result<RecoveryReport> resolve_pending(const std::string& team, store::Dat
     }
     spdlog::info("team {}: journal entry {} ({} {}) resolved by read-back: {}", team, entry.id, entry.action,
                  entry.natural_key, happened ? "it happened" : "it did not happen");
-    auto r = journal.complete(entry.id, "resolved", {{"happened", happened}, {"exists", exists}}, "", clock.now());
+    auto r =
+        journal.complete(entry.id, "resolved", {{"happened", happened}, {"exists", exists}}, "", clock.now());
     if (!r) return r.error();
   }
   return report;

@@ -45,7 +45,8 @@ util::Result<RefreshResult> refresh(const std::string& team, asc::Api& api, stor
   if (!snapshot) {
     spdlog::warn("team {}: refresh failed, mirror left as it was: {}", team, snapshot.error().describe());
     auto failed = mirror.fail_run(team, *run_id, snapshot.error(), stats, clock.now());
-    if (!failed) spdlog::error("team {}: could not record the failed run: {}", team, failed.error().describe());
+    if (!failed)
+      spdlog::error("team {}: could not record the failed run: {}", team, failed.error().describe());
     return snapshot.error();
   }
   result.not_read = result.fetch.not_read;
@@ -56,9 +57,10 @@ util::Result<RefreshResult> refresh(const std::string& team, asc::Api& api, stor
   if (run && *run) result.drift_events = (*run)->events;
   result.counts = store::count_rows(*snapshot);
   result.snapshot = std::move(*snapshot);
-  spdlog::info("team {}: mirrored {} users, {} invitations, {} groups, {} testers, {} certificates in {} requests",
-               team, result.counts.users, result.counts.invitations, result.counts.groups, result.counts.testers,
-               result.counts.certificates, result.fetch.requests);
+  spdlog::info(
+      "team {}: mirrored {} users, {} invitations, {} groups, {} testers, {} certificates in {} requests",
+      team, result.counts.users, result.counts.invitations, result.counts.groups, result.counts.testers,
+      result.counts.certificates, result.fetch.requests);
   return result;
 }
 

@@ -2,7 +2,8 @@
 
 namespace reconcile {
 
-util::Result<std::unique_ptr<asc::Api>> connect(const config::TeamConfig& team, const config::Defaults& defaults,
+util::Result<std::unique_ptr<asc::Api>> connect(const config::TeamConfig& team,
+                                                const config::Defaults& defaults,
                                                 std::shared_ptr<util::Clock> clock) {
   auto credentials = asc::load_credentials(team.issuer_id, team.key_id, team.private_key_file);
   if (!credentials) {

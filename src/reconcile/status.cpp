@@ -29,10 +29,14 @@ nlohmann::json run_json(const store::SyncRun& run) {
 }
 
 nlohmann::json counts_json(const store::SnapshotCounts& c) {
-  return {{"apps", c.apps},       {"users", c.users},
-          {"invitations", c.invitations}, {"groups", c.groups},
-          {"testers", c.testers}, {"memberships", c.memberships},
-          {"certificates", c.certificates}, {"profiles", c.profiles}};
+  return {{"apps", c.apps},
+          {"users", c.users},
+          {"invitations", c.invitations},
+          {"groups", c.groups},
+          {"testers", c.testers},
+          {"memberships", c.memberships},
+          {"certificates", c.certificates},
+          {"profiles", c.profiles}};
 }
 
 }  // namespace
@@ -108,9 +112,8 @@ util::Result<nlohmann::json> team_status(store::Database& db, const std::string&
     }
     latest->reset();
   }
-  out["drift"] = {{"total_events", total_events},
-                  {"last_run_events", *last ? (*last)->events : 0},
-                  {"recent", recent}};
+  out["drift"] = {
+      {"total_events", total_events}, {"last_run_events", *last ? (*last)->events : 0}, {"recent", recent}};
 
   store::Journal journal(db);
   auto pending = journal.pending(team);

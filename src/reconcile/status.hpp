@@ -2,9 +2,8 @@
 // What `ascsync status` and the daemon's /status show for a team, read from the store only
 // (no API calls): last run, outcome, counts, drift, rate budget, pending journal entries,
 // objects that have not converged, and certificate expiry.
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "store/database.hpp"
 #include "util/clock.hpp"

@@ -2,12 +2,11 @@
 // Fault injection: rules matched by a glob over "METHOD /path" decide, deterministically for the
 // seed, whether a request is delayed, answered with an error, dropped or truncated. Thread-safe.
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <random>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "sim/simulator.hpp"
 
@@ -18,9 +17,9 @@ bool glob_match(std::string_view pattern, std::string_view text);
 
 struct FaultDecision {
   int latency_ms = 0;
-  int error_status = 0;  // > 0: answer with this status instead of handling
-  bool drop = false;     // close the connection without answering
-  bool truncate = false; // send half the body
+  int error_status = 0;   // > 0: answer with this status instead of handling
+  bool drop = false;      // close the connection without answering
+  bool truncate = false;  // send half the body
 };
 
 class FaultInjector {

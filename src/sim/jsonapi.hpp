@@ -3,13 +3,12 @@
 // documents ({"data":{"type","id"?,"attributes","relationships"}}) against what one operation
 // accepts.
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <utility>
 #include <variant>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace sim {
 
@@ -92,6 +91,7 @@ std::variant<RequestDoc, std::vector<ApiError>> parse_document(const std::string
                                                                const std::string& path_id = "");
 
 // Parses a linkage body {"data":[{"type":type,"id":...}, ...]} into ids.
-std::variant<std::vector<std::string>, ApiError> parse_linkages(const std::string& body, const std::string& type);
+std::variant<std::vector<std::string>, ApiError> parse_linkages(const std::string& body,
+                                                                const std::string& type);
 
 }  // namespace sim

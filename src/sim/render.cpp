@@ -36,7 +36,9 @@ std::string str(std::string_view s) {
   return out;
 }
 
-std::string boolean(bool b) { return b ? "true" : "false"; }
+std::string boolean(bool b) {
+  return b ? "true" : "false";
+}
 
 std::string str_array(const std::vector<std::string>& values) {
   std::string out = "[";
@@ -63,7 +65,9 @@ std::string paging_meta(size_t total, int limit) {
 
 }  // namespace
 
-void to_json(nlohmann::json& j, const Rendered& r) { j = nlohmann::json::parse(r.text); }
+void to_json(nlohmann::json& j, const Rendered& r) {
+  j = nlohmann::json::parse(r.text);
+}
 
 void append_json_string(std::string& out, std::string_view s) {
   if (plain(s)) {
@@ -94,8 +98,8 @@ Rendered Renderer::rendered(std::string text, const std::string& type, const std
   return r;
 }
 
-void Renderer::write_resource(std::string& out, const std::string& type, const std::string& id, Members& attrs,
-                              Members& rels) const {
+void Renderer::write_resource(std::string& out, const std::string& type, const std::string& id,
+                              Members& attrs, Members& rels) const {
   out += '{';
   if (!attrs.empty()) {
     out += "\"attributes\":";
@@ -121,7 +125,8 @@ void Renderer::attr(Members& attrs, const std::string& type, const char* name, s
   attrs.add(name, std::move(value_text));
 }
 
-std::string Renderer::rel_links(const std::string& type, const std::string& id, const std::string& rel) const {
+std::string Renderer::rel_links(const std::string& type, const std::string& id,
+                                const std::string& rel) const {
   std::string out = "\"links\":{\"related\":";
   append_json_concat(out, {m_base, "/v1/", type, "/", id, "/", rel});
   out += ",\"self\":";
@@ -173,7 +178,8 @@ void Renderer::to_many(Members& rels, const std::string& type, const std::string
 
 template <typename RenderOne>
 void Renderer::to_one(Members& rels, const std::string& type, const std::string& id, const std::string& rel,
-                      const std::string& rel_type, const std::string& target, bool top, RenderOne render_one) {
+                      const std::string& rel_type, const std::string& target, bool top,
+                      RenderOne render_one) {
   if (!m_query.wants(type, rel)) return;
   std::string r = "{";
   if (top && m_query.includes.contains(rel) && !target.empty()) {
@@ -259,8 +265,8 @@ void Renderer::app_impl(std::string& out, const AppRec& r, bool top) {
   if (top)
     for (const auto& rel : m_query.includes)
       if (rel != "betaGroups" && m_query.wants(t, rel))
-        rels.add(rel, "{\"data\":[]," + rel_links(t, r.id, rel) + ",\"meta\":" +
-                          paging_meta(0, m_query.include_limit(rel)) + "}");
+        rels.add(rel, "{\"data\":[]," + rel_links(t, r.id, rel) +
+                          ",\"meta\":" + paging_meta(0, m_query.include_limit(rel)) + "}");
   write_resource(out, t, r.id, attrs, rels);
 }
 
@@ -275,7 +281,9 @@ void Renderer::user_impl(std::string& out, const UserRec& r, bool top) {
   attr(attrs, t, "provisioningAllowed", boolean(r.provisioning_allowed));
   to_many(
       rels, t, r.id, "visibleApps", "apps", top,
-      [&] { return Linkage{{r.visible_apps.begin(), r.visible_apps.end()}, r.visible_apps.size()}; },
+      [&] {
+        return Linkage{{r.visible_apps.begin(), r.visible_apps.end()}, r.visible_apps.size()};
+      },
       [&](std::string& o, const std::string& aid) { app_impl(o, m_state.apps.at(aid), false); });
   write_resource(out, t, r.id, attrs, rels);
 }
@@ -292,7 +300,9 @@ void Renderer::invitation_impl(std::string& out, const InvitationRec& r, bool to
   attr(attrs, t, "provisioningAllowed", boolean(r.provisioning_allowed));
   to_many(
       rels, t, r.id, "visibleApps", "apps", top,
-      [&] { return Linkage{{r.visible_apps.begin(), r.visible_apps.end()}, r.visible_apps.size()}; },
+      [&] {
+        return Linkage{{r.visible_apps.begin(), r.visible_apps.end()}, r.visible_apps.size()};
+      },
       [&](std::string& o, const std::string& aid) { app_impl(o, m_state.apps.at(aid), false); });
   write_resource(out, t, r.id, attrs, rels);
 }
@@ -312,18 +322,21 @@ void Renderer::group_impl(std::string& out, const GroupRec& r, bool top) {
   attr(attrs, t, "publicLinkLimitEnabled", boolean(r.public_link_limit_enabled));
   if (r.has_public_link_limit) attr(attrs, t, "publicLinkLimit", std::to_string(r.public_link_limit));
   attr(attrs, t, "feedbackEnabled", boolean(r.feedback_enabled));
-  attr(attrs, t, "iosBuildsAvailableForAppleSiliconMac", boolean(r.ios_builds_available_for_apple_silicon_mac));
+  attr(attrs, t, "iosBuildsAvailableForAppleSiliconMac",
+       boolean(r.ios_builds_available_for_apple_silicon_mac));
   attr(attrs, t, "iosBuildsAvailableForAppleVision", boolean(r.ios_builds_available_for_apple_vision));
   to_one(rels, t, r.id, "app", "apps", r.app_id, top,
          [&](std::string& o, const std::string& aid) { app_impl(o, m_state.apps.at(aid), false); });
-  to_many(rels, t, r.id, "builds", "builds", top, [] { return Linkage{}; }, k_no_render);
+  to_many(
+      rels, t, r.id, "builds", "builds", top, [] { return Linkage{}; }, k_no_render);
   to_many(
       rels, t, r.id, "betaTesters", "betaTesters", top,
       [&] {
         // Only the capped prefix is needed; copying 100,000 ids per group would be wasteful.
         const size_t cap = static_cast<size_t>(m_query.include_limit("betaTesters"));
         Linkage l{{}, r.testers.size()};
-        for (auto it = r.testers.begin(); it != r.testers.end() && l.ids.size() < cap; ++it) l.ids.push_back(*it);
+        for (auto it = r.testers.begin(); it != r.testers.end() && l.ids.size() < cap; ++it)
+          l.ids.push_back(*it);
         return l;
       },
       [&](std::string& o, const std::string& tid) { tester_impl(o, m_state.testers.at(tid), false); });
@@ -348,9 +361,12 @@ void Renderer::tester_impl(std::string& out, const TesterRec& r, bool top) {
       [&](std::string& o, const std::string& aid) { app_impl(o, m_state.apps.at(aid), false); });
   to_many(
       rels, t, r.id, "betaGroups", "betaGroups", top,
-      [&] { return Linkage{{r.groups.begin(), r.groups.end()}, r.groups.size()}; },
+      [&] {
+        return Linkage{{r.groups.begin(), r.groups.end()}, r.groups.size()};
+      },
       [&](std::string& o, const std::string& gid) { group_impl(o, m_state.groups.at(gid), false); });
-  to_many(rels, t, r.id, "builds", "builds", top, [] { return Linkage{}; }, k_no_render);
+  to_many(
+      rels, t, r.id, "builds", "builds", top, [] { return Linkage{}; }, k_no_render);
   write_resource(out, t, r.id, attrs, rels);
 }
 
@@ -379,8 +395,9 @@ void Renderer::profile_impl(std::string& out, const ProfileRec& r, bool top) {
   attr(attrs, t, "uuid", str(r.uuid));
   attr(attrs, t, "createdDate", str(util::format_rfc3339(r.created_date)));
   attr(attrs, t, "expirationDate", str(util::format_rfc3339(r.expiration_date)));
-  to_one(rels, t, r.id, "bundleId", "bundleIds", r.bundle_id_id, top,
-         [&](std::string& o, const std::string& bid) { bundle_id_impl(o, m_state.bundle_ids.at(bid), false); });
+  to_one(
+      rels, t, r.id, "bundleId", "bundleIds", r.bundle_id_id, top,
+      [&](std::string& o, const std::string& bid) { bundle_id_impl(o, m_state.bundle_ids.at(bid), false); });
   to_many(
       rels, t, r.id, "certificates", "certificates", top,
       [&] {
@@ -393,7 +410,9 @@ void Renderer::profile_impl(std::string& out, const ProfileRec& r, bool top) {
       [&](std::string& o, const std::string& cid) { certificate_impl(o, m_state.certificates.at(cid)); });
   to_many(
       rels, t, r.id, "devices", "devices", top,
-      [&] { return Linkage{{r.devices.begin(), r.devices.end()}, r.devices.size()}; },
+      [&] {
+        return Linkage{{r.devices.begin(), r.devices.end()}, r.devices.size()};
+      },
       [&](std::string& o, const std::string& did) { device_impl(o, m_state.devices.at(did)); });
   write_resource(out, t, r.id, attrs, rels);
 }
@@ -415,8 +434,9 @@ void Renderer::bundle_id_impl(std::string& out, const BundleIdRec& r, bool top) 
         return l;
       },
       [&](std::string& o, const std::string& pid) { profile_impl(o, m_state.profiles.at(pid), false); });
-  to_many(rels, t, r.id, "bundleIdCapabilities", "bundleIdCapabilities", top, [] { return Linkage{}; },
-          k_no_render);
+  to_many(
+      rels, t, r.id, "bundleIdCapabilities", "bundleIdCapabilities", top, [] { return Linkage{}; },
+      k_no_render);
   std::string app_id;
   for (const auto& [aid, a] : m_state.apps)
     if (a.bundle_id == r.identifier) app_id = aid;

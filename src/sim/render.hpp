@@ -4,13 +4,12 @@
 // JSON text directly (a page of 200 testers as a nlohmann::json tree costs more than the rest of
 // the request); the text is exactly what nlohmann::json::dump() writes for the equivalent tree,
 // object members in key order.
+#include <nlohmann/json.hpp>
 #include <set>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "sim/query.hpp"
 #include "sim/state.hpp"

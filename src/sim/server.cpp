@@ -131,7 +131,8 @@ std::optional<ApiError> non_utf8_request(const httplib::Request& req) {
                       "A query parameter name is not valid UTF-8.",
                       "",
                       ""};
-    if (!util::is_valid_utf8(value)) return parameter_invalid(name, "The value of '" + name + "' is not valid UTF-8.");
+    if (!util::is_valid_utf8(value))
+      return parameter_invalid(name, "The value of '" + name + "' is not valid UTF-8.");
   }
   return std::nullopt;
 }

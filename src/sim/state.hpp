@@ -5,12 +5,11 @@
 // Not thread-safe: the server holds one mutex around every use.
 #include <cstdint>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <random>
 #include <set>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "util/clock.hpp"
 
@@ -179,7 +178,8 @@ class State {
 
  private:
   // True when the tester is in an external group of the app other than `except_group`.
-  bool in_external_group(const TesterRec& tester, const std::string& app_id, const std::string& except_group) const;
+  bool in_external_group(const TesterRec& tester, const std::string& app_id,
+                         const std::string& except_group) const;
 
   std::mt19937_64 m_rng;
   // app id -> number of testers in at least one of the app's external groups. A count, not a

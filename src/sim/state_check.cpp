@@ -56,13 +56,14 @@ void unique_email(std::map<std::string, std::string>& seen, const std::string& w
   if (email.empty()) return;
   auto [it, inserted] = seen.emplace(core::email_key(email), id);
   if (!inserted)
-    fail(where + " '" + id + "': email '" + util::escape_control(email) + "' is already used by '" + it->second +
-         "' (emails are unique, case-insensitively)");
+    fail(where + " '" + id + "': email '" + util::escape_control(email) + "' is already used by '" +
+         it->second + "' (emails are unique, case-insensitively)");
 }
 
 template <typename Map>
 void references(const Map& targets, const std::string& where, const char* member, const std::string& id) {
-  if (!targets.contains(id)) fail(where + " member '" + member + "': unknown id '" + util::escape_control(id) + "'");
+  if (!targets.contains(id))
+    fail(where + " member '" + member + "': unknown id '" + util::escape_control(id) + "'");
 }
 
 }  // namespace

@@ -15,7 +15,9 @@
 
 namespace util {
 
-void PkeyDeleter::operator()(EVP_PKEY* key) const { EVP_PKEY_free(key); }
+void PkeyDeleter::operator()(EVP_PKEY* key) const {
+  EVP_PKEY_free(key);
+}
 
 namespace {
 
@@ -67,8 +69,10 @@ std::string encode(std::string_view data, bool url) {
   }
   if (url) {
     for (auto& c : out) {
-      if (c == '+') c = '-';
-      else if (c == '/') c = '_';
+      if (c == '+')
+        c = '-';
+      else if (c == '/')
+        c = '_';
     }
   }
   return out;
@@ -103,10 +107,18 @@ Result<std::string> decode(std::string_view text, bool url) {
 
 }  // namespace
 
-std::string base64_encode(std::string_view data) { return encode(data, false); }
-Result<std::string> base64_decode(std::string_view text) { return decode(text, false); }
-std::string base64url_encode(std::string_view data) { return encode(data, true); }
-Result<std::string> base64url_decode(std::string_view text) { return decode(text, true); }
+std::string base64_encode(std::string_view data) {
+  return encode(data, false);
+}
+Result<std::string> base64_decode(std::string_view text) {
+  return decode(text, false);
+}
+std::string base64url_encode(std::string_view data) {
+  return encode(data, true);
+}
+Result<std::string> base64url_decode(std::string_view text) {
+  return decode(text, true);
+}
 
 std::string openssl_error() {
   std::string out;
@@ -145,9 +157,13 @@ std::string random_hex(size_t bytes) {
   return out;
 }
 
-Pkey generate_p256_key() { return Pkey(EVP_EC_gen("P-256")); }
+Pkey generate_p256_key() {
+  return Pkey(EVP_EC_gen("P-256"));
+}
 
-Pkey generate_rsa_key(int bits) { return Pkey(EVP_RSA_gen(static_cast<unsigned>(bits))); }
+Pkey generate_rsa_key(int bits) {
+  return Pkey(EVP_RSA_gen(static_cast<unsigned>(bits)));
+}
 
 std::string private_key_to_pem(EVP_PKEY* key) {
   BioPtr bio(BIO_new(BIO_s_mem()));
@@ -175,8 +191,9 @@ Result<Pkey> load_private_key_pem(std::string_view pem) {
   EVP_PKEY* key = PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr);
   if (!key) {
     ERR_clear_error();
-    return make_error(ErrorKind::auth, "not a PEM private key (expected a PKCS#8 .p8 file beginning with "
-                                       "'-----BEGIN PRIVATE KEY-----')");
+    return make_error(ErrorKind::auth,
+                      "not a PEM private key (expected a PKCS#8 .p8 file beginning with "
+                      "'-----BEGIN PRIVATE KEY-----')");
   }
   return Pkey(key);
 }
@@ -197,8 +214,8 @@ Result<std::string> es256_sign(EVP_PKEY* key, std::string_view message) {
   std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
   size_t der_len = 0;
   if (EVP_DigestSignInit(ctx.get(), nullptr, EVP_sha256(), nullptr, key) != 1 ||
-      EVP_DigestSign(ctx.get(), nullptr, &der_len,
-                     reinterpret_cast<const unsigned char*>(message.data()), message.size()) != 1)
+      EVP_DigestSign(ctx.get(), nullptr, &der_len, reinterpret_cast<const unsigned char*>(message.data()),
+                     message.size()) != 1)
     return make_error(ErrorKind::internal, "ES256 sign failed: " + openssl_error());
   std::vector<unsigned char> der(der_len);
   if (EVP_DigestSign(ctx.get(), der.data(), &der_len, reinterpret_cast<const unsigned char*>(message.data()),
@@ -228,9 +245,10 @@ bool es256_verify(EVP_PKEY* public_key, std::string_view message, std::string_vi
   ECDSA_SIG_free(sig);
   if (der_len <= 0) return false;
   std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
-  const bool ok = EVP_DigestVerifyInit(ctx.get(), nullptr, EVP_sha256(), nullptr, public_key) == 1 &&
-                  EVP_DigestVerify(ctx.get(), der, static_cast<size_t>(der_len),
-                                   reinterpret_cast<const unsigned char*>(message.data()), message.size()) == 1;
+  const bool ok =
+      EVP_DigestVerifyInit(ctx.get(), nullptr, EVP_sha256(), nullptr, public_key) == 1 &&
+      EVP_DigestVerify(ctx.get(), der, static_cast<size_t>(der_len),
+                       reinterpret_cast<const unsigned char*>(message.data()), message.size()) == 1;
   OPENSSL_free(der);
   ERR_clear_error();
   return ok;

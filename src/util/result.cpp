@@ -4,16 +4,26 @@ namespace util {
 
 const char* to_string(ErrorKind kind) {
   switch (kind) {
-    case ErrorKind::network: return "network";
-    case ErrorKind::timeout: return "timeout";
-    case ErrorKind::rate_limited: return "rate_limited";
-    case ErrorKind::auth: return "auth";
-    case ErrorKind::conflict: return "conflict";
-    case ErrorKind::not_found: return "not_found";
-    case ErrorKind::client: return "client";
-    case ErrorKind::server: return "server";
-    case ErrorKind::internal: return "internal";
-    case ErrorKind::cancelled: return "cancelled";
+    case ErrorKind::network:
+      return "network";
+    case ErrorKind::timeout:
+      return "timeout";
+    case ErrorKind::rate_limited:
+      return "rate_limited";
+    case ErrorKind::auth:
+      return "auth";
+    case ErrorKind::conflict:
+      return "conflict";
+    case ErrorKind::not_found:
+      return "not_found";
+    case ErrorKind::client:
+      return "client";
+    case ErrorKind::server:
+      return "server";
+    case ErrorKind::internal:
+      return "internal";
+    case ErrorKind::cancelled:
+      return "cancelled";
   }
   return "unknown";
 }
@@ -38,8 +48,10 @@ std::string Error::describe() const {
     out += " [";
     if (http_status != 0) out += "HTTP " + std::to_string(http_status);
     if (!code.empty()) out += (http_status != 0 ? " " : "") + code;
-    if (!detail.empty()) out += ": " + detail;
-    else if (!title.empty()) out += ": " + title;
+    if (!detail.empty())
+      out += ": " + detail;
+    else if (!title.empty())
+      out += ": " + title;
     out += "]";
   }
   return out;

@@ -28,11 +28,11 @@ bool is_retryable(ErrorKind kind);
 
 struct Error {
   ErrorKind kind = ErrorKind::internal;
-  std::string message;  // human-readable: what went wrong and what to do
-  int http_status = 0;  // 0 when no HTTP response was involved
-  std::string code;     // Apple's error code, e.g. "STATE_ERROR"
-  std::string title;    // Apple's error title
-  std::string detail;   // Apple's error detail
+  std::string message;           // human-readable: what went wrong and what to do
+  int http_status = 0;           // 0 when no HTTP response was involved
+  std::string code;              // Apple's error code, e.g. "STATE_ERROR"
+  std::string title;             // Apple's error title
+  std::string detail;            // Apple's error detail
   int retry_after_seconds = -1;  // from Retry-After, -1 when absent
 
   // One line for logs and users: "<kind>: <message> [HTTP 409 STATE_ERROR: detail]".
@@ -44,22 +44,37 @@ Error make_error(ErrorKind kind, std::string message);
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : m_v(std::in_place_index<0>, std::move(value)) {}  // NOLINT(implicit)
+  Result(T value) : m_v(std::in_place_index<0>, std::move(value)) {}      // NOLINT(implicit)
   Result(Error error) : m_v(std::in_place_index<1>, std::move(error)) {}  // NOLINT(implicit)
 
   bool ok() const { return m_v.index() == 0; }
   explicit operator bool() const { return ok(); }
 
-  T& value() & { assert(ok()); return std::get<0>(m_v); }
-  const T& value() const& { assert(ok()); return std::get<0>(m_v); }
-  T&& value() && { assert(ok()); return std::get<0>(std::move(m_v)); }
+  T& value() & {
+    assert(ok());
+    return std::get<0>(m_v);
+  }
+  const T& value() const& {
+    assert(ok());
+    return std::get<0>(m_v);
+  }
+  T&& value() && {
+    assert(ok());
+    return std::get<0>(std::move(m_v));
+  }
   T* operator->() { return &value(); }
   const T* operator->() const { return &value(); }
   T& operator*() & { return value(); }
   const T& operator*() const& { return value(); }
 
-  const Error& error() const& { assert(!ok()); return std::get<1>(m_v); }
-  Error&& error() && { assert(!ok()); return std::get<1>(std::move(m_v)); }
+  const Error& error() const& {
+    assert(!ok());
+    return std::get<1>(m_v);
+  }
+  Error&& error() && {
+    assert(!ok());
+    return std::get<1>(std::move(m_v));
+  }
 
  private:
   std::variant<T, Error> m_v;
@@ -68,6 +83,8 @@ class [[nodiscard]] Result {
 // Result<void>: success carries nothing.
 struct Ok {};
 using Status = Result<Ok>;
-inline Status ok_status() { return Ok{}; }
+inline Status ok_status() {
+  return Ok{};
+}
 
 }  // namespace util

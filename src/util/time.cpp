@@ -85,6 +85,8 @@ long long to_unix(TimePoint t) {
   return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
 }
 
-TimePoint from_unix(long long seconds) { return TimePoint(std::chrono::seconds(seconds)); }
+TimePoint from_unix(long long seconds) {
+  return TimePoint(std::chrono::seconds(seconds));
+}
 
 }  // namespace util

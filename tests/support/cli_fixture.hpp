@@ -43,7 +43,9 @@ inline void write_text(const std::string& path, const std::string& text) {
 }
 
 // The built ascsync binary.
-inline std::string ascsync_binary() { return std::string(ASCSYNC_TEST_BINARY_DIR) + "/src/ascsync"; }
+inline std::string ascsync_binary() {
+  return std::string(ASCSYNC_TEST_BINARY_DIR) + "/src/ascsync";
+}
 
 // Runs `program args...` with a minimal environment (no ASCSYNC_CONFIG, no JOURNAL_STREAM; the
 // sanitizer options and PATH pass through) and `extra_env` added, capturing stdout and stderr
@@ -87,7 +89,6 @@ inline CommandResult run_process(const std::string& program, const std::vector<s
   result.err = read_text(err_path);
   return result;
 }
-
 
 // A simulator, teams with their own registered keys, and a config file naming them.
 class CliFixture {

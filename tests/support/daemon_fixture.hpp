@@ -4,6 +4,7 @@
 // notification socket, and the daemon itself as a child process (fork+exec, stderr to a log
 // file, always killed by the destructor). Header-only; link ascsync_cli and ascsync_sim.
 #include <fcntl.h>
+#include <httplib.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
@@ -18,17 +19,15 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
 
-#include <httplib.h>
-#include <nlohmann/json.hpp>
-
-#include "support/ports.hpp"
 #include "support/cli_fixture.hpp"
+#include "support/ports.hpp"
 #include "support/reconcile_fixture.hpp"
 
 namespace test_support {
@@ -267,12 +266,12 @@ class DaemonFixture {
   // given interval (long: cycles run only at start, on reload and on trigger), plus `extra`
   // top-level YAML.
   void write_config(const std::string& interval = "1h", const std::string& extra = "") {
-    write_text(config_path, "database: " + db_path + "\nlog:\n  level: info\nadmin:\n  listen: " + admin_host + ":" +
-                                std::to_string(admin_port) + "\ndefaults:\n  interval: " + interval +
-                                "\n  jitter: 1s\nteams:\n  - name: " + k_team + "\n    issuer_id: " + fx.issuer_id +
-                                "\n    key_id: " + fx.key_id + "\n    private_key_file: " + fx.key_path +
-                                "\n    desired_state: " + desired_path + "\n    base_url: " + fx.base_url + "\n" +
-                                extra);
+    write_text(config_path,
+               "database: " + db_path + "\nlog:\n  level: info\nadmin:\n  listen: " + admin_host + ":" +
+                   std::to_string(admin_port) + "\ndefaults:\n  interval: " + interval +
+                   "\n  jitter: 1s\nteams:\n  - name: " + k_team + "\n    issuer_id: " + fx.issuer_id +
+                   "\n    key_id: " + fx.key_id + "\n    private_key_file: " + fx.key_path +
+                   "\n    desired_state: " + desired_path + "\n    base_url: " + fx.base_url + "\n" + extra);
   }
   void write_desired(const std::string& yaml) { write_text(desired_path, yaml); }
 
@@ -294,12 +293,14 @@ class DaemonFixture {
     auto env = base_env();
     env.push_back("NOTIFY_SOCKET=" + notify->path());
     if (watchdog) env.push_back("WATCHDOG_USEC=2000000");
-    daemon = std::make_unique<ChildProcess>(ascsync_binary(), std::vector<std::string>{"--config", config_path, "run"},
-                                            env, log_path, watchdog);
+    daemon = std::make_unique<ChildProcess>(
+        ascsync_binary(), std::vector<std::string>{"--config", config_path, "run"}, env, log_path, watchdog);
   }
   // The daemon's stderr so far (for failure messages).
-  std::string log() const { return "--- daemon log ---\n" + read_text(log_path) + "--- notify ---\n" +
-                                    (notify ? notify->dump() : std::string()); }
+  std::string log() const {
+    return "--- daemon log ---\n" + read_text(log_path) + "--- notify ---\n" +
+           (notify ? notify->dump() : std::string());
+  }
 
   HttpReply get(const std::string& path) const {
     httplib::Client client("127.0.0.1", admin_port);

@@ -7,7 +7,8 @@
 
 namespace test_support {
 
-inline bool has(const config::Diagnostics& diags, const std::string& loc, const std::vector<std::string>& parts) {
+inline bool has(const config::Diagnostics& diags, const std::string& loc,
+                const std::vector<std::string>& parts) {
   for (const auto& d : diags.items()) {
     if (d.loc.str() != loc) continue;
     const std::string text = d.render();

@@ -2,13 +2,13 @@
 // Test helpers for the planner: terse builders for desired state and snapshots, and a tiny
 // in-test model of what the executor's API calls do to App Store Connect, so tests can apply a
 // plan to a snapshot and plan again. Header-only.
+#include <doctest/doctest.h>
+
 #include <algorithm>
 #include <map>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <doctest/doctest.h>
 
 #include "core/desired.hpp"
 #include "core/guard.hpp"
@@ -30,14 +30,21 @@ struct StringMaker<std::vector<std::string>> {
 
 namespace plan_fixture {
 
-inline util::TimePoint fixed_now() { return *util::parse_rfc3339("2026-11-21T10:00:00Z"); }
+inline util::TimePoint fixed_now() {
+  return *util::parse_rfc3339("2026-11-21T10:00:00Z");
+}
 
-inline core::SourceLoc loc(int line) { return {"team.yaml", line, 3}; }
+inline core::SourceLoc loc(int line) {
+  return {"team.yaml", line, 3};
+}
 
-inline core::App app(const std::string& id, const std::string& bundle_id) { return {id, bundle_id, bundle_id, "sku-" + id}; }
+inline core::App app(const std::string& id, const std::string& bundle_id) {
+  return {id, bundle_id, bundle_id, "sku-" + id};
+}
 
 inline core::User user(const std::string& id, const std::string& email, std::vector<std::string> roles,
-                       std::vector<std::string> visible_app_ids = {}, bool all_apps = false, bool provisioning = false) {
+                       std::vector<std::string> visible_app_ids = {}, bool all_apps = false,
+                       bool provisioning = false) {
   core::User u;
   u.id = id;
   u.username = email;
@@ -110,7 +117,8 @@ inline core::BetaGroup group(const std::string& id, const std::string& app_id, c
   return b;
 }
 
-inline core::BetaTester tester(const std::string& id, const std::string& email, std::vector<std::string> group_ids) {
+inline core::BetaTester tester(const std::string& id, const std::string& email,
+                               std::vector<std::string> group_ids) {
   core::BetaTester t;
   t.id = id;
   t.email = email;
@@ -177,7 +185,9 @@ class EffectModel {
   }
 
  private:
-  std::string next_id(const char* prefix) { return std::string(prefix) + "-new-" + std::to_string(++m_counter); }
+  std::string next_id(const char* prefix) {
+    return std::string(prefix) + "-new-" + std::to_string(++m_counter);
+  }
 
   std::string group_id(const nlohmann::json& id, const std::string& key) {
     if (id.is_string()) return id.get<std::string>();
@@ -201,7 +211,8 @@ class EffectModel {
   }
 
   static void drop_group_from_testers(core::Snapshot& s, const std::string& gid) {
-    for (auto& t : s.testers) t.group_ids.erase(std::remove(t.group_ids.begin(), t.group_ids.end(), gid), t.group_ids.end());
+    for (auto& t : s.testers)
+      t.group_ids.erase(std::remove(t.group_ids.begin(), t.group_ids.end(), gid), t.group_ids.end());
   }
 
   void create_group(const nlohmann::json& p, const std::string& key, core::Snapshot& s) {
@@ -240,7 +251,8 @@ class EffectModel {
     const auto& p = c.payload;
     switch (c.action) {
       case Action::adopt:
-      case Action::blocked: return;
+      case Action::blocked:
+        return;
       case Action::create:
         if (c.kind == ChangeKind::invitation) return invite(p, s);
         if (c.kind == ChangeKind::group) return create_group(p, c.key, s);
@@ -272,14 +284,16 @@ class EffectModel {
           u.roles = p.at("roles").get<std::vector<std::string>>();
           u.all_apps_visible = p.at("allAppsVisible");
           u.provisioning_allowed = p.at("provisioningAllowed");
-          if (p.contains("visible_app_ids")) u.visible_app_ids = p.at("visible_app_ids").get<std::vector<std::string>>();
+          if (p.contains("visible_app_ids"))
+            u.visible_app_ids = p.at("visible_app_ids").get<std::vector<std::string>>();
           return;
         }
         if (c.kind == ChangeKind::group) {
           auto& g = by_id(s.groups, p.at("group_id"));
           const auto& a = p.at("attributes");
           if (a.contains("publicLinkEnabled")) g.public_link_enabled = a.at("publicLinkEnabled");
-          if (a.contains("publicLinkLimitEnabled")) g.public_link_limit_enabled = a.at("publicLinkLimitEnabled");
+          if (a.contains("publicLinkLimitEnabled"))
+            g.public_link_limit_enabled = a.at("publicLinkLimitEnabled");
           if (a.contains("publicLinkLimit")) g.public_link_limit = a.at("publicLinkLimit").get<int>();
           if (a.contains("feedbackEnabled")) g.feedback_enabled = a.at("feedbackEnabled");
           return;

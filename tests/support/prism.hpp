@@ -3,6 +3,7 @@
 // as a child process in its own process group, bound to 127.0.0.1, with its output in a log
 // file. The destructor always stops the whole group. Header-only test support.
 #include <fcntl.h>
+#include <httplib.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <spawn.h>
@@ -13,15 +14,13 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
-#include <cstring>
 #include <thread>
 #include <vector>
-
-#include <httplib.h>
 
 extern char** environ;
 
@@ -38,9 +37,12 @@ inline std::string find_prism() {
   if (const char* explicit_path = std::getenv("ASCSYNC_PRISM"); explicit_path && *explicit_path)
     candidates.emplace_back(explicit_path);
   std::string tools;
-  if (const char* dir = std::getenv("ASCSYNC_TOOLS_DIR"); dir && *dir) tools = dir;
-  else if (const char* cache = std::getenv("XDG_CACHE_HOME"); cache && *cache) tools = std::string(cache) + "/ascsync-tools";
-  else if (const char* home = std::getenv("HOME"); home && *home) tools = std::string(home) + "/.cache/ascsync-tools";
+  if (const char* dir = std::getenv("ASCSYNC_TOOLS_DIR"); dir && *dir)
+    tools = dir;
+  else if (const char* cache = std::getenv("XDG_CACHE_HOME"); cache && *cache)
+    tools = std::string(cache) + "/ascsync-tools";
+  else if (const char* home = std::getenv("HOME"); home && *home)
+    tools = std::string(home) + "/.cache/ascsync-tools";
   if (!tools.empty()) candidates.push_back(tools + "/prism/node_modules/.bin/prism");
   for (const auto& path : candidates)
     if (::access(path.c_str(), X_OK) == 0) return path;
@@ -74,8 +76,9 @@ class PrismProxy {
     ::close(log_fd);
     m_log_path = log_template;
 
-    std::vector<std::string> args = {options.executable, "proxy", "--errors", "-v", "warn", "-h", "127.0.0.1",
-                                     "-p", std::to_string(m_port)};
+    std::vector<std::string> args = {
+        options.executable,    "proxy", "--errors", "-v", "warn", "-h", "127.0.0.1", "-p",
+        std::to_string(m_port)};
     if (!options.validate_request) args.emplace_back("--validate-request=false");
     args.push_back(options.spec_path);
     args.push_back(options.upstream);

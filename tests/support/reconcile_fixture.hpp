@@ -11,12 +11,11 @@
 #include <fstream>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "asc/api.hpp"
 #include "asc/credentials.hpp"
@@ -71,10 +70,12 @@ inline std::string lower(std::string s) {
 inline World world_of(const nlohmann::json& state) {
   World w;
   std::map<std::string, std::string> bundle_of_app;
-  for (const auto& a : state["apps"]) bundle_of_app[a["id"].get<std::string>()] = a["bundle_id"].get<std::string>();
+  for (const auto& a : state["apps"])
+    bundle_of_app[a["id"].get<std::string>()] = a["bundle_id"].get<std::string>();
   std::map<std::string, std::string> group_name;  // id -> "bundle/name"
   for (const auto& g : state["betaGroups"]) {
-    const std::string key = bundle_of_app[g["app_id"].get<std::string>()] + "/" + g["name"].get<std::string>();
+    const std::string key =
+        bundle_of_app[g["app_id"].get<std::string>()] + "/" + g["name"].get<std::string>();
     group_name[g["id"].get<std::string>()] = key;
     w.groups[key] = g;
     w.group_ids[key] = g["id"].get<std::string>();
@@ -188,9 +189,9 @@ class ReconcileFixture {
                          "log:\n  level: info\n"
                          "teams:\n"
                          "  - name: " +
-                         std::string(k_team) + "\n    issuer_id: " + fx.issuer_id + "\n    key_id: " + fx.key_id +
-                         "\n    private_key_file: " + fx.key_path + "\n    desired_state: " + desired_path +
-                         "\n    base_url: " + fx.base_url + "\n");
+                         std::string(k_team) + "\n    issuer_id: " + fx.issuer_id +
+                         "\n    key_id: " + fx.key_id + "\n    private_key_file: " + fx.key_path +
+                         "\n    desired_state: " + desired_path + "\n    base_url: " + fx.base_url + "\n");
     return path;
   }
 

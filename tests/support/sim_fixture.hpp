@@ -2,17 +2,16 @@
 // A running ascsim for tests: starts a Simulator on 127.0.0.1, port 0, with a fresh P-256 team
 // key whose .p8 is written 0600 into a private temp dir and registered with the chosen role.
 // Header-only; link ascsync_sim.
+#include <httplib.h>
 #include <sys/stat.h>
 
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <string>
-
-#include <httplib.h>
-#include <nlohmann/json.hpp>
 
 #include "asc/jwt.hpp"
 #include "sim/simulator.hpp"
@@ -78,7 +77,7 @@ struct SimFixture {
 // --- JSON:API request helpers ------------------------------------------------------------
 
 struct JsonReply {
-  int status = 0;  // 0 = no HTTP response (network error)
+  int status = 0;       // 0 = no HTTP response (network error)
   nlohmann::json body;  // null when the body was empty or not JSON
   httplib::Headers headers;
   // A response header's value, or "" when absent.

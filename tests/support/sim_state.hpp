@@ -2,10 +2,9 @@
 // The simulator's state (Simulator::dump_state()) in the domain types: what a correct refresh
 // must produce, computed independently of the client's decoders.
 #include <algorithm>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "core/model.hpp"
 
@@ -49,8 +48,8 @@ inline core::Snapshot snapshot_from_sim_state(const nlohmann::json& state) {
     s.testers.push_back({t["id"], t["email"], t["first_name"], t["last_name"], t["invite_type"], t["state"],
                          strings(t["groups"])});
   for (const auto& c : state["certificates"])
-    s.certificates.push_back({c["id"], c["name"], c["certificate_type"], c["display_name"], c["serial_number"],
-                              c["platform"], c["expiration_date"], c["activated"]});
+    s.certificates.push_back({c["id"], c["name"], c["certificate_type"], c["display_name"],
+                              c["serial_number"], c["platform"], c["expiration_date"], c["activated"]});
   for (const auto& p : state["profiles"]) {
     // A profile's link to a certificate that no longer exists is not listed by Apple.
     std::vector<std::string> certs;
