@@ -3,6 +3,7 @@
 
 #include "cli/cli.hpp"
 #include "cli/commands.hpp"
+#include "config/desired_state.hpp"
 #include "reconcile/refresh.hpp"
 #include "reconcile/session.hpp"
 #include "util/clock.hpp"
@@ -38,7 +39,18 @@ Runner add_mirror(CLI::App& app, GlobalOptions& global) {
         ++failed;
         continue;
       }
-      auto result = reconcile::refresh(team->name, **api, *db, *clock);
+      // Least privilege: what the team's desired state manages must be read (a 403 there fails
+      // the team, as in a cycle); every other kind is read when the key's role allows it and left
+      // out, not failed, when it does not (a TestFlight-only App Manager key mirrors no users).
+      auto desired = config::load_desired_state(team->desired_state);
+      if (!desired)
+        std::fprintf(stderr, "team %s: desired state not loaded (%s); every kind is read if the key allows\n",
+                     team->name.c_str(), desired.error().describe().c_str());
+      asc::ReadSet read = desired ? reconcile::read_set_for(*desired) : asc::ReadSet::all();
+      for (auto* need :
+           {&read.users, &read.invitations, &read.groups, &read.testers, &read.certificates, &read.profiles})
+        if (*need == asc::ReadNeed::skip || !desired) *need = asc::ReadNeed::if_allowed;
+      auto result = reconcile::refresh(team->name, **api, *db, *clock, read);
       const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       if (!result) {
         std::printf("team %s: FAILED after %.1fs — %s (previous snapshot kept)\n", team->name.c_str(), secs,
@@ -55,6 +67,8 @@ Runner add_mirror(CLI::App& app, GlobalOptions& global) {
           static_cast<long long>(c.testers), static_cast<long long>(c.memberships),
           static_cast<long long>(c.certificates), static_cast<long long>(c.profiles), result->fetch.requests,
           static_cast<long long>(result->drift_events));
+      for (const auto& [kind, why] : result->not_read)
+        std::printf("; not read: %s (%s)", kind.c_str(), why.c_str());
       if (result->budget.known())
         std::printf("; rate budget %d/%d", result->budget.remaining, result->budget.limit);
       std::printf("\n");
