@@ -65,5 +65,6 @@ TEST_CASE("daemon config schema matches the loader's keys") {
   CHECK(property_names(props.at("log")) == sorted(keys.log));
   CHECK(property_names(props.at("admin")) == sorted(keys.admin));
   CHECK(property_names(props.at("defaults")) == sorted(keys.defaults));
+  CHECK(property_names(props.at("retention")) == sorted(keys.retention));
   CHECK(property_names(schema.at("$defs").at("team")) == sorted(keys.team));
 }

@@ -211,6 +211,10 @@ service::CycleResult TeamRuntime::cycle(const std::string& team, std::stop_token
   options.mode = reconcile::CycleMode::apply;
   options.lock_wait = std::chrono::seconds(30);
   options.timeout = cfg->defaults.cycle_timeout;
+  // The daemon prunes history at the end of each cycle of the team (docs/configuration.md
+  // "Retention"); one-shot `ascsync apply` does not.
+  options.retention = store::RetentionPolicy{cfg->retention.days, cfg->retention.max_runs_per_team,
+                                             cfg->retention.max_plans_per_team, cfg->retention.batch};
   auto report = reconcile::run_cycle(team, *desired, worker->api.get(), *worker->db, *m_clock, options, stop);
 
   service::CycleResult result;

@@ -16,8 +16,8 @@
 
 namespace config {
 
-const std::vector<std::string> k_daemon_config_keys = {"database", "log",    "admin",
-                                                       "defaults", "alerts", "teams"};
+const std::vector<std::string> k_daemon_config_keys = {"database", "log",       "admin", "defaults",
+                                                       "alerts",   "retention", "teams"};
 
 namespace {
 
@@ -41,6 +41,8 @@ const std::vector<std::string> k_team_keys = {
     "ca_file", "desired_state", "interval", "max_parallel",     "enabled"};
 const std::vector<std::string> k_alerts_keys = {"certificate_expiry_days", "repeat", "team_stale_intervals",
                                                 "journal_stuck_after", "channels"};
+const std::vector<std::string> k_retention_keys = {"days", "max_runs_per_team", "max_plans_per_team",
+                                                   "batch"};
 const std::vector<std::string> k_channel_keys = {"name",  "min_severity", "alertmanager", "pagerduty",
                                                  "slack", "webhook",      "email"};
 const std::map<std::string, std::vector<std::string>> k_channel_kind_keys = {
@@ -78,6 +80,7 @@ class Loader {
     if (const auto* f = map.field("admin")) load_admin(*f, cfg.admin);
     if (const auto* f = map.field("defaults")) load_defaults(*f, cfg.defaults);
     if (const auto* f = map.field("alerts")) load_alerts(*f, cfg.alerts);
+    if (const auto* f = map.field("retention")) load_retention(*f, cfg.retention);
     const yaml::Field* teams = map.field("teams");
     if (!teams || teams->value.IsNull() || (teams->value.IsSequence() && teams->value.size() == 0)) {
       m_diags.error(teams ? teams->key_loc : top, "no teams configured",
@@ -220,6 +223,15 @@ class Loader {
       }
     if (auto mib = map.integer("max_response_mib", 1, 4096)) defaults.max_response_mib = *mib;
     if (auto pages = map.integer("max_pages", 1, 1'000'000)) defaults.max_pages = *pages;
+  }
+
+  // retention: (docs/configuration.md "Retention"). 0 turns a limit off.
+  void load_retention(const yaml::Field& f, RetentionConfig& retention) {
+    yaml::MapReader map(m_path, f.value, f.value_loc, "'retention'", k_retention_keys, m_diags);
+    if (auto d = map.integer("days", 0, 36500)) retention.days = static_cast<int>(*d);
+    if (auto n = map.integer("max_runs_per_team", 0, 100'000'000)) retention.max_runs_per_team = *n;
+    if (auto n = map.integer("max_plans_per_team", 0, 100'000'000)) retention.max_plans_per_team = *n;
+    if (auto n = map.integer("batch", 1, 1'000'000)) retention.batch = *n;
   }
 
   // alerts: (docs/alerts.md "Configuration").
@@ -503,9 +515,9 @@ class Loader {
 }  // namespace
 
 const DaemonConfigKeys& daemon_config_keys() {
-  static const DaemonConfigKeys keys{k_daemon_config_keys, k_log_keys,         k_admin_keys,
-                                     k_defaults_keys,      k_team_keys,        k_alerts_keys,
-                                     k_channel_keys,       k_channel_kind_keys};
+  static const DaemonConfigKeys keys{k_daemon_config_keys, k_log_keys,     k_admin_keys,
+                                     k_defaults_keys,      k_team_keys,    k_alerts_keys,
+                                     k_retention_keys,     k_channel_keys, k_channel_kind_keys};
   return keys;
 }
 

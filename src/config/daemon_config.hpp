@@ -72,6 +72,15 @@ struct AlertsConfig {
   std::vector<AlertChannelConfig> channels;
 };
 
+// retention: (docs/configuration.md "Retention"). Each cycle of a team ends by deleting its rows
+// beyond these limits, at most `batch` rows per table per cycle.
+struct RetentionConfig {
+  int days = 90;                        // sync runs, events, plans, audit, finished journal: 0 = no age limit
+  long long max_runs_per_team = 10000;  // newest sync runs (with their events) kept; 0 = no limit
+  long long max_plans_per_team = 1000;  // newest plans (with their audit/journal rows) kept; 0 = no limit
+  long long batch = 5000;               // rows per table per cycle, so a backlog is worked off gradually
+};
+
 struct TeamConfig {
   std::string name;  // unique, [a-z0-9-_]
   std::string issuer_id;
@@ -94,6 +103,7 @@ struct DaemonConfig {
   AdminConfig admin;
   Defaults defaults;
   AlertsConfig alerts;
+  RetentionConfig retention;
   std::vector<TeamConfig> teams;  // in file order
 
   // The team with that name, or nullptr.
@@ -112,6 +122,7 @@ struct DaemonConfigKeys {
   std::vector<std::string> defaults;
   std::vector<std::string> team;
   std::vector<std::string> alerts;
+  std::vector<std::string> retention;
   std::vector<std::string> channel;
   std::map<std::string, std::vector<std::string>> channel_kinds;  // "alertmanager" -> its keys
 };

@@ -153,6 +153,13 @@ class InterruptScope {
   asc::Api* m_api;
 };
 
+nlohmann::json plan_summary_json(const core::Plan& plan) {
+  const auto s = plan.summary();
+  return {{"add", s.add},         {"change", s.change},   {"destroy", s.destroy},
+          {"adopt", s.adopt},     {"blocked", s.blocked}, {"changes", plan.changes.size()},
+          {"outcome", "applying"}};
+}
+
 std::string describe_timeout(std::chrono::milliseconds t) {
   if (t.count() % 60000 == 0) return std::to_string(t.count() / 60000) + "m";
   if (t.count() % 1000 == 0) return std::to_string(t.count() / 1000) + "s";
@@ -257,7 +264,8 @@ util::Result<CycleReport> run_cycle_impl(const std::string& team, const core::De
   if (anything) {
     spdlog::info("team {}: applying plan\n{}", team, core::render_text(report.plan, &report.guard, {}));
     store::AuditTrail audit(db);
-    auto plan_id = audit.record_plan(team, core::plan_to_json(report.plan), clock.now());
+    auto plan_id =
+        audit.record_plan(team, core::plan_to_json(report.plan), clock.now(), plan_summary_json(report.plan));
     if (!plan_id) return plan_id.error();
     report.plan_id = *plan_id;
     ApplyContext ctx;
@@ -271,6 +279,19 @@ util::Result<CycleReport> run_cycle_impl(const std::string& team, const core::De
     ctx.deadline = deadline;
     ctx.crash_after_writes = options.crash_after_writes;
     report.apply = apply_plan(report.plan, ctx);
+    // The full plan stays only when it wrote something (or may have: unknown outcomes); the
+    // audit records of the changes say what each one came to either way.
+    const bool wrote = report.apply->writes > 0 || report.apply->unknown > 0;
+    auto summary = plan_summary_json(report.plan);
+    summary["outcome"] = report.apply->ok() ? "applied" : "partial";
+    summary["writes"] = report.apply->writes;
+    summary["applied"] = report.apply->applied;
+    summary["adopted"] = report.apply->adopted;
+    summary["failed"] = report.apply->failed;
+    summary["skipped"] = report.apply->skipped;
+    summary["unknown"] = report.apply->unknown;
+    if (auto st = audit.finish_plan(*plan_id, summary, wrote); !st)
+      spdlog::error("team {}: could not record the plan's summary: {}", team, st.error().describe());
   }
   report.deadline_exceeded = report.apply && report.apply->stopped_early && past_deadline();
   if (report.apply && report.apply->paused_for_budget) {
@@ -323,6 +344,16 @@ util::Result<CycleReport> run_cycle(const std::string& team, const core::Desired
   }
   if (auto st = store::record_cycle_outcome(db, row); !st)
     spdlog::error("team {}: could not record the cycle's outcome: {}", team, st.error().describe());
+  // Retention runs here, once per applying cycle of the team, after everything the cycle wrote
+  // (its own sync run is then the team's latest and is never pruned).
+  if (options.retention) {
+    auto pruned = store::prune(db, team, *options.retention, clock.now());
+    if (!pruned)
+      spdlog::warn("team {}: retention: {}", team, pruned.error().describe());
+    else if (pruned->total() > 0)
+      spdlog::info("team {}: retention pruned {} sync runs, {} events, {} plans, {} audit, {} journal rows",
+                   team, pruned->sync_runs, pruned->events, pruned->plans, pruned->audit, pruned->journal);
+  }
   return report;
 }
 

@@ -14,6 +14,7 @@
 #include "reconcile/recover.hpp"
 #include "reconcile/refresh.hpp"
 #include "store/database.hpp"
+#include "store/retention.hpp"
 #include "util/clock.hpp"
 
 namespace reconcile {
@@ -34,6 +35,10 @@ struct CycleOptions {
   // it no request is sent (a read in flight is abandoned), nothing is planned from a refresh
   // that did not finish, and an apply skips its remaining changes.
   std::optional<std::chrono::milliseconds> timeout;
+  // Retention (the daemon config's `retention:`): when set, an applying cycle ends by pruning
+  // the team's old runs, events, plans, audit and journal rows (store::prune, one bounded
+  // transaction). `ascsync apply` leaves it unset.
+  std::optional<store::RetentionPolicy> retention;
 };
 
 // When a budget pause error (asc::is_budget_pause) expects budget back, seen at `now`.

@@ -5,33 +5,44 @@
 namespace store {
 
 util::Result<int64_t> AuditTrail::record_plan(const std::string& team, const nlohmann::json& plan,
-                                              util::TimePoint at) {
-  auto s = m_db->prepare("INSERT INTO plans (team, created_at, plan) VALUES (?1, ?2, ?3)");
+                                              util::TimePoint at, const nlohmann::json& summary) {
+  auto s =
+      m_db->prepare("INSERT INTO plans (team, created_at, plan, summary, full) VALUES (?1, ?2, ?3, ?4, 1)");
   if (!s) return std::move(s).error();
   s->bind_text(1, team).bind_text(2, util::format_rfc3339(at)).bind_text(3, plan.dump());
+  s->bind_text(4, summary.dump());
   if (auto st = s->run(); !st) return std::move(st).error();
   return static_cast<int64_t>(sqlite3_last_insert_rowid(m_db->handle()));
+}
+
+util::Status AuditTrail::finish_plan(int64_t plan_id, const nlohmann::json& summary, bool keep_full) {
+  auto s = m_db->prepare(keep_full ? "UPDATE plans SET summary = ?2 WHERE id = ?1"
+                                   : "UPDATE plans SET summary = ?2, plan = 'null', full = 0 WHERE id = ?1");
+  if (!s) return std::move(s).error();
+  s->bind_int(1, plan_id).bind_text(2, summary.dump());
+  return s->run();
 }
 
 util::Result<std::optional<StoredPlan>> AuditTrail::one_plan(Statement& s) {
   auto row = s.step();
   if (!row) return std::move(row).error();
   if (!*row) return std::optional<StoredPlan>();
-  return std::optional<StoredPlan>(StoredPlan{s.column_int(0), s.column_text(1),
-                                              column_time(s.column_text(2)),
-                                              nlohmann::json::parse(s.column_text(3), nullptr, false)});
+  return std::optional<StoredPlan>(
+      StoredPlan{s.column_int(0), s.column_text(1), column_time(s.column_text(2)),
+                 nlohmann::json::parse(s.column_text(3), nullptr, false),
+                 nlohmann::json::parse(s.column_text(4), nullptr, false), s.column_bool(5)});
 }
 
 util::Result<std::optional<StoredPlan>> AuditTrail::plan(int64_t plan_id) {
-  auto s = m_db->prepare("SELECT id, team, created_at, plan FROM plans WHERE id = ?1");
+  auto s = m_db->prepare("SELECT id, team, created_at, plan, summary, full FROM plans WHERE id = ?1");
   if (!s) return std::move(s).error();
   s->bind_int(1, plan_id);
   return one_plan(*s);
 }
 
 util::Result<std::optional<StoredPlan>> AuditTrail::latest_plan(const std::string& team) {
-  auto s =
-      m_db->prepare("SELECT id, team, created_at, plan FROM plans WHERE team = ?1 ORDER BY id DESC LIMIT 1");
+  auto s = m_db->prepare(
+      "SELECT id, team, created_at, plan, summary, full FROM plans WHERE team = ?1 ORDER BY id DESC LIMIT 1");
   if (!s) return std::move(s).error();
   s->bind_text(1, team);
   return one_plan(*s);

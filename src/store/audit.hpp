@@ -30,7 +30,9 @@ struct StoredPlan {
   int64_t id = 0;
   std::string team;
   util::TimePoint created_at;
-  nlohmann::json plan;
+  nlohmann::json plan;     // null when only the summary was kept (`full` false)
+  nlohmann::json summary;  // counts per action and the outcome (record_plan, finish_plan)
+  bool full = true;
 };
 
 class AuditTrail {
@@ -38,7 +40,11 @@ class AuditTrail {
   explicit AuditTrail(Database& db) : m_db(&db) {}
 
   // Stores a rendered plan and returns its id, for journal entries and audit records.
-  util::Result<int64_t> record_plan(const std::string& team, const nlohmann::json& plan, util::TimePoint at);
+  util::Result<int64_t> record_plan(const std::string& team, const nlohmann::json& plan, util::TimePoint at,
+                                    const nlohmann::json& summary = nlohmann::json::object());
+  // Records what applying the plan came to. Unless `keep_full` (the plan wrote something), the
+  // full plan JSON is dropped and only the summary stays (issue 14: plans were a third of the DB).
+  util::Status finish_plan(int64_t plan_id, const nlohmann::json& summary, bool keep_full);
   util::Result<std::optional<StoredPlan>> plan(int64_t plan_id);
   util::Result<std::optional<StoredPlan>> latest_plan(const std::string& team);
 
