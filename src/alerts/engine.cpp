@@ -73,6 +73,19 @@ OutboxRow read_outbox(store::Statement& st) {
   return r;
 }
 
+// Every row of a prepared statement, each turned into a value by `read`.
+template <typename Read>
+auto collect_rows(store::Statement& st, Read read) -> util::Result<std::vector<decltype(read(st))>> {
+  std::vector<decltype(read(st))> out;
+  for (;;) {
+    auto row = st.step();
+    if (!row) return row.error();
+    if (!*row) break;
+    out.push_back(read(st));
+  }
+  return out;
+}
+
 constexpr const char* k_outbox_cols =
     "SELECT id, channel, dedup_key, event, alert, created_at, attempts, next_attempt_ms, last_error, sent_at "
     "FROM alert_outbox ";
@@ -287,14 +300,8 @@ util::Result<std::optional<AlertEngine::Health>> AlertEngine::health(const std::
 util::Result<std::vector<std::string>> AlertEngine::known_teams() {
   auto st = m_db->prepare("SELECT team FROM alert_team_health ORDER BY team");
   if (!st) return st.error();
-  std::vector<std::string> out;
-  for (;;) {
-    auto row = st->step();
-    if (!row) return row.error();
-    if (!*row) break;
-    out.push_back(st->column_text(0));
-  }
-  return out;
+  auto rows = collect_rows(*st, [](store::Statement& s) { return s.column_text(0); });
+  return rows;
 }
 
 util::Result<int64_t> AlertEngine::enqueue_test(const std::string& channel) {
@@ -339,14 +346,8 @@ util::Result<std::vector<Instance>> load_instances(store::Database& db, bool fir
     st->bind_text(2, *team);
   else
     st->bind_null(2);
-  std::vector<Instance> out;
-  for (;;) {
-    auto row = st->step();
-    if (!row) return row.error();
-    if (!*row) break;
-    out.push_back(read_instance(*st));
-  }
-  return out;
+  auto rows = collect_rows(*st, [](store::Statement& s) { return read_instance(s); });
+  return rows;
 }
 
 util::Result<std::optional<Instance>> load_instance(store::Database& db, const std::string& dedup_key) {
@@ -366,13 +367,9 @@ util::Result<std::vector<OutboxRow>> due_outbox(store::Database& db, const std::
       db.prepare(std::string(k_outbox_cols) + "WHERE channel = ?1 AND sent_at IS NULL ORDER BY id LIMIT ?2");
   if (!st) return st.error();
   st->bind_text(1, channel).bind_int(2, limit);
-  std::vector<OutboxRow> out;
-  for (;;) {
-    auto row = st->step();
-    if (!row) return row.error();
-    if (!*row) break;
-    out.push_back(read_outbox(*st));
-  }
+  auto rows = collect_rows(*st, [](store::Statement& s) { return read_outbox(s); });
+  if (!rows) return rows.error();
+  auto out = std::move(*rows);
   if (!out.empty() && out.front().next_attempt_ms > now_ms) out.clear();
   return out;
 }
@@ -381,14 +378,8 @@ util::Result<std::vector<OutboxRow>> recent_outbox(store::Database& db, int limi
   auto st = db.prepare(std::string(k_outbox_cols) + "ORDER BY id DESC LIMIT ?1");
   if (!st) return st.error();
   st->bind_int(1, limit);
-  std::vector<OutboxRow> out;
-  for (;;) {
-    auto row = st->step();
-    if (!row) return row.error();
-    if (!*row) break;
-    out.push_back(read_outbox(*st));
-  }
-  return out;
+  auto rows = collect_rows(*st, [](store::Statement& s) { return read_outbox(s); });
+  return rows;
 }
 
 util::Status mark_sent(store::Database& db, int64_t id, util::TimePoint at) {
@@ -411,14 +402,10 @@ util::Status mark_failed(store::Database& db, int64_t id, const std::string& err
 util::Result<std::vector<std::pair<std::string, long long>>> outbox_backlog(store::Database& db) {
   auto st = db.prepare("SELECT channel, count(*) FROM alert_outbox WHERE sent_at IS NULL GROUP BY channel");
   if (!st) return st.error();
-  std::vector<std::pair<std::string, long long>> out;
-  for (;;) {
-    auto row = st->step();
-    if (!row) return row.error();
-    if (!*row) break;
-    out.emplace_back(st->column_text(0), st->column_int(1));
-  }
-  return out;
+  auto rows = collect_rows(*st, [](store::Statement& s) {
+    return std::pair<std::string, long long>(s.column_text(0), s.column_int(1));
+  });
+  return rows;
 }
 
 }  // namespace alerts
