@@ -234,8 +234,11 @@ TEST_CASE("issue 12.2: a team with a bad key file or broken desired state is mar
 
   // Fixed and reloaded: bravo runs too.
   REQUIRE(::chmod(bravo_key.path.c_str(), 0600) == 0);
+  const long long before_fix = f.cycles();
   f.daemon->signal(SIGHUP);
   REQUIRE_MESSAGE(poll_until([&] { return f.get("/readyz").status == 200; }, 20s), f.log());
+  // The reload runs acme's cycle too; wait for it so the count below is settled.
+  REQUIRE_MESSAGE(f.wait_for_cycle(before_fix), f.log());
   CHECK(f.world().members("com.bravo.app/Beta") == std::vector<std::string>{"pat@example.org"});
 
   // bravo's desired state breaks at a reload: acme's new desired state still takes effect.
