@@ -7,6 +7,7 @@
 #include <set>
 #include <system_error>
 
+#include "config/desired_signing.hpp"
 #include "config/paths.hpp"
 #include "config/tester_csv.hpp"
 #include "config/values.hpp"
@@ -23,8 +24,8 @@ namespace fs = std::filesystem;
 using core::SourceLoc;
 
 const DesiredStateKeys k_keys = {
-    {"team", "policy", "users", "testers", "tester_imports", "apps"},
-    {"prune", "max_deletions", "protected_emails", "adopt_existing"},
+    {"team", "policy", "users", "testers", "tester_imports", "apps", "certificates", "profiles"},
+    {"prune", "max_deletions", "protected_emails", "adopt_existing", "certificate_slots"},
     {"users", "invitations", "testers", "group_memberships", "groups"},
     {"email", "first_name", "last_name", "roles", "all_apps_visible", "visible_apps", "provisioning_allowed"},
     {"email", "first_name", "last_name"},
@@ -33,6 +34,9 @@ const DesiredStateKeys k_keys = {
     {"name", "internal", "access_to_all_builds", "public_link", "feedback", "members"},
     {"enabled", "limit"},
     {"email", "first_name", "last_name"},
+    {"name", "type", "renew_before", "revoke_replaced", "adopt", "export"},
+    {"p12", "password_file"},
+    {"name", "type", "bundle_id", "certificates", "devices"},
 };
 
 struct Located {
@@ -79,6 +83,7 @@ struct Declarations {
   std::vector<ImportDecl> imports;
   std::vector<Located> apps;
   std::vector<GroupDecl> groups;
+  SigningDeclarations signing;
   std::vector<std::string> files;
 };
 
@@ -126,6 +131,9 @@ class DocumentReader {
       m_decl.has_testflight = true;
       for_each_item(*f, "apps", [&](const YAML::Node& n, const SourceLoc& loc) { read_app(n, loc); });
     }
+    if (const auto* f = map.field("certificates"))
+      read_certificates(m_file, *f, k_keys, m_decl.signing, m_diags);
+    if (const auto* f = map.field("profiles")) read_profiles(m_file, *f, k_keys, m_decl.signing, m_diags);
   }
 
  private:
@@ -200,6 +208,8 @@ class DocumentReader {
     }
     if (auto v = map.integer("max_deletions", 0, 100000)) p.max_deletions = static_cast<int>(*v);
     if (auto v = map.boolean("adopt_existing")) p.adopt_existing = *v;
+    if (const auto* slots = map.field("certificate_slots"))
+      read_certificate_slots(m_file, *slots, p, m_decl.signing, m_diags);
     if (null_list(map, "protected_emails")) return;
     if (auto list = map.string_list("protected_emails")) {
       for (const auto& [e, loc] : *list) {
@@ -448,6 +458,7 @@ class Resolver {
     resolve_imports();
     resolve_members();
     check_external_counts();
+    resolve_signing(m_decl.signing, out, m_diags);
 
     for (auto& [key, entry] : m_testers) out.testers.push_back(entry.tester);
     for (auto& [gk, decl] : m_groups) {

@@ -46,6 +46,9 @@ struct DesiredStateKeys {
   std::vector<std::string> group;
   std::vector<std::string> public_link;
   std::vector<std::string> member;
+  std::vector<std::string> certificate;
+  std::vector<std::string> certificate_export;  // a certificate's `export:`
+  std::vector<std::string> profile;
 };
 const DesiredStateKeys& desired_state_keys();
 

@@ -26,7 +26,12 @@ std::optional<int> parse_port(std::string_view text) {
 
 }  // namespace
 
-std::optional<std::chrono::seconds> parse_duration(std::string_view text, std::string* why) {
+namespace {
+
+// parse_duration, with 'd' (a day of 24 hours) as a unit when allow_days.
+std::optional<std::chrono::seconds> parse_duration_units(std::string_view text, std::string* why,
+                                                         bool allow_days) {
+  const auto is_unit = [&](char c) { return c == 's' || c == 'm' || c == 'h' || (allow_days && c == 'd'); };
   const auto fail = [&](const char* reason) -> std::optional<std::chrono::seconds> {
     if (why) *why = reason;
     return std::nullopt;
@@ -60,6 +65,10 @@ std::optional<std::chrono::seconds> parse_duration(std::string_view text, std::s
       case 'h':
         unit = 3600;
         break;
+      case 'd':
+        if (!allow_days) return fail("syntax");
+        unit = 24 * 3600;
+        break;
       default:
         return fail("syntax");
     }
@@ -69,8 +78,7 @@ std::optional<std::chrono::seconds> parse_duration(std::string_view text, std::s
       while (i < text.size()) {
         const size_t s2 = i;
         while (i < text.size() && is_digit(text[i])) ++i;
-        if (i == s2 || i == text.size() || (text[i] != 's' && text[i] != 'm' && text[i] != 'h'))
-          return fail("syntax");
+        if (i == s2 || i == text.size() || !is_unit(text[i])) return fail("syntax");
         ++i;
       }
       return fail("too long");
@@ -78,6 +86,16 @@ std::optional<std::chrono::seconds> parse_duration(std::string_view text, std::s
     total += n * unit;
   }
   return std::chrono::seconds(total);
+}
+
+}  // namespace
+
+std::optional<std::chrono::seconds> parse_duration(std::string_view text, std::string* why) {
+  return parse_duration_units(text, why, false);
+}
+
+std::optional<std::chrono::seconds> parse_duration_days(std::string_view text, std::string* why) {
+  return parse_duration_units(text, why, true);
 }
 
 std::string format_duration(std::chrono::seconds d) {

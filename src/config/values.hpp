@@ -15,6 +15,8 @@ inline constexpr std::chrono::seconds k_max_duration{366LL * 24 * 3600};
 // Overflow-safe: a total above k_max_duration (however many digits) is refused. `why`, when
 // given, receives "syntax", "too long" or "empty" on failure.
 std::optional<std::chrono::seconds> parse_duration(std::string_view text, std::string* why = nullptr);
+// The same with days as well: "30d", "7d12h". For the desired state's certificate timings.
+std::optional<std::chrono::seconds> parse_duration_days(std::string_view text, std::string* why = nullptr);
 // "15m" style rendering: the largest units that divide the value exactly ("1h30m", "45s").
 std::string format_duration(std::chrono::seconds d);
 
