@@ -7,6 +7,7 @@
 #include <string>
 
 #include "config/daemon_config.hpp"
+#include "config/desired_signing.hpp"
 #include "config/desired_state.hpp"
 #include "core/model.hpp"
 
@@ -55,6 +56,41 @@ TEST_CASE("desired-state schema matches the loader's keys and Apple's roles") {
   for (const auto& r : core::k_user_roles)
     if (r != "ACCOUNT_HOLDER") assignable.push_back(r);
   CHECK(sorted(roles) == sorted(assignable));
+}
+
+TEST_CASE("desired-state schema: certificates and profiles match the loader") {
+  const auto schema = load_schema("desired-state.schema.json");
+  const auto& defs = schema.at("$defs");
+  const auto& keys = config::desired_state_keys();
+  CHECK(property_names(defs.at("certificate")) == sorted(keys.certificate));
+  CHECK(property_names(defs.at("certificate_export")) == sorted(keys.certificate_export));
+  CHECK(property_names(defs.at("profile")) == sorted(keys.profile));
+  std::vector<std::string> cert_types = defs.at("certificate_type").at("enum");
+  CHECK(sorted(cert_types) == sorted(core::k_certificate_types));
+  std::vector<std::string> profile_types = defs.at("profile_type").at("enum");
+  CHECK(sorted(profile_types) == sorted(core::k_profile_types));
+  const auto& slots = defs.at("policy").at("properties").at("certificate_slots");
+  CHECK(slots.at("propertyNames").at("$ref") == "#/$defs/certificate_type");
+  CHECK(slots.at("additionalProperties").at("maximum") == config::k_max_certificate_slots);
+  // The profile types that take devices are exactly the ones the schema allows `devices` for.
+  std::vector<std::string> device_types =
+      defs.at("profile").at("if").at("properties").at("type").at("not").at("enum");
+  std::vector<std::string> expected;
+  for (const auto& t : core::k_profile_types)
+    if (core::profile_takes_devices(t)) expected.push_back(t);
+  CHECK(sorted(device_types) == sorted(expected));
+
+  // The schema's examples are a valid desired state (JSON is YAML).
+  nlohmann::json doc = {{"team", "acme"}};
+  doc["policy"]["certificate_slots"] = slots.at("examples").at(0);
+  doc["certificates"] = defs.at("certificate").at("examples");
+  doc["profiles"] = defs.at("profile").at("examples");
+  config::Diagnostics diags;
+  auto state = config::parse_desired_state({{"schema-examples.yaml", doc.dump(2)}}, &diags);
+  INFO(diags.render());
+  REQUIRE(state.ok());
+  CHECK(state->certificates.size() == defs.at("certificate").at("examples").size());
+  CHECK(state->profiles.size() == defs.at("profile").at("examples").size());
 }
 
 TEST_CASE("daemon config schema matches the loader's keys") {
