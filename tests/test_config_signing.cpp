@@ -2,11 +2,14 @@
 // defaults, and every validation error at its file:line:col with a hint.
 #include <doctest/doctest.h>
 
+#include <chrono>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "config/desired_signing.hpp"
 #include "config/desired_state.hpp"
+#include "config/values.hpp"
 #include "core/model.hpp"
 #include "support/diagnostics.hpp"
 
@@ -558,4 +561,20 @@ TEST_CASE("the shipped signing example loads, alone and merged with the team exa
   REQUIRE(merged.ok());
   CHECK(merged->manage_signing);
   CHECK(merged->manage_users);
+}
+
+TEST_CASE("durations with days are for certificate timings only") {
+  CHECK_FALSE(config::parse_duration("1d").has_value());  // daemon settings keep s, m, h
+  CHECK(config::parse_duration_days("1d") == std::chrono::hours(24));
+  CHECK(config::parse_duration_days("1d12h30m") == std::chrono::minutes(36 * 60 + 30));
+  CHECK(config::parse_duration_days("366d") == config::k_max_duration);
+  std::string why;
+  CHECK_FALSE(config::parse_duration_days("367d", &why).has_value());
+  CHECK(why == "too long");
+  CHECK_FALSE(config::parse_duration_days("99999999999999999999d", &why).has_value());
+  CHECK(why == "too long");
+  CHECK_FALSE(config::parse_duration_days("1w", &why).has_value());
+  CHECK(why == "syntax");
+  CHECK_FALSE(config::parse_duration_days("1d x", &why).has_value());
+  CHECK(why == "syntax");
 }
