@@ -578,3 +578,15 @@ TEST_CASE("durations with days are for certificate timings only") {
   CHECK_FALSE(config::parse_duration_days("1d x", &why).has_value());
   CHECK(why == "syntax");
 }
+
+TEST_CASE("a certificate with errors is not reported again as undeclared by its profiles") {
+  const auto diags = signing_diags(
+      "certificates:\n  - {name: dist, type: IOS_DISTRIBUTION, renew_before: 0d}\nprofiles:\n"
+      "  - {name: P, type: IOS_APP_STORE, bundle_id: a.b, certificates: [dist]}\n");
+  INFO(diags.render());
+  CHECK(diags.error_count() == 1);
+  CHECK(
+      has(diags,
+          signing_loc("certificates:\n  - {name: dist, type: IOS_DISTRIBUTION, renew_before: 0d}\n", 3, "0d"),
+          {"'renew_before' must be longer than zero"}));
+}

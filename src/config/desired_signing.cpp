@@ -249,7 +249,10 @@ void read_certificate(const std::string& file, const YAML::Node& node, const Sou
     else
       ok = false;
   }
-  if (ok) decl.certificates.push_back(std::move(c));
+  if (ok)
+    decl.certificates.push_back(std::move(c));
+  else if (!c.name.empty())
+    decl.rejected_certificates.insert(c.name);
 }
 
 void read_devices(const yaml::Field& f, ProfileDecl& decl, Diagnostics& diags, bool& ok) {
@@ -524,6 +527,10 @@ void resolve_signing(const SigningDeclarations& decl, core::DesiredState& out, D
     core::DesiredProfile resolved = p;
     for (const auto& ref : pd.certificate_refs) {
       auto it = by_name.find(ref.name);
+      if (it == by_name.end() && decl.rejected_certificates.count(ref.name) > 0) {
+        ok = false;  // its own errors are reported where it is declared
+        continue;
+      }
       if (it == by_name.end()) {
         std::vector<std::string> names;
         for (const auto& [n, c] : by_name) names.push_back(n);

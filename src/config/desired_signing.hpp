@@ -5,6 +5,7 @@
 // certificates declared in another file of the same desired state).
 #include <chrono>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -48,6 +49,9 @@ struct SigningDeclarations {
   std::vector<core::DesiredCertificate> certificates;
   std::vector<ProfileDecl> profiles;
   std::map<std::string, core::SourceLoc> slot_locs;  // certificate_slots entries, for messages
+  // Certificates whose entry had errors (already reported), by name: profiles naming them get
+  // no second, misleading "not declared" error.
+  std::set<std::string> rejected_certificates;
 };
 
 // policy.certificate_slots: {TYPE: limit}. Reports unknown types, limits outside 1..100, null.
