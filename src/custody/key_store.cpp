@@ -31,20 +31,6 @@ util::Error bad_fingerprint(const std::string& fingerprint) {
                           "'" + fingerprint + "' is not a key fingerprint (64 lowercase hex digits)");
 }
 
-util::Status fsync_directory(const std::string& directory) {
-  const int fd = ::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0)
-    return util::make_error(util::ErrorKind::internal,
-                            "cannot open " + directory + ": " + std::strerror(errno));
-  const int rc = ::fsync(fd);
-  const int err = errno;
-  ::close(fd);
-  if (rc != 0)
-    return util::make_error(util::ErrorKind::internal,
-                            "cannot fsync " + directory + ": " + std::strerror(err));
-  return util::ok_status();
-}
-
 }  // namespace
 
 util::Result<std::string> custody_directory(const std::string& state_dir, const std::string& team) {
@@ -155,7 +141,7 @@ util::Status KeyStore::remove_key(const std::string& fingerprint) {
     return util::make_error(util::ErrorKind::internal,
                             "cannot delete key file " + path + ": " + std::strerror(errno));
   }
-  return fsync_directory(m_directory);
+  return fsync_path(m_directory, true);
 }
 
 util::Result<std::vector<StoredKey>> KeyStore::find_orphans(const std::set<std::string>& claimed) const {

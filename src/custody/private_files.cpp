@@ -117,8 +117,27 @@ util::Result<std::string> read_private_file(const std::string& path, const std::
   return out;
 }
 
+util::Status fsync_path(const std::string& path, bool directory) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | (directory ? O_DIRECTORY : 0));
+  if (fd < 0)
+    return util::make_error(util::ErrorKind::internal, "cannot open " + path + ": " + std::strerror(errno));
+  const int rc = ::fsync(fd);
+  const int err = errno;
+  ::close(fd);
+  if (rc != 0)
+    return util::make_error(util::ErrorKind::internal, "cannot fsync " + path + ": " + std::strerror(err));
+  return util::ok_status();
+}
+
 util::Status write_private_file(const std::string& path, const std::string& content) {
-  return util::write_file_atomic(path, content, 0600);
+  auto written = util::write_file_atomic(path, content, 0600);
+  if (!written) return written.error();
+  // Why again: util::write_file_atomic does not report a failed fsync, and a key must be on disk
+  // before its fingerprint is journaled. A second fsync of the file and its directory reports one.
+  auto file_synced = fsync_path(path, false);
+  if (!file_synced) return file_synced.error();
+  const std::string dir = std::filesystem::path(path).parent_path().string();
+  return fsync_path(dir.empty() ? "." : dir, true);
 }
 
 }  // namespace custody

@@ -26,7 +26,11 @@ util::Status check_private_directory(const std::string& directory);
 util::Result<std::string> read_private_file(const std::string& path, const std::string& what);
 
 // Writes atomically with mode 0600 (util::write_file_atomic: temp file, fsync, rename, fsync of
-// the directory).
+// the directory), then fsyncs file and directory once more with the results checked, so a
+// success means the file is durable.
 util::Status write_private_file(const std::string& path, const std::string& content);
+
+// fsync of a file or directory (not following a symbolic link), the failure reported.
+util::Status fsync_path(const std::string& path, bool directory);
 
 }  // namespace custody
