@@ -244,3 +244,29 @@ TEST_CASE("custody: custody_directory is <state_dir>/custody/<team> and refuses 
   CHECK_FALSE(custody::custody_directory("/var/lib/ascsync", "").ok());
   CHECK_FALSE(custody::custody_directory("", "acme").ok());
 }
+
+TEST_CASE("custody: keys made by openssl load; a traditional encrypted PEM is recognised as encrypted") {
+  test_support::TempDir tmp("custody-foreign-pem");
+  const std::string pass = tmp.write("pass", "openssl-pass");
+  auto gen = test_support::run_command(
+      "(openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out " + tmp.str("plain.pem") +
+      " && openssl pkcs8 -topk8 -scrypt -in " + tmp.str("plain.pem") + " -passout file:" + pass + " -out " +
+      tmp.str("scrypt.pem") + " && openssl rsa -traditional -aes256 -in " + tmp.str("plain.pem") +
+      " -passout file:" + pass + " -out " + tmp.str("trad.pem") + ")");
+  REQUIRE_MESSAGE(gen.exit_code == 0, gen.output);
+  const custody::Passphrase right(std::string("openssl-pass"));
+  auto plain = custody::read_private_key_pem(*util::read_file(tmp.str("plain.pem")), nullptr, "plain");
+  REQUIRE(plain.ok());
+  auto scrypt = custody::read_private_key_pem(*util::read_file(tmp.str("scrypt.pem")), &right, "scrypt");
+  REQUIRE(scrypt.ok());
+  CHECK(EVP_PKEY_eq(plain->get(), scrypt->get()) == 1);
+
+  const std::string trad = *util::read_file(tmp.str("trad.pem"));
+  CHECK(custody::is_encrypted_pem(trad));
+  auto no_pass = custody::read_private_key_pem(trad, nullptr, "trad");
+  REQUIRE_FALSE(no_pass.ok());
+  CHECK(no_pass.error().message.find("no passphrase is configured") != std::string::npos);
+  auto with_pass = custody::read_private_key_pem(trad, &right, "trad");
+  REQUIRE(with_pass.ok());
+  CHECK(EVP_PKEY_eq(plain->get(), with_pass->get()) == 1);
+}

@@ -69,7 +69,9 @@ bool is_fingerprint(std::string_view text) {
 }
 
 bool is_encrypted_pem(std::string_view pem) {
-  return pem.find(k_encrypted_pem_label) != std::string_view::npos;
+  // The second form: a traditional PEM ("BEGIN RSA PRIVATE KEY") with an encryption header.
+  return pem.find(k_encrypted_pem_label) != std::string_view::npos ||
+         pem.find("Proc-Type: 4,ENCRYPTED") != std::string_view::npos;
 }
 
 util::Result<std::string> private_key_pem(EVP_PKEY* key, const Passphrase* passphrase) {

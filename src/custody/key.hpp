@@ -35,7 +35,7 @@ bool is_fingerprint(std::string_view text);
 // only to a 0600 file.
 util::Result<std::string> private_key_pem(EVP_PKEY* key, const Passphrase* passphrase);
 
-// True when `pem` is an encrypted PKCS#8 PEM.
+// True when `pem` is an encrypted PKCS#8 PEM (or a traditional PEM with "Proc-Type: 4,ENCRYPTED").
 bool is_encrypted_pem(std::string_view pem);
 
 // Reads a private key PEM (plain or encrypted PKCS#8, or a traditional RSA PEM). An encrypted
