@@ -94,21 +94,29 @@ Status write_file_atomic(const std::string& path, const std::string& content, un
   const std::string tmp = path + ".tmp." + std::to_string(::getpid());
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, static_cast<mode_t>(mode));
   if (fd < 0) return make_error(ErrorKind::internal, "cannot create " + tmp + ": " + std::strerror(errno));
-  ::fchmod(fd, static_cast<mode_t>(mode));
+  auto fail = [&](const std::string& what) {
+    const std::string err = std::strerror(errno);
+    ::close(fd);
+    ::unlink(tmp.c_str());
+    return make_error(ErrorKind::internal, "cannot " + what + " " + tmp + ": " + err);
+  };
+  if (::fchmod(fd, static_cast<mode_t>(mode)) != 0) return fail("set the mode of");
   size_t off = 0;
   while (off < content.size()) {
     const ssize_t n = ::write(fd, content.data() + off, content.size() - off);
     if (n < 0) {
       if (errno == EINTR) continue;
-      const std::string err = std::strerror(errno);
-      ::close(fd);
-      ::unlink(tmp.c_str());
-      return make_error(ErrorKind::internal, "cannot write " + tmp + ": " + err);
+      return fail("write");
     }
     off += static_cast<size_t>(n);
   }
-  ::fsync(fd);
-  ::close(fd);
+  // A failed fsync means the content may not be on disk: never rename such a file into place.
+  if (::fsync(fd) != 0) return fail("flush");
+  if (::close(fd) != 0) {
+    const std::string err = std::strerror(errno);
+    ::unlink(tmp.c_str());
+    return make_error(ErrorKind::internal, "cannot close " + tmp + ": " + err);
+  }
   if (::rename(tmp.c_str(), path.c_str()) != 0) {
     const std::string err = std::strerror(errno);
     ::unlink(tmp.c_str());
@@ -116,10 +124,16 @@ Status write_file_atomic(const std::string& path, const std::string& content, un
   }
   const auto dir = std::filesystem::path(path).parent_path();
   const int dfd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd >= 0) {
-    ::fsync(dfd);
-    ::close(dfd);
-  }
+  if (dfd < 0)
+    return make_error(ErrorKind::internal, "cannot open directory " + dir.string() +
+                                               " to flush the rename of " + path + ": " +
+                                               std::strerror(errno));
+  const int synced = ::fsync(dfd);
+  const int sync_errno = errno;
+  ::close(dfd);
+  if (synced != 0)
+    return make_error(ErrorKind::internal, "cannot flush directory " + dir.string() + " after writing " +
+                                               path + ": " + std::strerror(sync_errno));
   return ok_status();
 }
 
