@@ -164,8 +164,7 @@ std::string desired_yaml(const Params& p) {
   auto db = store::Database::open(dir + "/bench.db");
   auto desired = config::parse_desired_state({{dir + "/bench.yaml", desired_yaml(p)}});
   if (!api || !db || !desired) {
-    std::fprintf(stderr, "child: setup failed%s\n",
-                 desired ? "" : (": " + desired.error().message).c_str());
+    std::fprintf(stderr, "child: setup failed%s\n", desired ? "" : (": " + desired.error().message).c_str());
     _exit(2);
   }
   util::ManualClock clock(std::chrono::system_clock::now());
@@ -257,7 +256,8 @@ int main(int argc, char** argv) try {
       "cycle 1 adopts, later cycles are idle\n\n",
       p.testers, k_groups, k_apps, k_users, k_certificates, p.latency_ms);
   std::printf(
-      "| cycle | ok | outcome | requests | writes | adopted | wall ms | CPU ms | fsyncs | RSS MB | peak RSS MB "
+      "| cycle | ok | outcome | requests | writes | adopted | wall ms | CPU ms | fsyncs | RSS MB | peak RSS "
+      "MB "
       "|\n|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
   std::vector<Sample> idle;
   bool all_ok = true;
@@ -271,8 +271,9 @@ int main(int argc, char** argv) try {
     all_ok = all_ok && s.ok;
     if (c > 0) idle.push_back(s);
     std::printf("| %d | %s | %s | %lld | %lld | %lld | %.0f | %.0f | %lld | %.1f | %.1f |\n", c + 1,
-                s.ok ? "yes" : "NO", s.outcome, s.requests, s.writes, s.adopted, s.wall_ms, s.cpu_ms, s.fsyncs,
-                static_cast<double>(s.rss_kb) / 1024.0, static_cast<double>(s.peak_rss_kb) / 1024.0);
+                s.ok ? "yes" : "NO", s.outcome, s.requests, s.writes, s.adopted, s.wall_ms, s.cpu_ms,
+                s.fsyncs, static_cast<double>(s.rss_kb) / 1024.0,
+                static_cast<double>(s.peak_rss_kb) / 1024.0);
     std::fflush(stdout);
   }
   int status = 0;
@@ -284,10 +285,12 @@ int main(int argc, char** argv) try {
     for (const auto& s : idle) cpu.push_back(s.cpu_ms);
     std::sort(cpu.begin(), cpu.end());
     std::printf(
-        "\nidle cycles: median CPU %.0f ms (min %.0f), fsyncs %lld, RSS %.1f MB, peak %.1f MB. Targets (issue "
+        "\nidle cycles: median CPU %.0f ms (min %.0f), fsyncs %lld, RSS %.1f MB, peak %.1f MB. Targets "
+        "(issue "
         "14): idle cycle <= 100 ms CPU and <= 3 fsyncs, daemon RSS <= 48 MB; adoption <= 20 fsyncs and "
         "<= 1 s CPU.\n",
-        cpu[cpu.size() / 2], cpu.front(), idle.back().fsyncs, static_cast<double>(idle.back().rss_kb) / 1024.0,
+        cpu[cpu.size() / 2], cpu.front(), idle.back().fsyncs,
+        static_cast<double>(idle.back().rss_kb) / 1024.0,
         static_cast<double>(idle.back().peak_rss_kb) / 1024.0);
   }
   return all_ok && WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : 1;

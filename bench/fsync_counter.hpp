@@ -86,9 +86,24 @@ inline int x_unfetch(sqlite3_file* f, sqlite3_int64 off, void* p) {
 }
 
 inline const sqlite3_io_methods g_methods = {
-    3,          x_close,         x_read,         x_write,       x_truncate,     x_sync,
-    x_file_size, x_lock,         x_unlock,       x_check_reserved, x_file_control, x_sector_size,
-    x_device_characteristics, x_shm_map, x_shm_lock, x_shm_barrier, x_shm_unmap, x_fetch,
+    3,
+    x_close,
+    x_read,
+    x_write,
+    x_truncate,
+    x_sync,
+    x_file_size,
+    x_lock,
+    x_unlock,
+    x_check_reserved,
+    x_file_control,
+    x_sector_size,
+    x_device_characteristics,
+    x_shm_map,
+    x_shm_lock,
+    x_shm_barrier,
+    x_shm_unmap,
+    x_fetch,
     x_unfetch,
 };
 
