@@ -44,7 +44,9 @@ util::Result<std::vector<T>> list_resources(Client& client, const std::string& r
                                             Decoder<T> decode, const char* to_many,
                                             const std::function<util::Status(T&)>& complete, FetchStats* fs,
                                             CallStats* stats) {
-  std::map<std::string, T> by_id;
+  // In arrival order; sorted by id below, the latest of a repeated id kept. A vector instead of
+  // a map: no node and a key copy per resource.
+  std::vector<T> listed;
   std::vector<std::string> truncated;
   auto st = client.for_each_page(
       route, path,
@@ -53,22 +55,29 @@ util::Result<std::vector<T>> list_resources(Client& client, const std::string& r
           auto obj = decode(item, DecodeMode::listing);
           if (!obj) return obj.error();
           if (to_many && to_many_truncated(item, to_many)) truncated.push_back(obj->id);
-          const std::string id = obj->id;
-          by_id.insert_or_assign(id, std::move(*obj));
+          listed.push_back(std::move(*obj));
         }
         return util::ok_status();
       },
       stats);
   if (!st) return st.error();
+  // Stable: among equal ids the later one stays later, and is the one kept.
+  std::stable_sort(listed.begin(), listed.end(), [](const T& a, const T& b) { return a.id < b.id; });
+  std::vector<T> out;
+  out.reserve(listed.size());
+  for (size_t i = 0; i < listed.size(); ++i) {
+    if (i + 1 < listed.size() && listed[i + 1].id == listed[i].id) continue;
+    out.push_back(std::move(listed[i]));
+  }
+  listed = {};
   std::sort(truncated.begin(), truncated.end());
   truncated.erase(std::unique(truncated.begin(), truncated.end()), truncated.end());
   for (const auto& id : truncated) {
     if (fs) ++fs->follow_ups;
-    if (auto done = complete(by_id.at(id)); !done) return done.error();
+    auto it = std::lower_bound(out.begin(), out.end(), id,
+                               [](const T& a, const std::string& b) { return a.id < b; });
+    if (auto done = complete(*it); !done) return done.error();
   }
-  std::vector<T> out;
-  out.reserve(by_id.size());
-  for (auto& [id, obj] : by_id) out.push_back(std::move(obj));
   return out;
 }
 
