@@ -13,6 +13,7 @@ namespace {
 
 const std::string k_limit = std::to_string(k_page_limit);
 const std::string k_include = std::to_string(k_include_limit);
+constexpr long long k_reserve_cap = 1'000'000;  // items reserved up front, at most
 
 template <typename T>
 using Decoder = util::Result<T> (*)(const Json&, DecodeMode);
@@ -51,6 +52,11 @@ util::Result<std::vector<T>> list_resources(Client& client, const std::string& r
   auto st = client.for_each_page(
       route, path,
       [&](const Json& page) -> util::Status {
+        // Room for the whole listing at once when the first page announces its size (a hint:
+        // capped, and a wrong total only costs a reallocation).
+        if (listed.empty())
+          if (const auto paging = collection_paging(page))
+            listed.reserve(static_cast<size_t>(std::clamp(paging->total, 0LL, k_reserve_cap)));
         for (const auto& item : page.at("data")) {
           auto obj = decode(item, DecodeMode::listing);
           if (!obj) return obj.error();
@@ -61,15 +67,20 @@ util::Result<std::vector<T>> list_resources(Client& client, const std::string& r
       },
       stats);
   if (!st) return st.error();
-  // Stable: among equal ids the later one stays later, and is the one kept.
-  std::stable_sort(listed.begin(), listed.end(), [](const T& a, const T& b) { return a.id < b.id; });
-  std::vector<T> out;
-  out.reserve(listed.size());
+  // Stable: among equal ids the later one stays later, and is the one kept. Listings usually
+  // arrive in id order already, and then need no sort (nor stable_sort's buffer).
+  const auto by_id = [](const T& a, const T& b) { return a.id < b.id; };
+  if (!std::is_sorted(listed.begin(), listed.end(), by_id))
+    std::stable_sort(listed.begin(), listed.end(), by_id);
+  // Keep the last of each run of equal ids, in place.
+  size_t kept = 0;
   for (size_t i = 0; i < listed.size(); ++i) {
     if (i + 1 < listed.size() && listed[i + 1].id == listed[i].id) continue;
-    out.push_back(std::move(listed[i]));
+    if (kept != i) listed[kept] = std::move(listed[i]);
+    ++kept;
   }
-  listed = {};
+  listed.resize(kept);
+  std::vector<T> out = std::move(listed);
   std::sort(truncated.begin(), truncated.end());
   truncated.erase(std::unique(truncated.begin(), truncated.end()), truncated.end());
   for (const auto& id : truncated) {
