@@ -54,6 +54,9 @@ TEST_CASE("snapshot memo: every write to a team's mirror rows bumps its generati
   memo_commit(*db, snapshot, "2026-03-14T09:00:00Z", seen);
   const int64_t first = memo_generation(*db);
   CHECK(first > 0);
+  REQUIRE(db->snapshot_memos().count("acme") == 1);
+  CHECK(db->snapshot_memos().at("acme").generation == first);
+  CHECK(*db->snapshot_memos().at("acme").snapshot == snapshot);
   // An unchanged refresh writes no mirror row.
   memo_commit(*db, snapshot, "2026-03-14T09:15:00Z", seen);
   CHECK(memo_generation(*db) == first);
@@ -122,4 +125,21 @@ TEST_CASE("snapshot memo: a raw write on the same connection and apply-time upda
   auto stored = mirror.load_snapshot("acme");
   REQUIRE(stored.ok());
   CHECK(*stored == snapshot);
+}
+
+TEST_CASE("snapshot memo: a connection opened without it re-reads the rows and keeps no copy") {
+  StoreDir dir;
+  auto options = memo_options();
+  options.snapshot_memo = false;
+  auto db = store::Database::open(dir.file("ascsync.db"), options);
+  REQUIRE(db.ok());
+  int64_t seen = 0;
+  const auto snapshot = store_test::sample_snapshot();
+  memo_commit(*db, snapshot, "2026-03-14T09:00:00Z", seen);
+  CHECK(db->snapshot_memos().empty());
+  REQUIRE(db->exec("UPDATE beta_testers SET first_name = 'Danny' WHERE id = 't1'").ok());
+  const auto events = memo_commit(*db, snapshot, "2026-03-14T09:15:00Z", seen);
+  REQUIRE(events.size() == 1);
+  CHECK(events[0].kind == "tester_changed");
+  CHECK(db->snapshot_memos().empty());
 }

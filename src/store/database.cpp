@@ -42,6 +42,7 @@ util::Result<Database> Database::open(const std::string& path, const OpenOptions
     return open_error(path, "database does not exist; run ascsync once with a writable path to create it");
   Database db;
   db.m_path = path;
+  db.m_keep_snapshot_memos = options.snapshot_memo;
   sqlite3* raw = nullptr;
   const int flags = SQLITE_OPEN_READWRITE | (options.create ? SQLITE_OPEN_CREATE : 0) | SQLITE_OPEN_NOMUTEX;
   const int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);

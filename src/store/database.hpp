@@ -35,6 +35,11 @@ struct OpenOptions {
   // Run PRAGMA quick_check (see Database::check) before anything else touches the file. Off by
   // default: it reads every page. An open that migrates checks the file first regardless.
   bool quick_check = false;
+  // Keep each team's last committed snapshot in memory so the next commit_snapshot on this
+  // connection diffs against it instead of re-reading the rows (see SnapshotMemo). Costs one copy
+  // of the snapshot for the connection's lifetime: worth it for the daemon's long-lived
+  // connections, not for a one-shot command.
+  bool snapshot_memo = true;
 };
 
 class Database {
@@ -81,6 +86,7 @@ class Database {
     std::shared_ptr<const core::Snapshot> snapshot;
   };
   std::unordered_map<std::string, SnapshotMemo>& snapshot_memos() { return m_snapshot_memos; }
+  bool keeps_snapshot_memos() const { return m_keep_snapshot_memos; }
 
  private:
   struct Closer {
@@ -95,6 +101,7 @@ class Database {
   int m_opened_at_version = 0;
   std::string m_backup_path;
   bool m_checked = false;  // check() passed on this connection
+  bool m_keep_snapshot_memos = true;
   // Declared before the cache so statements are finalized before the connection closes.
   std::unique_ptr<sqlite3, Closer> m_db;
   std::unordered_map<std::string, StatementPtr> m_statements;

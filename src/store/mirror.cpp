@@ -275,7 +275,7 @@ util::Status Mirror::commit_snapshot(const std::string& team, int64_t run_id, co
     generation_after = mirror_generation(*m_db, team);
     return util::ok_status();
   });
-  if (committed && generation_after)
+  if (committed && generation_after && m_db->keeps_snapshot_memos())
     memos[team] = Database::SnapshotMemo{*generation_after, std::make_shared<const core::Snapshot>(snapshot)};
   return committed;
 }
