@@ -2,6 +2,7 @@
 
 #include <openssl/asn1.h>
 #include <openssl/bn.h>
+#include <openssl/cms.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/objects.h>
@@ -12,7 +13,9 @@
 
 #include <array>
 #include <ctime>
+#include <functional>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <stdexcept>
 
@@ -356,6 +359,74 @@ util::Result<IssuedCertificate> CertificateAuthority::issue(std::string_view csr
   issued.der = to_der(cert.get());
   if (issued.der.empty()) return internal_error("encoding the certificate");
   return issued;
+}
+
+namespace ca_detail {
+
+std::optional<std::time_t> asn1_time(const ASN1_TIME* t) {
+  std::tm tm{};
+  if (ASN1_TIME_to_tm(t, &tm) != 1) return std::nullopt;
+  return timegm(&tm);
+}
+
+}  // namespace ca_detail
+
+util::Result<std::string> CertificateAuthority::redate(std::string_view der, std::chrono::seconds shift) {
+  return change_validity(der, [shift](std::time_t& not_before, std::time_t& not_after) {
+    not_before += shift.count();
+    not_after += shift.count();
+  });
+}
+
+util::Result<std::string> CertificateAuthority::with_not_after(std::string_view der,
+                                                               util::TimePoint not_after) {
+  const std::time_t wanted = std::chrono::system_clock::to_time_t(not_after);
+  return change_validity(der, [wanted](std::time_t& before, std::time_t& after) {
+    if (before >= wanted) before -= after - wanted;
+    after = wanted;
+  });
+}
+
+util::Result<std::string> CertificateAuthority::change_validity(
+    std::string_view der, const std::function<void(std::time_t&, std::time_t&)>& change) {
+  const auto* p = reinterpret_cast<const unsigned char*>(der.data());
+  X509Ptr cert(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
+  if (!cert) {
+    ERR_clear_error();
+    return util::make_error(util::ErrorKind::client, "not a DER X.509 certificate");
+  }
+  auto not_before = asn1_time(X509_get0_notBefore(cert.get()));
+  auto not_after = asn1_time(X509_get0_notAfter(cert.get()));
+  if (!not_before || !not_after) return internal_error("reading the validity");
+  change(*not_before, *not_after);
+  if (!set_time(X509_getm_notBefore(cert.get()), *not_before) ||
+      !set_time(X509_getm_notAfter(cert.get()), *not_after) ||
+      X509_set_issuer_name(cert.get(), X509_get_subject_name(m_impl->root.get())) != 1)
+    return internal_error("setting the validity");
+  {
+    std::lock_guard lock(m_impl->mutex);
+    if (X509_sign(cert.get(), m_impl->root_key.get(), EVP_sha256()) <= 0) return internal_error("re-signing");
+  }
+  std::string out = to_der(cert.get());
+  if (out.empty()) return internal_error("encoding the certificate");
+  return out;
+}
+
+util::Result<std::string> CertificateAuthority::sign_cms(std::string_view content) {
+  BioPtr in(BIO_new_mem_buf(content.data(), static_cast<int>(content.size())));
+  if (!in) return internal_error("allocating the CMS input");
+  std::unique_ptr<CMS_ContentInfo, decltype(&CMS_ContentInfo_free)> cms(nullptr, &CMS_ContentInfo_free);
+  {
+    std::lock_guard lock(m_impl->mutex);
+    cms.reset(CMS_sign(m_impl->root.get(), m_impl->root_key.get(), nullptr, in.get(), CMS_BINARY));
+  }
+  if (!cms) return internal_error("signing the CMS envelope");
+  unsigned char* der = nullptr;
+  const int len = i2d_CMS_ContentInfo(cms.get(), &der);
+  if (len <= 0) return internal_error("encoding the CMS envelope");
+  std::string out(reinterpret_cast<char*>(der), static_cast<size_t>(len));
+  OPENSSL_free(der);
+  return out;
 }
 
 }  // namespace sim
