@@ -227,6 +227,8 @@ struct CertificateAuthority::Impl {
   util::Pkey root_key;
   X509Ptr root;
   std::string root_pem;
+  util::Pkey signer_key;  // signs provisioning profiles (CMS), like Apple's profile signing certificate
+  X509Ptr signer;
   mutable std::mutex mutex;  // guards issued_serials and signing with root_key
   std::set<std::string> issued_serials;
 
@@ -275,6 +277,35 @@ CertificateAuthority::CertificateAuthority(uint64_t seed) : m_impl(std::make_uni
       !add_extension(root, &ctx, NID_subject_key_identifier, "hash"))
     fail("adding the root extensions");
   if (X509_sign(root, m_impl->root_key.get(), EVP_sha256()) <= 0) fail("signing the root certificate");
+
+  // The profile signer: a leaf for digital signatures, issued by the root (Apple signs profiles
+  // with "Apple iPhone OS Provisioning Profile Signing", issued by its WWDR/root chain).
+  m_impl->signer_key = util::generate_p256_key();
+  m_impl->signer.reset(X509_new());
+  X509* signer = m_impl->signer.get();
+  X509NamePtr signer_name(X509_NAME_new());
+  BnPtr signer_serial = m_impl->next_serial(serial_hex);
+  if (!m_impl->signer_key || !signer || !signer_serial || X509_set_version(signer, X509_VERSION_3) != 1 ||
+      !add_name_entry(signer_name.get(), "CN", "ascsim iPhone OS Provisioning Profile Signing") ||
+      !add_name_entry(signer_name.get(), "O", "ascsim (simulated Apple Inc.)") ||
+      !add_name_entry(signer_name.get(), "C", "US") ||
+      !BN_to_ASN1_INTEGER(signer_serial.get(), X509_get_serialNumber(signer)) ||
+      X509_set_subject_name(signer, signer_name.get()) != 1 ||
+      X509_set_issuer_name(signer, name.get()) != 1 ||
+      !set_time(X509_getm_notBefore(signer), k_root_not_before) ||
+      !set_time(X509_getm_notAfter(signer), k_root_not_after) ||
+      X509_set_pubkey(signer, m_impl->signer_key.get()) != 1)
+    fail("filling the profile signing certificate");
+  X509V3_CTX signer_ctx;
+  X509V3_set_ctx_nodb(&signer_ctx);
+  X509V3_set_ctx(&signer_ctx, root, signer, nullptr, nullptr, 0);
+  if (!add_extension(signer, &signer_ctx, NID_basic_constraints, "critical,CA:FALSE") ||
+      !add_extension(signer, &signer_ctx, NID_key_usage, "critical,digitalSignature") ||
+      !add_extension(signer, &signer_ctx, NID_subject_key_identifier, "hash") ||
+      !add_extension(signer, &signer_ctx, NID_authority_key_identifier, "keyid:always"))
+    fail("adding the profile signing extensions");
+  if (X509_sign(signer, m_impl->root_key.get(), EVP_sha256()) <= 0)
+    fail("signing the profile signing certificate");
 
   BioPtr bio(BIO_new(BIO_s_mem()));
   PEM_write_bio_X509(bio.get(), root);
@@ -418,7 +449,7 @@ util::Result<std::string> CertificateAuthority::sign_cms(std::string_view conten
   std::unique_ptr<CMS_ContentInfo, decltype(&CMS_ContentInfo_free)> cms(nullptr, &CMS_ContentInfo_free);
   {
     std::lock_guard lock(m_impl->mutex);
-    cms.reset(CMS_sign(m_impl->root.get(), m_impl->root_key.get(), nullptr, in.get(), CMS_BINARY));
+    cms.reset(CMS_sign(m_impl->signer.get(), m_impl->signer_key.get(), nullptr, in.get(), CMS_BINARY));
   }
   if (!cms) return internal_error("signing the CMS envelope");
   unsigned char* der = nullptr;

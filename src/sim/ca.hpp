@@ -56,9 +56,11 @@ class CertificateAuthority {
   // otherwise follow notAfter): a certificate whose expiry a person changed.
   util::Result<std::string> with_not_after(std::string_view der, util::TimePoint not_after);
 
-  // Signs `content` as CMS (PKCS#7) SignedData with the content attached (binary, SHA-256), the
-  // root as signer and its certificate included: the envelope of a provisioning profile, which
-  // `openssl cms -verify -noverify -inform DER` opens. Returns the DER. Thread-safe.
+  // Signs `content` as CMS (PKCS#7) SignedData with the content attached (binary, SHA-256) by
+  // the authority's profile signing certificate (a digitalSignature leaf issued by the root,
+  // included in the envelope): a provisioning profile's envelope, which `openssl cms -verify
+  // -inform DER` opens (-noverify, or -CAfile with root_certificate_pem()). Returns the DER.
+  // Thread-safe.
   util::Result<std::string> sign_cms(std::string_view content);
 
   // The root certificate, PEM, for verifying issued certificates.
