@@ -260,7 +260,7 @@ TEST_CASE("ascsim certificate slots: per-type limits from the state, pending req
       if (r.status == 201) ++created;
       if (r.status == 409 &&
           r.body["errors"][0]["detail"] ==
-              "You already have a current iPhone Distribution certificate or a pending certificate request.")
+              "You already have a current iOS Distribution certificate or a pending certificate request.")
         ++refused;
     });
   for (auto& t : threads) t.join();
@@ -273,6 +273,10 @@ TEST_CASE("ascsim certificate slots: per-type limits from the state, pending req
   // Other types keep their own slots.
   CHECK(send(w.fx, "POST", "/v1/certificates", certificate_request("DISTRIBUTION")).status == 201);
   CHECK(admin_send(w.fx, "GET", "/_sim/certificates/slots").body["IOS_DISTRIBUTION"]["used"] == 2);
+  REQUIRE(admin_send(w.fx, "PUT", "/_sim/certificates/slots", {{"DISTRIBUTION", 1}}).status == 200);
+  CHECK(send(w.fx, "POST", "/v1/certificates", certificate_request("DISTRIBUTION"))
+            .body["errors"][0]["detail"] ==
+        "You already have a current Distribution certificate or a pending certificate request.");
 
   // Raising the limit over the admin API frees one.
   auto raised = admin_send(w.fx, "PUT", "/_sim/certificates/slots", {{"IOS_DISTRIBUTION", 3}});
@@ -317,7 +321,7 @@ TEST_CASE("ascsim admin certificates: foreign ones are real X.509, take slots, e
       admin_send(w.fx, "POST", "/_sim/certificates",
                  {{"certificateType", "IOS_DISTRIBUTION"}, {"name", "Fourth"}, {"expiresInDays", 300}});
   CHECK(fourth.status == 409);
-  CHECK(fourth.body["error"].get<std::string>().find("You already have a current iPhone Distribution") == 0);
+  CHECK(fourth.body["error"].get<std::string>().find("You already have a current iOS Distribution") == 0);
   CHECK(send(w.fx, "POST", "/v1/certificates", certificate_request("IOS_DISTRIBUTION")).status == 409);
   CHECK(admin_send(w.fx, "POST", "/_sim/certificates",
                    {{"certificateType", "IOS_DISTRIBUTION"},

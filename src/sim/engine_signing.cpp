@@ -1,6 +1,7 @@
 // Engine operations on certificates and profiles (declared in engine.hpp): slots, foreign
 // certificates, revocation, expiry and ageing the world.
 #include <algorithm>
+#include <map>
 #include <stdexcept>
 
 #include "core/model.hpp"
@@ -25,13 +26,37 @@ int Engine::certificate_slots_used(const std::string& certificate_type) const {
   return used;
 }
 
+// How Apple names a certificate type in its slot error: "You already have a current iOS
+// Distribution certificate ..." (Codemagic's docs), "... current iOS Development ..." (Loop's
+// build docs), "... current Distribution ..." for Apple Distribution (client mocks and reports).
+std::string slot_type_name(const std::string& certificate_type) {
+  static const std::map<std::string, std::string> k_names = {
+      {"IOS_DISTRIBUTION", "iOS Distribution"},
+      {"IOS_DEVELOPMENT", "iOS Development"},
+      {"DISTRIBUTION", "Distribution"},
+      {"DEVELOPMENT", "Development"},
+      {"MAC_APP_DISTRIBUTION", "Mac App Distribution"},
+      {"MAC_INSTALLER_DISTRIBUTION", "Mac Installer Distribution"},
+      {"MAC_APP_DEVELOPMENT", "Mac Development"},
+      {"DEVELOPER_ID_APPLICATION", "Developer ID Application"},
+      {"DEVELOPER_ID_APPLICATION_G2", "Developer ID Application"},
+      {"DEVELOPER_ID_KEXT", "Developer ID Kernel Extension"},
+      {"DEVELOPER_ID_KEXT_G2", "Developer ID Kernel Extension"},
+  };
+  auto it = k_names.find(certificate_type);
+  return it == k_names.end() ? certificate_name_prefix(certificate_type) : it->second;
+}
+
 std::optional<ApiError> Engine::slot_refusal(const std::string& certificate_type) const {
   if (certificate_slots_used(certificate_type) < certificate_slot_limit(certificate_type))
     return std::nullopt;
-  const std::string prefix = certificate_name_prefix(certificate_type);
-  return attribute_invalid(
-      "/data/attributes/certificateType",
-      "You already have a current " + prefix + " certificate or a pending certificate request.");
+  return ApiError{409,
+                  "ENTITY_ERROR.ATTRIBUTE.INVALID",
+                  "There is a problem with the request entity",
+                  "You already have a current " + slot_type_name(certificate_type) +
+                      " certificate or a pending certificate request.",
+                  "/data/attributes/certificateType",
+                  ""};
 }
 
 std::string Engine::add_foreign_certificate(const std::string& certificate_type,
