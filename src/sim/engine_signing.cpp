@@ -26,6 +26,8 @@ int Engine::certificate_slots_used(const std::string& certificate_type) const {
   return used;
 }
 
+namespace {
+
 // How Apple names a certificate type in its slot error: "You already have a current iOS
 // Distribution certificate ..." (Codemagic's docs), "... current iOS Development ..." (Loop's
 // build docs), "... current Distribution ..." for Apple Distribution (client mocks and reports).
@@ -46,6 +48,8 @@ std::string slot_type_name(const std::string& certificate_type) {
   auto it = k_names.find(certificate_type);
   return it == k_names.end() ? certificate_name_prefix(certificate_type) : it->second;
 }
+
+}  // namespace
 
 std::optional<ApiError> Engine::slot_refusal(const std::string& certificate_type) const {
   if (certificate_slots_used(certificate_type) < certificate_slot_limit(certificate_type))
