@@ -506,3 +506,45 @@ TEST_CASE("ascsim state documents: certificateSlotLimits is read strictly") {
   fx.sim->reset();
   CHECK(fx.sim->dump_state()["certificateSlotLimits"] == json::object());
 }
+
+TEST_CASE("ascsim signing routes: ADMIN keys, or App Manager / Developer keys with certificate access") {
+  struct Case {
+    const char* role;
+    bool certificate_access;
+    int status;
+  };
+  for (const Case c :
+       {Case{"ADMIN", false, 201}, Case{"APP_MANAGER", false, 403}, Case{"APP_MANAGER", true, 201},
+        Case{"DEVELOPER", true, 201}, Case{"MARKETING", true, 403}}) {
+    CAPTURE(c.role);
+    CAPTURE(c.certificate_access);
+    test_support::SimFixture fx({}, c.role, c.certificate_access);
+    auto created = send(fx, "POST", "/v1/certificates", certificate_request("IOS_DISTRIBUTION"));
+    CHECK(created.status == c.status);
+    CHECK(send(fx, "GET", "/v1/profiles").status == (c.status == 201 ? 200 : 403));
+    if (c.status == 403) CHECK(created.code() == "FORBIDDEN_ERROR");
+    CHECK(send(fx, "GET", "/v1/users").status == (std::string(c.role) == "ADMIN" ? 200 : 403));
+  }
+  // The admin API registers such keys too.
+  test_support::SimFixture fx;
+  auto key = util::generate_p256_key();
+  REQUIRE(admin_send(fx, "POST", "/_sim/keys",
+                     {{"issuerId", fx.issuer_id},
+                      {"keyId", "CERTMGR001"},
+                      {"publicKeyPem", util::public_key_to_pem(key.get())},
+                      {"role", "APP_MANAGER"},
+                      {"certificateAccess", true}})
+              .status == 201);
+  auto token =
+      asc::make_token(key.get(), {fx.issuer_id, "CERTMGR001", fx.sim->now(), std::chrono::seconds(600)});
+  REQUIRE(token.ok());
+  auto res = fx.client()->Get("/v1/certificates", {{"Authorization", "Bearer " + *token}});
+  REQUIRE(res);
+  CHECK(res->status == 200);
+  CHECK(admin_send(fx, "POST", "/_sim/keys",
+                   {{"issuerId", fx.issuer_id},
+                    {"keyId", "CERTMGR002"},
+                    {"publicKeyPem", util::public_key_to_pem(key.get())},
+                    {"certificateAccess", "yes"}})
+            .status == 400);
+}

@@ -359,7 +359,7 @@ BodilessPosts add_admin_routes(httplib::Server& server, Engine& engine,
   server.Post("/_sim/keys",
               admin(engine, [](Engine& e, const httplib::Request&, const nlohmann::json& b, int& st) {
                 e.keys.add(required(b, "issuerId"), required(b, "keyId"), required(b, "publicKeyPem"),
-                           text(b, "role", "ADMIN"));
+                           text(b, "role", "ADMIN"), flag(b, "certificateAccess", false));
                 st = 201;
                 return nlohmann::json{{"ok", true}};
               }));

@@ -481,7 +481,7 @@ Reply patch_device(Engine& e, Call& c) {
 }  // namespace
 
 void add_signing_routes(std::vector<Route>& routes) {
-  const Access a = Access::admin;
+  const Access a = Access::signing;
   routes.push_back({"GET", "/v1/certificates", a, certificates_spec(true), list_certificates});
   routes.push_back({"POST", "/v1/certificates", a, {}, create_certificate});
   routes.push_back({"GET", "/v1/certificates/{id}", a, certificates_spec(false), get_certificate});

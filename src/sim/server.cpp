@@ -187,7 +187,7 @@ Reply Simulator::Impl::route_v1(const httplib::Request& req, const ApiKey& key, 
     path_known = true;
     if (route.method != req.method) continue;
     route_name = route.method + " " + route.pattern;
-    if (!role_allows(key.role, route.access)) return error_reply(forbidden());
+    if (!key_allows(key, route.access)) return error_reply(forbidden());
     auto parsed = parse_query(req.params, route.query);
     if (auto* e = std::get_if<ApiError>(&parsed)) return error_reply(*e);
     Call call{req, args, std::move(std::get<Query>(parsed)), base_url(), key};
@@ -357,8 +357,9 @@ std::string Simulator::base_url() const {
 }
 
 void Simulator::add_api_key(const std::string& issuer_id, const std::string& key_id,
-                            const std::string& public_key_pem, const std::string& role) {
-  m_impl->keys.add(issuer_id, key_id, public_key_pem, role);
+                            const std::string& public_key_pem, const std::string& role,
+                            bool certificate_access) {
+  m_impl->keys.add(issuer_id, key_id, public_key_pem, role, certificate_access);
 }
 
 void Simulator::revoke_api_key(const std::string& key_id) {

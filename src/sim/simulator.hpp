@@ -71,8 +71,10 @@ class Simulator {
 
   // --- API keys --------------------------------------------------------------------------
   // Registers a team key. role: "ADMIN", "APP_MANAGER", "DEVELOPER", ... (Apple's UserRole).
+  // certificate_access: "Access to Certificates, Identifiers & Profiles" for an APP_MANAGER or
+  // DEVELOPER key (certificates, profiles, bundle ids and devices; ADMIN keys always have it).
   void add_api_key(const std::string& issuer_id, const std::string& key_id, const std::string& public_key_pem,
-                   const std::string& role = "ADMIN");
+                   const std::string& role = "ADMIN", bool certificate_access = false);
   void revoke_api_key(const std::string& key_id);
 
   // --- State, changed as a person in Apple's web UI would (returns the new resource id) -----

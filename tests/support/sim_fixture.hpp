@@ -22,8 +22,10 @@
 namespace test_support {
 
 struct SimFixture {
-  // role: the key's role ("ADMIN", "APP_MANAGER", "DEVELOPER", ...).
-  explicit SimFixture(sim::Options options = {}, const std::string& role = "ADMIN")
+  // role: the key's role ("ADMIN", "APP_MANAGER", "DEVELOPER", ...); certificate_access: the
+  // key's "Access to Certificates, Identifiers & Profiles" (APP_MANAGER, DEVELOPER).
+  explicit SimFixture(sim::Options options = {}, const std::string& role = "ADMIN",
+                      bool certificate_access = false)
       : sim(std::make_unique<sim::Simulator>(std::move(options))) {
     char tmpl[] = "/tmp/ascsim-test-XXXXXX";
     if (mkdtemp(tmpl) == nullptr) throw std::runtime_error("SimFixture: mkdtemp failed");
@@ -32,7 +34,7 @@ struct SimFixture {
     key_path = dir + "/AuthKey_" + key_id + ".p8";
     auto written = util::write_file_atomic(key_path, util::private_key_to_pem(key.get()), 0600);
     if (!written) throw std::runtime_error("SimFixture: cannot write the .p8 file");
-    sim->add_api_key(issuer_id, key_id, util::public_key_to_pem(key.get()), role);
+    sim->add_api_key(issuer_id, key_id, util::public_key_to_pem(key.get()), role, certificate_access);
     sim->start();
     base_url = sim->base_url();
   }
