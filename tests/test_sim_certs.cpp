@@ -548,3 +548,26 @@ TEST_CASE("ascsim signing routes: ADMIN keys, or App Manager / Developer keys wi
                     {"certificateAccess", "yes"}})
             .status == 400);
 }
+
+TEST_CASE("ascsim in-process certificate controls match the admin API") {
+  test_support::SimFixture fx;
+  fx.sim->set_certificate_slot_limit("IOS_DISTRIBUTION", 1);
+  const auto id = fx.sim->add_foreign_certificate("IOS_DISTRIBUTION", "Agency", fx.sim->now() + 20 * k_day);
+  CHECK_THROWS_WITH_AS(
+      fx.sim->add_foreign_certificate("IOS_DISTRIBUTION", "Second", fx.sim->now() + k_day),
+      "You already have a current iOS Distribution certificate or a pending certificate request.",
+      std::runtime_error);
+  const auto over = fx.sim->add_foreign_certificate("IOS_DISTRIBUTION", "Over", fx.sim->now() + k_day, false);
+  CHECK_THROWS_AS(fx.sim->add_foreign_certificate("IOS_DIST", "Bad", fx.sim->now() + k_day),
+                  std::invalid_argument);
+  fx.sim->set_certificate_expiry(id, fx.sim->now() - k_day);
+  CHECK(attribute_date(send(fx, "GET", "/v1/certificates/" + id).body["data"], "expirationDate") <
+        fx.sim->now());
+  CHECK_THROWS_AS(fx.sim->set_certificate_expiry("NOSUCHCERT", fx.sim->now()), std::invalid_argument);
+  fx.sim->revoke_certificate(over);
+  CHECK(send(fx, "GET", "/v1/certificates/" + over).status == 404);
+  CHECK_THROWS_AS(fx.sim->revoke_certificate(over), std::invalid_argument);
+  CHECK(fx.sim->ca_root_pem().rfind("-----BEGIN CERTIFICATE-----", 0) == 0);
+  CHECK(fx.sim->team_id().size() == 10);
+  CHECK(admin_send(fx, "GET", "/_sim/ca").body["teamId"] == fx.sim->team_id());
+}

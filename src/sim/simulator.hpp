@@ -21,7 +21,7 @@ struct Options {
   uint64_t seed = 1;               // ids and fault decisions are deterministic for a seed
   int rate_limit_per_hour = 3600;  // per API key, rolling hour
   int max_concurrent_per_key = 0;  // > 0: more in-flight requests than this answer 429
-  int certificate_slot_limit = 3;  // per certificate type
+  int certificate_slot_limit = 3;  // per certificate type, unless the state's certificateSlotLimits names it
   std::chrono::seconds certificate_validity{365 * 24 * 3600};
   std::string tls_cert_file;  // both set = HTTPS
   std::string tls_key_file;
