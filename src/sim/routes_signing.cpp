@@ -13,7 +13,7 @@ namespace sim {
 
 namespace {
 
-ApiError injected_error_500(const std::string& why) {
+ApiError internal_server_error(const std::string& why) {
   return {500,
           "UNEXPECTED_ERROR",
           "An unexpected error occurred.",
@@ -281,7 +281,7 @@ Reply create_profile(Engine& e, Call& c) {
   p.certificates = {certs.begin(), certs.end()};
   p.devices = {devices.begin(), devices.end()};
   auto content = e.make_profile_content(p);
-  if (!content) return error_reply(injected_error_500(content.error().describe()));
+  if (!content) return error_reply(internal_server_error(content.error().describe()));
   p.profile_content = std::move(*content);
   const std::string id = p.id;
   e.state.profiles[id] = std::move(p);
