@@ -3,11 +3,11 @@
 
 #include <cstdio>
 
+#include "app/daemon_alerts.hpp"
+#include "app/team_runtime.hpp"
 #include "asc/credentials.hpp"
-#include "cli/alerts_hook.hpp"
 #include "cli/cli.hpp"
 #include "cli/commands.hpp"
-#include "cli/team_runtime.hpp"
 #include "daemon/service.hpp"
 #include "util/files.hpp"
 #include "util/log.hpp"
@@ -58,10 +58,10 @@ int run_daemon(const GlobalOptions& global, bool log_level_given) {
   if (!token) return service::k_exit_config;
 
   auto clock = util::system_clock();
-  TeamRuntime runtime(cfg->path, clock);
+  app::TeamRuntime runtime(cfg->path, clock);
   // alerts (docs/alerts.md): evaluated after each team cycle; delivery workers run while the
   // service does. Declared before the service so it outlives every cycle.
-  std::unique_ptr<DaemonAlerts> alerts;
+  std::unique_ptr<app::DaemonAlerts> alerts;
   service::ServiceOptions options;
   options.admin.host = cfg->admin.host;
   options.admin.port = cfg->admin.port;
@@ -80,7 +80,7 @@ int run_daemon(const GlobalOptions& global, bool log_level_given) {
         return teams;
       },
       clock);
-  alerts = std::make_unique<DaemonAlerts>(*cfg, clock, svc.metrics().registry());
+  alerts = std::make_unique<app::DaemonAlerts>(*cfg, clock, svc.metrics().registry());
   return svc.run();
 }
 

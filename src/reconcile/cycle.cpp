@@ -11,6 +11,7 @@
 #include "store/audit.hpp"
 #include "store/conditions.hpp"
 #include "store/cycle_outcomes.hpp"
+#include "store/events.hpp"
 #include "store/managed.hpp"
 #include "store/mirror.hpp"
 
@@ -92,21 +93,17 @@ namespace {
 // that correct them set them ready again.
 void record_drift(const std::string& team, store::Database& db, int64_t run_id,
                   const core::ManagedSet& managed, const util::Clock& clock) {
-  auto stmt = db.prepare("SELECT kind, object_key FROM events WHERE team = ?1 AND run_id = ?2");
-  if (!stmt) return;
-  stmt->bind_text(1, team).bind_int(2, run_id);
-  store::Conditions conditions(db);
-  for (;;) {
-    auto row = stmt->step();
-    if (!row || !*row) break;
-    const std::string kind = stmt->column_text(0);
-    const std::string key = stmt->column_text(1);
-    if (managed.count(key))
-      (void)conditions.set_condition(team, key, "drifted", "ChangedOutsideAscsync",
-                                     "App Store Connect shows " + kind + " that ascsync did not make",
-                                     clock.now());
+  auto events = store::run_events(db, team, run_id);
+  if (!events) {
+    spdlog::error("team {}: could not read the drift events: {}", team, events.error().describe());
+    return;
   }
-  stmt->reset();
+  store::Conditions conditions(db);
+  for (const auto& e : *events)
+    if (managed.count(e.key))
+      (void)conditions.set_condition(team, e.key, store::ConditionType::drifted, "ChangedOutsideAscsync",
+                                     "App Store Connect shows " + e.kind + " that ascsync did not make",
+                                     clock.now());
 }
 
 // Conditions of objects the current plan no longer mentions have converged.
@@ -119,9 +116,9 @@ void settle_conditions(const std::string& team, store::Database& db, const core:
   auto all = conditions.conditions(team);
   if (!all) return;
   for (const auto& c : *all) {
-    if (c.type == "ready" || open.count(c.key)) continue;
-    (void)conditions.set_condition(team, c.key, "ready", "Converged", "matches the desired state",
-                                   clock.now());
+    if (c.type == store::to_string(store::ConditionType::ready) || open.count(c.key)) continue;
+    (void)conditions.set_condition(team, c.key, store::ConditionType::ready, "Converged",
+                                   "matches the desired state", clock.now());
   }
 }
 
@@ -129,12 +126,13 @@ void record_blocked(const std::string& team, store::Database& db, const core::Pl
                     const core::GuardResult& guard, const util::Clock& clock) {
   store::Conditions conditions(db);
   for (const auto& e : plan.errors)
-    (void)conditions.set_condition(team, e.key, "blocked", "PlanError",
+    (void)conditions.set_condition(team, e.key, store::ConditionType::blocked, "PlanError",
                                    (e.loc.file.empty() ? "" : e.loc.str() + ": ") + e.message, clock.now());
   const std::string reasons = guard.reasons.empty() ? "" : guard.reasons.front();
   for (const auto& c : plan.changes)
     if (c.sends_requests() && !reasons.empty())
-      (void)conditions.set_condition(team, c.key, "blocked", "GuardRefused", reasons, clock.now());
+      (void)conditions.set_condition(team, c.key, store::ConditionType::blocked, "GuardRefused", reasons,
+                                     clock.now());
 }
 
 // Sets the client's interrupt for one cycle and clears it afterwards (the daemon reuses clients).

@@ -16,7 +16,7 @@
 #include "store/database.hpp"
 #include "util/clock.hpp"
 
-namespace cli {
+namespace app {
 
 class TeamRuntime {
  public:
@@ -62,4 +62,4 @@ class TeamRuntime {
   std::map<std::string, std::shared_ptr<Worker>> m_workers;
 };
 
-}  // namespace cli
+}  // namespace app
