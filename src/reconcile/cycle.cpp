@@ -166,6 +166,28 @@ std::string describe_timeout(std::chrono::milliseconds t) {
 
 }  // namespace
 
+namespace {
+
+// A saved plan applies only to the mirror it was made from (the refresh just made it current).
+util::Status check_saved_fingerprint(const std::string& team, const core::Snapshot& snapshot,
+                                     const core::ManagedSet& managed, const CycleOptions& options) {
+  if (!options.saved_fingerprint)
+    return util::make_error(util::ErrorKind::internal, "a saved plan without its mirror fingerprint");
+  const auto moved =
+      store::changed_collections(*options.saved_fingerprint, store::snapshot_fingerprint(snapshot, managed));
+  if (moved.empty()) return util::ok_status();
+  std::string list;
+  for (const auto& c : moved) list += (list.empty() ? "" : ", ") + c;
+  return util::make_error(
+      util::ErrorKind::client,
+      std::string(k_saved_plan_stale) + " for team " + team +
+          ": App Store Connect (or what ascsync manages) changed since the plan was made; "
+          "moved: " +
+          list + ". Nothing was applied; run `ascsync plan --out FILE` again and review it");
+}
+
+}  // namespace
+
 int expected_refresh_requests(store::Database& db, const std::string& team) {
   store::Mirror mirror(db);
   auto last = mirror.last_successful_run(team);
@@ -239,8 +261,14 @@ util::Result<CycleReport> run_cycle_impl(const std::string& team, const core::De
   if (!managed) return managed.error();
   if (report.refresh && applying) record_drift(team, db, report.refresh->run_id, *managed, clock);
 
-  report.plan = core::make_plan(desired, snapshot, *managed, clock.now());
+  if (options.saved_plan && applying) {
+    if (auto fresh = check_saved_fingerprint(team, snapshot, *managed, options); !fresh) return fresh.error();
+    report.plan = *options.saved_plan;
+  } else {
+    report.plan = core::make_plan(desired, snapshot, *managed, clock.now());
+  }
   report.guard = core::guard(report.plan, desired.policy, *managed);
+  if (options.fingerprint && !applying) report.fingerprint = store::snapshot_fingerprint(snapshot, *managed);
 
   if (!applying) {
     report.outcome = report.plan.empty() ? CycleOutcome::converged : CycleOutcome::changes;
