@@ -10,7 +10,7 @@
 #include <sstream>
 
 #include "app/daemon_alerts.hpp"
-#include "daemon/service_metrics.hpp"
+#include "service/service_metrics.hpp"
 #include "support/temp_dir.hpp"
 #include "util/time.hpp"
 

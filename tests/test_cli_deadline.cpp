@@ -6,8 +6,8 @@
 #include <chrono>
 
 #include "app/team_runtime.hpp"
-#include "daemon/service_metrics.hpp"
 #include "reconcile/status.hpp"
+#include "service/service_metrics.hpp"
 #include "support/hostile_server.hpp"
 #include "support/reconcile_fixture.hpp"
 #include "util/time.hpp"

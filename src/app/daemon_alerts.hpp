@@ -7,8 +7,8 @@
 
 #include "alerts/service.hpp"
 #include "config/daemon_config.hpp"
-#include "daemon/cycle.hpp"
-#include "daemon/metrics.hpp"
+#include "service/cycle_result.hpp"
+#include "service/metrics.hpp"
 #include "util/clock.hpp"
 
 namespace app {

@@ -12,7 +12,7 @@
 #include "asc/api.hpp"
 #include "config/daemon_config.hpp"
 #include "core/desired.hpp"
-#include "daemon/cycle.hpp"
+#include "service/cycle_result.hpp"
 #include "store/database.hpp"
 #include "util/clock.hpp"
 

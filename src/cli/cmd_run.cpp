@@ -8,7 +8,7 @@
 #include "asc/credentials.hpp"
 #include "cli/cli.hpp"
 #include "cli/commands.hpp"
-#include "daemon/service.hpp"
+#include "service/service.hpp"
 #include "util/files.hpp"
 #include "util/log.hpp"
 #include "util/strings.hpp"
