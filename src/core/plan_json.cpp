@@ -8,6 +8,9 @@ constexpr ChangeKind k_kinds[] = {ChangeKind::user, ChangeKind::invitation, Chan
 constexpr Action k_actions[] = {Action::adopt,  Action::create,  Action::replace,        Action::add_members,
                                 Action::update, Action::blocked, Action::remove_members, Action::destroy};
 
+constexpr ReplaceOrder k_orders[] = {ReplaceOrder::destroy_before_create,
+                                     ReplaceOrder::create_before_destroy};
+
 util::Error bad(const std::string& what) {
   return util::make_error(util::ErrorKind::client, "malformed plan JSON: " + what);
 }
@@ -49,17 +52,27 @@ std::optional<Action> action_from_string(const std::string& s) {
   return std::nullopt;
 }
 
+std::optional<ReplaceOrder> replace_order_from_string(const std::string& s) {
+  for (const auto o : k_orders) {
+    if (s == to_string(o)) return o;
+  }
+  return std::nullopt;
+}
+
 nlohmann::json change_to_json(const Change& c) {
-  return {{"kind", to_string(c.kind)},
-          {"action", to_string(c.action)},
-          {"key", c.key},
-          {"reason", c.reason},
-          {"before", c.before},
-          {"after", c.after},
-          {"payload", c.payload},
-          {"manage", c.manage},
-          {"unmanage", c.unmanage},
-          {"removes", c.removes}};
+  nlohmann::json j = {{"kind", to_string(c.kind)},
+                      {"action", to_string(c.action)},
+                      {"key", c.key},
+                      {"reason", c.reason},
+                      {"before", c.before},
+                      {"after", c.after},
+                      {"payload", c.payload},
+                      {"manage", c.manage},
+                      {"unmanage", c.unmanage},
+                      {"removes", c.removes}};
+  // Only a replace has two halves to order; other actions carry no "order" field.
+  if (c.action == Action::replace) j["order"] = to_string(c.order);
+  return j;
 }
 
 nlohmann::json plan_to_json(const Plan& plan) {
@@ -102,6 +115,13 @@ util::Result<Change> change_from_json(const nlohmann::json& j) {
   c.action = *action;
   c.key = string_or_empty(j, "key");
   if (c.key.empty()) return bad("a change has no key");
+  if (const auto order = j.find("order"); order != j.end()) {
+    const auto o = order->is_string() ? replace_order_from_string(order->get<std::string>()) : std::nullopt;
+    if (!o) return bad("change " + c.key + ": unknown order " + order->dump());
+    if (c.action != Action::replace) return bad("change " + c.key + ": order is only valid for a replace");
+    c.order = *o;
+  }
+  // A replace written before "order" existed was always destroy-then-create: the default.
   c.reason = string_or_empty(j, "reason");
   c.before = field_or_null(j, "before");
   c.after = field_or_null(j, "after");

@@ -136,14 +136,39 @@ class Executor {
     ++m_report.blocked;
   }
 
-  void execute(const core::Change& c) {
+  // Records the intent for `c` (or for one half of a create-before-destroy replace: "create" or
+  // "delete", kept in the request's "half" field for recovery).
+  util::Result<int64_t> journal_intent(const core::Change& c, const char* half) {
     store::JournalEntry entry;
     entry.kind = core::to_string(c.kind);
     entry.action = core::to_string(c.action);
     entry.natural_key = c.key;
     entry.request = core::change_to_json(c);
+    if (half) entry.request[k_journal_half_field] = half;
     entry.plan_id = m_ctx.plan_id;
-    auto id = m_journal.record_pending(m_ctx.team, entry, m_ctx.clock->now());
+    return m_journal.record_pending(m_ctx.team, entry, m_ctx.clock->now());
+  }
+
+  void unknown_outcome(const core::Change& c) {
+    ++m_report.unknown;
+    m_report.stopped_early = true;
+    const std::string msg = "outcome unknown; the next refresh reads it back";
+    record(c, "unknown", msg);
+    condition(c.key, "failed", "OutcomeUnknown", msg);
+  }
+
+  void succeeded(const core::Change& c) {
+    record(c, "applied", "");
+    condition(c.key, "ready", "Applied", c.reason);
+    ++m_report.applied;
+  }
+
+  void execute(const core::Change& c) {
+    if (c.action == core::Action::replace && c.order == core::ReplaceOrder::create_before_destroy) {
+      execute_create_first(c);
+      return;
+    }
+    auto id = journal_intent(c, nullptr);
     if (!id) {
       // Without the intent on disk no request may be sent.
       fail(c, std::nullopt, id.error(), true);
@@ -155,19 +180,70 @@ class Executor {
       return;
     }
     if (done->unknown) {
-      ++m_report.unknown;
-      m_report.stopped_early = true;
-      const std::string msg = "outcome unknown; the next refresh reads it back";
-      record(c, "unknown", msg);
-      condition(c.key, "failed", "OutcomeUnknown", msg);
+      unknown_outcome(c);
       return;  // the entry stays pending on purpose
     }
     apply_managed(c, "created");
-    if (auto r = m_journal.complete(*id, "done", done->result, "", m_ctx.clock->now()); !r)
-      spdlog::error("team {}: journal entry {} not completed: {}", m_ctx.team, *id, r.error().describe());
-    record(c, "applied", "");
-    condition(c.key, "ready", "Applied", c.reason);
-    ++m_report.applied;
+    complete_done(*id, done->result);
+    succeeded(c);
+  }
+
+  void complete_done(int64_t id, const json& result) {
+    if (auto r = m_journal.complete(id, "done", result, "", m_ctx.clock->now()); !r)
+      spdlog::error("team {}: journal entry {} not completed: {}", m_ctx.team, id, r.error().describe());
+  }
+
+  // A create-before-destroy replace: the new object first, then the old one goes. Each half has
+  // its own journal entry, written before its request, so a crash between them is read back half
+  // by half: the create half resolves as done (the new object exists and becomes managed), the
+  // delete half was never written or resolves as not happened (the old id is still there), and
+  // the next plan sees the old object and removes it again.
+  void execute_create_first(const core::Change& c) {
+    const std::string old_id = replaced_id(c);
+    if (old_id.empty() || (c.kind != core::ChangeKind::group && c.kind != core::ChangeKind::invitation)) {
+      fail(
+          c, std::nullopt,
+          util::make_error(ErrorKind::internal, std::string("the executor cannot create a new ") +
+                                                    core::to_string(c.kind) + " before deleting the old one"),
+          true);
+      return;
+    }
+    auto create_id = journal_intent(c, k_half_create);
+    if (!create_id) return fail(c, std::nullopt, create_id.error(), true);
+    auto made = c.kind == core::ChangeKind::group ? create_group(c) : create_invitation(c);
+    if (!made) return fail(c, *create_id, made.error(), false);
+    if (made->unknown) return unknown_outcome(c);
+    // A 409 read back by natural key may find the old object: then Apple refused the new one
+    // next to it, and deleting the old one would leave none.
+    if (str(made->result, c.kind == core::ChangeKind::group ? "group_id" : "invitation_id") == old_id) {
+      return fail(c, *create_id,
+                  util::make_error(ErrorKind::conflict, "App Store Connect refused a new " +
+                                                            std::string(core::to_string(c.kind)) +
+                                                            " next to the old one; the old one was kept"),
+                  false);
+    }
+    apply_managed(c, "created");
+    complete_done(*create_id, made->result);
+
+    auto delete_id = journal_intent(c, k_half_delete);
+    if (!delete_id) return fail(c, std::nullopt, delete_id.error(), true);
+    auto gone = c.kind == core::ChangeKind::group ? delete_group(old_id) : delete_invitation(old_id);
+    if (!gone) return fail(c, *delete_id, gone.error(), false);
+    complete_done(*delete_id, {{"deleted", old_id}});
+    succeeded(c);
+  }
+
+  // The id of the object a replace removes, from its payload.
+  static std::string replaced_id(const core::Change& c) {
+    return str(c.payload, c.kind == core::ChangeKind::group ? "group_id" : "invitation_id");
+  }
+
+  util::Status delete_group(const std::string& id) {
+    auto s = m_ctx.api->delete_beta_group(id);
+    if (!s && s.error().kind != ErrorKind::not_found) return s.error();
+    wrote();
+    (void)mirror_ok(m_mirror.delete_group(m_ctx.team, id));
+    return util::ok_status();
   }
 
   void fail(const core::Change& c, std::optional<int64_t> id, const util::Error& e, bool local) {
