@@ -55,7 +55,13 @@ core::Change invitation_create(const std::string& email) {
   c.kind = core::ChangeKind::invitation;
   c.action = core::Action::create;
   c.key = "invitation:" + email;
-  c.payload = {{"email", email}, {"firstName", "A"}, {"lastName", "B"}, {"roles", {"DEVELOPER"}}};
+  c.payload = {{"email", email},
+               {"firstName", "A"},
+               {"lastName", "B"},
+               {"roles", {"DEVELOPER"}},
+               {"allAppsVisible", true},
+               {"provisioningAllowed", false},
+               {"visible_app_ids", nlohmann::json::array()}};
   c.manage = {c.key};
   return c;
 }
@@ -86,6 +92,8 @@ TEST_CASE("recovery: an undecodable pending entry stays pending and blocks the t
   };
   nlohmann::json no_email = core::change_to_json(invitation_create("bob@x.com"));
   no_email["payload"].erase("email");
+  nlohmann::json wrong_type = core::change_to_json(invitation_create("bob@x.com"));
+  wrong_type["payload"]["allAppsVisible"] = "yes";
   nlohmann::json unknown_kind = core::change_to_json(invitation_create("bob@x.com"));
   unknown_kind["kind"] = "certificate";
   nlohmann::json unknown_action = core::change_to_json(invitation_create("bob@x.com"));
@@ -93,6 +101,7 @@ TEST_CASE("recovery: an undecodable pending entry stays pending and blocks the t
   for (const auto& tc : std::vector<Case>{{"unknown kind", unknown_kind},
                                           {"unknown action", unknown_action},
                                           {"payload without the read-back identity", no_email},
+                                          {"payload member of the wrong type", wrong_type},
                                           {"not a change at all", nlohmann::json::array({1, 2})}}) {
     CAPTURE(tc.name);
     RecoverFixture f;
@@ -292,4 +301,26 @@ TEST_CASE("create_before_destroy: a crash between the halves is read back half b
     CHECK(r.error().message.find("journal entry " + std::to_string(id)) != std::string::npos);
     CHECK(f.pending_ids() == std::vector<int64_t>{id});
   }
+}
+
+TEST_CASE("executor: a change whose payload does not decode fails before anything is journaled or sent") {
+  test_support::ReconcileFixture f;
+  f.add_apps({"com.acme.shop"});
+  // One request first: the simulator's stop() hangs when its server thread has not started
+  // listening yet (cpp-httplib's stop() before listen), and this test sends nothing else.
+  REQUIRE(f.api->find_beta_group(f.app_ids["com.acme.shop"], "QA").ok());
+  core::Change c = group_create_first(f.app_ids["com.acme.shop"], "unused", "QA");
+  c.action = core::Action::create;
+  c.order = core::ReplaceOrder::destroy_before_create;
+  c.payload.erase("group_id");
+  c.payload["attributes"].erase("feedbackEnabled");  // the old executor would have sent `true`
+  const core::Snapshot snapshot;
+  const auto report = apply_one(f, c, snapshot);
+  CHECK(report.failed == 1);
+  CHECK(report.writes == 0);
+  CHECK(report.stopped_early);
+  CHECK(report.first_error().find("payload member \"attributes.feedbackEnabled\" is missing") !=
+        std::string::npos);
+  CHECK(oldest_first(f).empty());
+  CHECK(f.world().groups.empty());
 }

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "core/payload_json.hpp"
 #include "core/plan_json.hpp"
 #include "reconcile/executor.hpp"
 #include "store/journal.hpp"
@@ -15,27 +16,6 @@ namespace {
 
 bool has_email(const std::vector<std::string>& emails, const std::string& email) {
   return std::find(emails.begin(), emails.end(), core::email_key(email)) != emails.end();
-}
-
-// Why the entry's change cannot be read back, or an empty string when it can: recovery needs the
-// identity the read-back looks up (email, or app id and group name), never a guessed default.
-std::string undecodable_reason(const core::Change& c) {
-  const auto& p = c.payload;
-  auto has = [&](const char* field) {
-    const auto it = p.find(field);
-    return it != p.end() && it->is_string() && !it->get<std::string>().empty();
-  };
-  switch (c.kind) {
-    case core::ChangeKind::invitation:
-    case core::ChangeKind::user:
-    case core::ChangeKind::tester:
-      return has("email") ? "" : "its payload has no email to read it back by";
-    case core::ChangeKind::group:
-      return has("app_id") && has("name") ? "" : "its payload has no app_id and name to read it back by";
-    case core::ChangeKind::membership:
-      return "";  // settled by the next plan from the refreshed memberships
-  }
-  return "its kind has no read-back rule";
 }
 
 // The cycle refuses to plan while an entry cannot be read back: closing it unread could make the
@@ -54,11 +34,58 @@ util::Error blocked_by(const std::string& team, const store::JournalEntry& entry
           std::to_string(entry.id) + ";)");
 }
 
+// What a change is read back by: its email, or its app id and group name; and for a replace the
+// id of the object it removes.
+struct Identity {
+  std::string email;
+  std::string app_id;
+  std::string name;
+  std::string replaced_id;
+};
+
+util::Result<Identity> identity_of(const core::Change& c) {
+  Identity id;
+  switch (c.kind) {
+    case core::ChangeKind::invitation: {
+      auto p = core::decode_invitation(c);
+      if (!p) return p.error();
+      id.email = p->email;
+      id.replaced_id = p->invitation_id;
+      break;
+    }
+    case core::ChangeKind::user: {
+      auto p = core::decode_user(c);
+      if (!p) return p.error();
+      id.email = p->email;
+      break;
+    }
+    case core::ChangeKind::tester: {
+      auto p = core::decode_tester(c);
+      if (!p) return p.error();
+      id.email = p->email;
+      break;
+    }
+    case core::ChangeKind::group: {
+      auto p = core::decode_group(c);
+      if (!p) return p.error();
+      id.app_id = p->app_id;
+      id.name = p->name;
+      id.replaced_id = p->group_id;
+      break;
+    }
+    case core::ChangeKind::membership: {
+      auto p = core::decode_membership(c);
+      if (!p) return p.error();
+      break;
+    }
+  }
+  return id;
+}
+
 // Whether the object the change was about exists in the fresh snapshot; an object whose id is
 // `except_id` does not count (the old object of a create-before-destroy replace).
-bool present(const core::Change& c, const core::Snapshot& s, const std::string& except_id = "") {
-  const auto& p = c.payload;
-  const std::string email = p.value("email", std::string());
+bool present(const core::Change& c, const Identity& who, const core::Snapshot& s,
+             const std::string& except_id = "") {
   std::vector<std::string> emails;
   switch (c.kind) {
     case core::ChangeKind::invitation:
@@ -66,31 +93,21 @@ bool present(const core::Change& c, const core::Snapshot& s, const std::string& 
       for (const auto& i : s.invitations)
         if (i.id != except_id) emails.push_back(core::email_key(i.email));
       for (const auto& u : s.users) emails.push_back(core::email_key(u.username));
-      return has_email(emails, email);
+      return has_email(emails, who.email);
     case core::ChangeKind::user:
       for (const auto& u : s.users) emails.push_back(core::email_key(u.username));
-      return has_email(emails, email);
+      return has_email(emails, who.email);
     case core::ChangeKind::tester:
       for (const auto& t : s.testers) emails.push_back(core::email_key(t.email));
-      return has_email(emails, email);
-    case core::ChangeKind::group: {
-      const std::string app_id = p.value("app_id", std::string());
-      const std::string name = p.value("name", std::string());
+      return has_email(emails, who.email);
+    case core::ChangeKind::group:
       return std::any_of(s.groups.begin(), s.groups.end(), [&](const core::BetaGroup& g) {
-        return g.app_id == app_id && g.name == name && g.id != except_id;
+        return g.app_id == who.app_id && g.name == who.name && g.id != except_id;
       });
-    }
     case core::ChangeKind::membership:
       break;  // handled by the caller
   }
   return false;
-}
-
-// The id of the object a replace removes (its payload's invitation_id or group_id).
-std::string replaced_id(const core::Change& c) {
-  const char* field = c.kind == core::ChangeKind::group ? "group_id" : "invitation_id";
-  const auto it = c.payload.find(field);
-  return it != c.payload.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
 bool id_present(const core::Change& c, const core::Snapshot& s, const std::string& id) {
@@ -113,8 +130,8 @@ util::Result<RecoveryReport> resolve_pending(const std::string& team, store::Dat
   for (const auto& entry : *pending) {
     auto change = core::change_from_json(entry.request);
     if (!change) return blocked_by(team, entry, change.error().message);
-    if (const std::string why = undecodable_reason(*change); !why.empty())
-      return blocked_by(team, entry, why);
+    auto who = identity_of(*change);
+    if (!who) return blocked_by(team, entry, who.error().message);
     if (change->kind == core::ChangeKind::membership) {
       // Linkage calls are idempotent and the refreshed memberships are the truth: the next plan
       // adds or removes whatever is still missing, and records managed keys then.
@@ -132,13 +149,13 @@ util::Result<RecoveryReport> resolve_pending(const std::string& team, store::Dat
       half = h != entry.request.end() && h->is_string() ? h->get<std::string>() : std::string();
       if (half != k_half_create && half != k_half_delete)
         return blocked_by(team, entry, "a create_before_destroy replace without its half (create or delete)");
-      if (replaced_id(*change).empty())
+      if (who->replaced_id.empty())
         return blocked_by(team, entry, "a create_before_destroy replace without the old object's id");
     }
     const bool is_delete = change->action == core::Action::destroy || half == k_half_delete;
-    const bool exists = half == k_half_delete   ? id_present(*change, fresh, replaced_id(*change))
-                        : half == k_half_create ? present(*change, fresh, replaced_id(*change))
-                                                : present(*change, fresh);
+    const bool exists = half == k_half_delete   ? id_present(*change, fresh, who->replaced_id)
+                        : half == k_half_create ? present(*change, *who, fresh, who->replaced_id)
+                                                : present(*change, *who, fresh);
     // A create/replace that exists happened; a delete that is gone happened.
     const bool happened = is_delete ? !exists : exists;
     if (happened) {
