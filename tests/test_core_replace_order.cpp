@@ -87,3 +87,19 @@ TEST_CASE("replace order: only replaces carry one; a replace without one is dest
   REQUIRE_FALSE(refused.ok());
   CHECK(refused.error().message.find("only valid for a replace") != std::string::npos);
 }
+
+TEST_CASE("kind, action and order names read back from their to_string, with no list to keep") {
+  for (const auto k : {core::ChangeKind::user, core::ChangeKind::invitation, core::ChangeKind::group,
+                       core::ChangeKind::tester, core::ChangeKind::membership})
+    CHECK(core::change_kind_from_string(core::to_string(k)) == k);
+  for (const auto a :
+       {core::Action::adopt, core::Action::create, core::Action::replace, core::Action::add_members,
+        core::Action::update, core::Action::blocked, core::Action::remove_members, core::Action::destroy})
+    CHECK(core::action_from_string(core::to_string(a)) == a);
+  CHECK(core::action_from_string("delete") == core::Action::destroy);
+  CHECK_FALSE(core::change_kind_from_string("robot").has_value());
+  CHECK_FALSE(core::change_kind_from_string("?").has_value());
+  CHECK_FALSE(core::action_from_string("").has_value());
+  CHECK(core::replace_order_from_string("create_before_destroy") ==
+        core::ReplaceOrder::create_before_destroy);
+}

@@ -19,6 +19,8 @@ namespace core {
 // them. Only these may ever be deleted.
 using ManagedSet = std::set<std::string>;
 
+// The enums below keep their values contiguous from 0, and their to_string() returns "?" for any
+// other value: plan_json.cpp reads names back by walking the values, so a new one needs no list.
 enum class ChangeKind { user, invitation, group, tester, membership };
 
 // `adopt` records an existing object as managed and sends no request. `blocked` is a change the
