@@ -1,5 +1,6 @@
 #include "app/team_runtime.hpp"
 
+#include <malloc.h>
 #include <spdlog/spdlog.h>
 
 #include <exception>
@@ -169,6 +170,12 @@ std::shared_ptr<const core::DesiredState> TeamRuntime::current_desired(const con
 }
 
 service::CycleResult TeamRuntime::cycle(const std::string& team, std::stop_token stop) {
+  // A refresh frees tens of MB of page buffers and decoded records; glibc keeps freed heap
+  // unless asked, so an idle daemon would sit at its peak. Give it back after every cycle
+  // (bench/bench_idle: about 57 MB -> 38 MB at 10,000 testers).
+  struct TrimOnExit {
+    ~TrimOnExit() { ::malloc_trim(0); }
+  } trim_on_exit;
   std::shared_ptr<const config::DaemonConfig> cfg;
   std::shared_ptr<const core::DesiredState> desired;
   std::shared_ptr<Worker> worker;

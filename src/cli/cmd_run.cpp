@@ -47,7 +47,9 @@ int run_daemon(const GlobalOptions& global, bool log_level_given) {
 
   // Start-up checks: the database opens, migrates and passes quick_check; every key is readable.
   {
-    auto db = store::Database::open(cfg->database);
+    store::OpenOptions options;
+    options.quick_check = true;  // once per start, not per open (docs/operations.md)
+    auto db = store::Database::open(cfg->database, options);
     if (!db) {
       spdlog::critical("database: {}", db.error().describe());
       return service::k_exit_failure;
