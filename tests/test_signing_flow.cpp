@@ -115,7 +115,7 @@ struct SigningFlow {
   signing::ConvergeReport run(signing::Assessment* out = nullptr) {
     auto snap = api->fetch_snapshot();
     REQUIRE(snap.ok());
-    auto settled = signing::settle_requests(ctx, desired);
+    auto settled = signing::settle_requests(ctx, desired, *snap);
     REQUIRE(settled.ok());
     if (settled->activated + settled->abandoned > 0) {
       snap = api->fetch_snapshot();
@@ -324,9 +324,13 @@ TEST_CASE("signing flow: an interrupted request is settled by the next pass from
   };
   CHECK_THROWS_AS(f.run(), Crash);
   f.ctx.on_step = {};
+  CHECK(f.keys->list_keys()->size() == 2);  // the stray one and the first certificate's
   auto again = f.run();
   CHECK(again.renewed == 1);
   CHECK(certificate_ids_of(f.state(), "IOS_DISTRIBUTION").size() == 2);
+  // The stray key was removed: no record, no intent, no certificate carries it.
+  CHECK(f.keys->list_keys()->size() == 2);
+  CHECK(f.records().size() == 2);
 }
 
 TEST_CASE("signing flow: all slots held by foreign certificates blocks, names them and revokes nothing") {

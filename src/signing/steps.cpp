@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "custody/certificate.hpp"
 #include "custody/csr.hpp"
@@ -190,7 +191,8 @@ util::Result<View> read_view(asc::Api& api, store::Database& db, const std::stri
   return v;
 }
 
-util::Result<Settled> settle_requests(Context& ctx, const core::DesiredState& desired) {
+util::Result<Settled> settle_requests(Context& ctx, const core::DesiredState& desired,
+                                      const core::Snapshot& fresh) {
   Settled out;
   store::SigningRecords records(*ctx.db);
   auto rows = records.list(ctx.team);
@@ -198,12 +200,18 @@ util::Result<Settled> settle_requests(Context& ctx, const core::DesiredState& de
   store::Journal journal(*ctx.db);
   auto pending = journal.pending(ctx.team);
   if (!pending) return pending.error();
-  const auto complete_intents = [&](const std::string& fingerprint, const char* outcome, const json& result) {
+  std::set<int64_t> completed;
+  const auto complete = [&](const store::JournalEntry& e, const json& result) {
+    journal_done(ctx, e.id, "resolved", result, "");
+    completed.insert(e.id);
+  };
+  const auto complete_intents = [&](const std::string& fingerprint, const json& result) {
     for (const auto& e : *pending)
       if (e.kind == "certificate" && e.action == "create" &&
           e.request.value("fingerprint", "") == fingerprint)
-        journal_done(ctx, e.id, outcome, result, "");
+        complete(e, result);
   };
+  // Requests between intent and stored certificate: read back by public key.
   for (const auto& r : *rows) {
     if (r.state != "requested") continue;
     auto found = find_by_key(ctx, r.certificate_type, r.fingerprint);
@@ -213,20 +221,89 @@ util::Result<Settled> settle_requests(Context& ctx, const core::DesiredState& de
       if (auto st = ctx.keys->remove_key(r.fingerprint); !st)
         spdlog::warn("team {}: key {} of an abandoned request not removed: {}", ctx.team, r.fingerprint,
                      st.error().describe());
-      complete_intents(r.fingerprint, "resolved", json{{"created", false}});
+      complete_intents(r.fingerprint, json{{"created", false}});
       out.messages.push_back("request for \"" + r.name + "\" (key " + r.fingerprint.substr(0, 16) +
                              "...) made no certificate; abandoned");
       ++out.abandoned;
       continue;
     }
-    // Apple never issues two certificates for one CSR, but take the first by id if it did.
+    // Apple never issues two certificates for one CSR; take the first by id if it did.
     const auto& [content, info] = found->front();
     auto stored = trust_and_store(ctx, declared_named(desired, r.name), r, content.id, info, std::nullopt);
     if (!stored) return stored.error();
-    complete_intents(r.fingerprint, "resolved", json{{"certificate_id", content.id}, {"read_back", true}});
+    complete_intents(r.fingerprint, json{{"certificate_id", content.id}, {"read_back", true}});
     out.messages.push_back("request for \"" + r.name + "\" made certificate " + content.id +
                            " (read back by key)");
     ++out.activated;
+  }
+  auto fresh_rows = records.list(ctx.team);
+  if (!fresh_rows) return fresh_rows.error();
+  // Other pending entries of these kinds, from the fresh snapshot.
+  for (const auto& e : *pending) {
+    if (completed.count(e.id) || (e.kind != "certificate" && e.kind != "profile")) continue;
+    if (e.kind == "certificate" && e.action == "create") {
+      // An intent whose record was never written: the POST was never sent.
+      const std::string fp = e.request.value("fingerprint", "");
+      bool active = false;
+      for (const auto& r : *fresh_rows)
+        if (r.fingerprint == fp && r.state != "abandoned") active = true;
+      complete(e, json{{"created", active}});
+    } else if (e.kind == "certificate" && e.action == "delete") {
+      const std::string id = e.request.value("certificate_id", "");
+      const bool gone = std::none_of(fresh.certificates.begin(), fresh.certificates.end(),
+                                     [&](const core::Certificate& c) { return c.id == id; });
+      if (gone) {
+        for (const auto& r : *fresh_rows)
+          if (r.certificate_id == id && r.owned() && r.state != "revoked") {
+            if (auto st = records.mark_revoked(ctx.team, id, ctx.clock->now()); !st) return st.error();
+            (void)ctx.keys->remove_key(r.fingerprint);
+          }
+      }
+      complete(e, json{{"happened", gone}});
+    } else if (e.kind == "profile") {
+      const std::string name = e.request.value("name", "");
+      const std::string id = e.request.value("profile_id", "");
+      bool happened = false;
+      if (e.action == "create")
+        happened = std::any_of(fresh.profiles.begin(), fresh.profiles.end(),
+                               [&](const core::Profile& p) { return p.name == name; });
+      else
+        happened = std::none_of(fresh.profiles.begin(), fresh.profiles.end(),
+                                [&](const core::Profile& p) { return p.id == id; });
+      complete(e, json{{"happened", happened}});
+    } else {
+      continue;
+    }
+    ++out.resolved;
+  }
+  // Keys nobody claims: made, then the process died before their intent. Never one that a
+  // record, a pending intent or a certificate at Apple carries.
+  std::set<std::string> claimed;
+  for (const auto& r : *fresh_rows)
+    if (!r.fingerprint.empty() && r.state != "abandoned" && r.state != "revoked")
+      claimed.insert(r.fingerprint);
+  auto still_pending = journal.pending(ctx.team);
+  if (!still_pending) return still_pending.error();
+  for (const auto& e : *still_pending)
+    if (e.request.is_object() && e.request.contains("fingerprint") && e.request["fingerprint"].is_string())
+      claimed.insert(e.request["fingerprint"].get<std::string>());
+  auto orphans = ctx.keys->find_orphans(claimed);
+  if (!orphans) return orphans.error();
+  if (!orphans->empty()) {
+    auto listed = ctx.api->list_certificate_contents();
+    if (!listed) return listed.error();
+    for (const auto& c : *listed)
+      if (auto info = custody::parse_certificate_der(c.der)) claimed.insert(info->public_key_fingerprint);
+    for (const auto& k : *orphans) {
+      if (claimed.count(k.fingerprint)) {
+        spdlog::warn("team {}: key {} has no record but certificate at Apple carries it; kept", ctx.team,
+                     k.fingerprint);
+        continue;
+      }
+      if (auto st = ctx.keys->remove_key(k.fingerprint); !st) return st.error();
+      out.messages.push_back("removed key " + k.fingerprint.substr(0, 16) + "... (never requested)");
+      ++out.orphan_keys_removed;
+    }
   }
   return out;
 }

@@ -79,15 +79,22 @@ util::Result<View> read_view(asc::Api& api, store::Database& db, const std::stri
 struct Settled {
   int activated = 0;  // requests whose certificate was found by public key, verified and stored
   int abandoned = 0;  // requests Apple never turned into a certificate
+  int resolved = 0;   // other pending journal entries (revocations, profiles) settled by read-back
+  int orphan_keys_removed = 0;
   std::vector<std::string> messages;
 };
 
-// Settles every "requested" record (a crash between the intent and the stored certificate): reads
-// the certificates of the type back with their content; one whose public key is the record's
-// key is verified and activated (and exported when declared); none means the request never made
-// a certificate: the record is abandoned and its key removed. The journal entries of those
-// requests are completed. A failed read-back settles nothing (the next cycle tries again).
-util::Result<Settled> settle_requests(Context& ctx, const core::DesiredState& desired);
+// Settles what a crash left: every "requested" record (between the intent and the stored
+// certificate) is read back by public key among the certificates of its type: found, it is
+// verified and activated (and exported when declared); not found, the request never made a
+// certificate: the record is abandoned and its key removed. Pending certificate and profile
+// journal entries are completed from the fresh snapshot (a revocation whose certificate is gone
+// happened; a profile that exists by name was created). Keys that no record and no pending
+// intent claims, and that no certificate at Apple carries, are removed (a crash between the key
+// and its intent). A failed read-back settles nothing (the next cycle tries again). Call under
+// the team's apply lock, before planning.
+util::Result<Settled> settle_requests(Context& ctx, const core::DesiredState& desired,
+                                      const core::Snapshot& fresh);
 
 // ---- Certificates -----------------------------------------------------------------------
 
