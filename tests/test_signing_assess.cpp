@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include "signing/assess.hpp"
+#include "signing/changes.hpp"
 #include "util/time.hpp"
 
 namespace {
@@ -373,4 +374,37 @@ TEST_CASE("signing: replaced owned certificates are revoked after revoke_replace
   snap.certificates.erase(snap.certificates.begin());
   a = signing::assess(desired, snap, view, k_now);
   CHECK(a.revocations.empty());
+}
+
+TEST_CASE("signing: plan lines use Terraform's symbols and say why") {
+  core::DesiredState desired;
+  desired.certificates = {declared_cert("app-store"), declared_cert("dev", "DEVELOPMENT")};
+  desired.profiles = {declared_profile("Shop App Store", {"app-store"})};
+  core::Snapshot snap;
+  snap.certificates = {cert("C1", "1111", "2026-12-21T00:00:00Z"),
+                       cert("OLD", "0000", "2027-01-01T00:00:00Z")};
+  snap.profiles = {mirrored_profile("P1", "Shop App Store", {"C1"})};
+  auto old = owned_record("app-store", "OLD", "replaced", 'c');
+  old.replaced_by = "C1";
+  old.replaced_at = when("2026-11-01T00:00:00Z");
+  old.revoke_after = when("2026-11-08T00:00:00Z");
+  auto view = view_with({old, owned_record("app-store", "C1", "active")});
+  auto a = signing::assess(desired, snap, view, k_now);
+  auto changes = signing::changes_of(a);
+  REQUIRE(changes.size() == 4);
+  CHECK(changes[0].text() ==
+        "+/- certificate \"app-store\" will be renewed (expires 2026-12-21, in 21 days)");
+  CHECK(changes[0].key == "certificate:app-store");
+  CHECK(changes[1].text() == "+ certificate \"dev\" will be created (no certificate yet)");
+  CHECK(changes[2].text() ==
+        "-/+ profile \"Shop App Store\" will be regenerated (its certificate app-store is renewed)");
+  CHECK(changes[3].action == signing::ChangeAction::revoke);
+  CHECK(changes[3].text().rfind(
+            "- certificate \"app-store\" OLD will be revoked (replaced by C1 on 2026-11-01", 0) == 0);
+  CHECK(changes[3].key == "certificate:app-store/OLD");
+  REQUIRE(a.slots.size() == 2);
+  CHECK(signing::describe_slots(a.slots[1]) ==
+        "IOS_DISTRIBUTION: 2 of 3 slots used (ascsync's \"app-store\" expires 2026-12-21, ascsync's "
+        "\"app-store\" "
+        "(replaced) expires 2027-01-01)");
 }
