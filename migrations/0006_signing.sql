@@ -33,3 +33,14 @@ CREATE UNIQUE INDEX signing_certificates_by_fingerprint ON signing_certificates 
   WHERE fingerprint <> '';
 CREATE UNIQUE INDEX signing_certificates_by_certificate ON signing_certificates (team, certificate_id)
   WHERE certificate_id <> '';
+
+-- The slot limit Apple enforced, learned when it refused a certificate request with "You already
+-- have a current ... certificate or a pending certificate request": the number of slots held
+-- then. The planner uses the lower of this and policy.certificate_slots.
+CREATE TABLE signing_slot_limits (
+  team TEXT NOT NULL,
+  certificate_type TEXT NOT NULL,
+  slot_limit INTEGER NOT NULL CHECK (slot_limit >= 0),
+  learned_at TEXT NOT NULL,
+  PRIMARY KEY (team, certificate_type)
+) STRICT, WITHOUT ROWID;

@@ -414,3 +414,28 @@ TEST_CASE("signing flow: a key that may not create certificates gets an error na
   // Nothing was left behind: the request is abandoned, its key removed.
   CHECK(f.keys->list_keys()->empty());
 }
+
+TEST_CASE("signing flow: Apple's lower slot limit is learned from its refusal") {
+  sim::Options o;
+  o.certificate_slot_limit = 2;
+  SigningFlow f(o);
+  f.desired.policy.certificate_slots["IOS_DISTRIBUTION"] = 3;  // more than Apple allows
+  f.fx.sim->add_certificate("IOS_DISTRIBUTION", "Someone Else 1");
+  f.fx.sim->add_certificate("IOS_DISTRIBUTION", "Someone Else 2");
+  auto r = f.run();
+  CHECK(r.renewed == 0);
+  CHECK(r.failed == 1);
+  REQUIRE_FALSE(r.messages.empty());
+  CHECK(r.messages[0].find("Apple's limit for this team is 2") != std::string::npos);
+  CHECK(f.keys->list_keys()->empty());
+  // The next pass knows: blocked, naming the holders, without asking Apple again.
+  f.fx.sim->reset_counters();
+  signing::Assessment seen;
+  auto next = f.run(&seen);
+  CHECK(next.failed == 0);
+  CHECK(next.blocked == 2);
+  REQUIRE(seen.slots.size() == 1);
+  CHECK(seen.slots[0].limit == 2);
+  CHECK(seen.slots[0].learned);
+  CHECK(f.fx.sim->write_count() == 0);
+}

@@ -191,6 +191,11 @@ std::vector<SlotReport> slot_reports(const core::DesiredState& desired, const co
     SlotReport r;
     r.certificate_type = type;
     r.limit = desired.policy.certificate_slot_limit(type);
+    if (auto l = view.learned_slot_limits.find(type);
+        l != view.learned_slot_limits.end() && l->second < r.limit) {
+      r.limit = l->second;
+      r.learned = true;
+    }
     for (const auto& c : snapshot.certificates) {
       if (c.certificate_type != type || !holds_slot(c, now)) continue;
       const Holding h = classify(c, desired, view);

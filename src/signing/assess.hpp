@@ -31,6 +31,9 @@ struct View {
   // Device ids of mirrored profiles (development/ad hoc ones that are declared); a profile not
   // listed here has unknown devices, which are then not compared.
   std::map<std::string, std::vector<std::string>> profile_devices;
+  // Slot limits Apple enforced (store::SigningRecords::learned_slot_limits): the lower of this and
+  // policy.certificate_slots applies.
+  std::map<std::string, int> learned_slot_limits;
 };
 
 // Who holds a mirrored certificate.
@@ -58,7 +61,8 @@ struct SlotHolder {
 struct SlotReport {
   std::string certificate_type;
   int used = 0;
-  int limit = 0;                    // policy.certificate_slot_limit(type)
+  int limit = 0;                    // policy.certificate_slot_limit(type), or the lower limit Apple enforced
+  bool learned = false;             // `limit` is the one Apple enforced
   std::vector<SlotHolder> holders;  // by expiry, soonest first
   int free() const { return limit > used ? limit - used : 0; }
 };

@@ -169,6 +169,9 @@ util::Result<View> read_view(asc::Api& api, store::Database& db, const std::stri
   auto rows = records.list(team);
   if (!rows) return rows.error();
   v.records = std::move(*rows);
+  auto learned = records.learned_slot_limits(team);
+  if (!learned) return learned.error();
+  v.learned_slot_limits = std::move(*learned);
   if (desired.profiles.empty()) return v;
   auto bundles = api.list_bundle_ids();
   if (!bundles) return bundles.error();
@@ -381,13 +384,24 @@ util::Result<RenewResult> renew_certificate(Context& ctx, const core::DesiredCer
       (void)ctx.keys->remove_key(key->fingerprint);
       journal_done(ctx, *journal_id, "failed", nullptr, e.describe());
       if (e.http_status == 403) return permission_error(e, "create certificates");
-      if (e.kind == ErrorKind::conflict && e.detail.find("already have a current") != std::string::npos) {
+      if (e.detail.find("already have a current") != std::string::npos) {
+        // Apple's limit is lower than ours: learn it (the slots held now) so the next plans block
+        // with the holders named instead of asking again.
+        int held = 0;
+        if (auto listed = ctx.api->list_certificate_contents(declared.type)) {
+          for (const auto& c : *listed)
+            if (auto ci = custody::parse_certificate_der(c.der); ci && ci->not_after > ctx.clock->now())
+              ++held;
+          if (auto st = records.learn_slot_limit(ctx.team, declared.type, held, ctx.clock->now()); !st)
+            spdlog::warn("team {}: slot limit not recorded: {}", ctx.team, st.error().describe());
+        }
         util::Error out = e;
-        out.message = "Apple refused a new " + declared.type + " certificate: its slots are full (\"" +
-                      e.detail +
-                      "\"). Apple's limit for this team is lower than policy.certificate_slots says, or a "
-                      "pending request holds a slot; lower policy.certificate_slots." +
-                      declared.type + " or free a slot";
+        out.message =
+            "Apple refused a new " + declared.type + " certificate: its slots are full (\"" + e.detail +
+            "\"). Apple's limit for this team is " + std::to_string(held) +
+            ", lower than policy.certificate_slots says (or a pending request in the web UI holds a "
+            "slot); ascsync uses " +
+            std::to_string(held) + " from now on. Free a slot (see the on-call runbook)";
         return out;
       }
       return e;

@@ -147,6 +147,34 @@ util::Status SigningRecords::mark_revoked(const std::string& team, const std::st
   return s->run();
 }
 
+util::Status SigningRecords::learn_slot_limit(const std::string& team, const std::string& certificate_type,
+                                              int slot_limit, util::TimePoint at) {
+  auto s = m_db->prepare(
+      "INSERT INTO signing_slot_limits (team, certificate_type, slot_limit, learned_at) VALUES (?1, ?2, ?3, "
+      "?4) "
+      "ON CONFLICT (team, certificate_type) DO UPDATE SET slot_limit = excluded.slot_limit, "
+      "learned_at = excluded.learned_at");
+  if (!s) return std::move(s).error();
+  s->bind_text(1, team)
+      .bind_text(2, certificate_type)
+      .bind_int(3, slot_limit)
+      .bind_text(4, util::format_rfc3339(at));
+  return s->run();
+}
+
+util::Result<std::map<std::string, int>> SigningRecords::learned_slot_limits(const std::string& team) {
+  auto s = m_db->prepare("SELECT certificate_type, slot_limit FROM signing_slot_limits WHERE team = ?1");
+  if (!s) return std::move(s).error();
+  s->bind_text(1, team);
+  std::map<std::string, int> out;
+  while (true) {
+    auto row = s->step();
+    if (!row) return std::move(row).error();
+    if (!*row) return out;
+    out[s->column_text(0)] = static_cast<int>(s->column_int(1));
+  }
+}
+
 util::Result<std::vector<SigningRecord>> SigningRecords::list(const std::string& team) {
   auto s = m_db->prepare(std::string("SELECT ") + k_signing_columns +
                          " FROM signing_certificates WHERE team = ?1 ORDER BY name, id");

@@ -3,6 +3,7 @@
 // which certificate serves a name now, which ones it replaced, which keys it holds. Keys never
 // come here, only their public-key fingerprints. The reconciler writes a "requested" row right
 // after the key is in the custody directory and before the certificate request is sent.
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -38,6 +39,13 @@ class SigningRecords {
 
   // ascsync revoked (deleted) the certificate at Apple, or found it gone: "revoked".
   util::Status mark_revoked(const std::string& team, const std::string& certificate_id, util::TimePoint at);
+
+  // Apple refused a request of `certificate_type` for want of a slot while `slot_limit`
+  // certificates of the type were held: remember it (replaces an earlier value).
+  util::Status learn_slot_limit(const std::string& team, const std::string& certificate_type, int slot_limit,
+                                util::TimePoint at);
+  // certificate type -> learned limit.
+  util::Result<std::map<std::string, int>> learned_slot_limits(const std::string& team);
 
   // Every row of the team, by name then id (oldest first).
   util::Result<std::vector<SigningRecord>> list(const std::string& team);
