@@ -4,6 +4,7 @@
 
 #include "signing/assess.hpp"
 #include "signing/changes.hpp"
+#include "signing/report.hpp"
 #include "util/time.hpp"
 
 namespace {
@@ -407,4 +408,35 @@ TEST_CASE("signing: plan lines use Terraform's symbols and say why") {
         "IOS_DISTRIBUTION: 2 of 3 slots used (ascsync's \"app-store\" expires 2026-12-21, ascsync's "
         "\"app-store\" "
         "(replaced) expires 2027-01-01)");
+}
+
+TEST_CASE("signing: status rows say who owns each certificate and how long it has") {
+  core::DesiredState desired;
+  auto adopted = declared_cert("legacy");
+  adopted.adopt = "C2";
+  desired.certificates = {declared_cert("app-store"), adopted};
+  desired.profiles = {declared_profile("Shop App Store", {"app-store"})};
+  core::Snapshot snap;
+  snap.certificates = {cert("C1", "1111", "2026-12-30T00:00:00Z"), cert("C2", "2222", "2026-12-10T00:00:00Z"),
+                       cert("C3", "3333", "2027-01-01T00:00:00Z", "DEVELOPMENT")};
+  snap.profiles = {mirrored_profile("P1", "Shop App Store", {"C1"}), mirrored_profile("P0", "Other", {"C3"})};
+  const auto view = view_with({owned_record("app-store", "C1", "active")});
+  auto certs = signing::certificate_rows(desired, snap, view);
+  REQUIRE(certs.size() == 3);
+  CHECK(certs[0].id == "C3");  // DEVELOPMENT sorts first
+  CHECK(certs[0].owner == signing::Owner::foreign);
+  CHECK(certs[1].id == "C2");
+  CHECK(certs[1].owner == signing::Owner::adopted);
+  CHECK(certs[2].owner == signing::Owner::owned);
+  auto profiles = signing::profile_rows(desired, snap);
+  REQUIRE(profiles.size() == 2);
+  CHECK(profiles[0].name == "Other");
+  CHECK_FALSE(profiles[0].declared);
+  CHECK(profiles[1].declared);
+  auto j = signing::status_json(signing::slot_reports(desired, snap, view, k_now), certs, profiles, k_now);
+  CHECK(j["slots"].size() == 2);
+  CHECK(j["slots"][1]["used"] == 2);
+  CHECK(j["certificates"][2]["owner"] == "owned");
+  CHECK(j["certificates"][2]["seconds_to_expiry"] == 30LL * 24 * 3600);
+  CHECK(j["profiles"][1]["name"] == "Shop App Store");
 }
