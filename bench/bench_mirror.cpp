@@ -1,7 +1,7 @@
 // Mirror benchmark: a first and a second (unchanged) refresh of a team with 10,000 testers in 50
 // groups (5 apps), 500 users and 20 certificates, against the simulator with simulated latency on
 // every request. Prints a markdown table: requests sent against the minimum, wall time, CPU time
-// and peak RSS of the mirroring side.
+// peak RSS and fsyncs (an SQLite VFS shim counting xSync, bench/fsync_counter.hpp) of the mirroring side.
 //
 // The mirroring side runs in a child process forked before the simulator starts any thread, so
 // its getrusage() (CPU, peak RSS) excludes the simulator; the client thread's own CPU
@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "asc/api.hpp"
+#include "fsync_counter.hpp"
 #include "reconcile/refresh.hpp"
 #include "sim/simulator.hpp"
 #include "store/mirror.hpp"
@@ -52,6 +53,7 @@ struct Measurement {
   double thread_cpu_s = 0;   // the mirroring thread: HTTP client, JSON decoding, SQLite
   double process_cpu_s = 0;  // user + system of the whole mirroring process during the refresh
   long peak_rss_kb = 0;      // of the mirroring process, since it started
+  long long fsyncs = 0;      // SQLite xSync calls during the refresh (bench/fsync_counter.hpp)
   long long testers = 0;
   long long memberships = 0;
 };
@@ -102,6 +104,7 @@ bool read_all(int fd, void* data, size_t size) {
 // The child: waits for the simulator's port, then mirrors twice and reports each run.
 [[noreturn]] void mirroring_side(int port_fd, int result_fd, const std::string& dir, int max_parallel) {
   spdlog::set_level(spdlog::level::warn);
+  bench::install_fsync_counter();
   int port = 0;
   if (!read_all(port_fd, &port, sizeof port)) _exit(2);
   auto creds = asc::load_credentials(k_issuer, k_key_id, dir + "/AuthKey.p8");
@@ -120,12 +123,14 @@ bool read_all(int fd, void* data, size_t size) {
     Measurement m;
     const double cpu0 = thread_cpu_seconds();
     const double proc0 = process_cpu_seconds();
+    const long long syncs0 = bench::fsync_count();
     const auto t0 = std::chrono::steady_clock::now();
     auto result = reconcile::refresh("bench", **api, *db, *clock);
     m.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     m.thread_cpu_s = thread_cpu_seconds() - cpu0;
     m.process_cpu_s = process_cpu_seconds() - proc0;
     m.peak_rss_kb = peak_rss_kb();
+    m.fsyncs = bench::fsync_count() - syncs0;
     if (result) {
       m.ok = true;
       m.requests = result->fetch.requests;
@@ -228,17 +233,18 @@ int main(int argc, char** argv) {
       pages(k_certificates), pages(0), minimum);
   std::printf(
       "| run | ok | requests (client / sim) | minimum | over minimum | follow-ups | testers | memberships | "
-      "drift events | wall s | client thread CPU s | mirroring process CPU s | peak RSS MB |\n");
-  std::printf("|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+      "drift events | wall s | client thread CPU s | mirroring process CPU s | fsyncs | peak RSS MB |\n");
+  std::printf("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
   const char* names[2] = {"first mirror", "second (unchanged)"};
   for (int i = 0; i < 2; ++i) {
     const auto& m = runs[i];
     std::printf(
-        "| %s | %s | %lld / %lld | %lld | %+.1f%% | %lld | %lld | %lld | %lld | %.2f | %.3f | %.3f | %.1f "
+        "| %s | %s | %lld / %lld | %lld | %+.1f%% | %lld | %lld | %lld | %lld | %.2f | %.3f | %.3f | %lld | "
+        "%.1f "
         "|\n",
         names[i], m.ok ? "yes" : "NO", m.requests, sim_requests[i], minimum,
         100.0 * static_cast<double>(m.requests - minimum) / static_cast<double>(minimum), m.follow_ups,
-        m.testers, m.memberships, m.drift_events, m.wall_s, m.thread_cpu_s, m.process_cpu_s,
+        m.testers, m.memberships, m.drift_events, m.wall_s, m.thread_cpu_s, m.process_cpu_s, m.fsyncs,
         static_cast<double>(m.peak_rss_kb) / 1024.0);
   }
   std::printf(

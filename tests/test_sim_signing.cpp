@@ -103,8 +103,7 @@ TEST_CASE("ascsim lists certificates with sparse fields; DELETE revokes and inva
                          {"attributes", {{"name", "App Store"}, {"profileType", "IOS_APP_STORE"}}},
                          {"relationships",
                           {{"bundleId", {{"data", {{"type", "bundleIds"}, {"id", bundle_id}}}}},
-                           {"certificates", linkages("certificates", {cert})},
-                           {"devices", linkages("devices", {device_id})}}}}}};
+                           {"certificates", linkages("certificates", {cert})}}}}}};
   auto profile = send(fx, "POST", "/v1/profiles", profile_body);
   REQUIRE(profile.status == 201);
   const std::string profile_id = profile.body["data"]["id"];

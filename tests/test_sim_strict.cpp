@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "support/sim_fixture.hpp"
+#include "util/time.hpp"
 
 using nlohmann::json;
 using test_support::send;
@@ -206,6 +207,13 @@ TEST_CASE("ascsim admin API takes a realistic team state and bodiless control re
   fx.sim->add_fault({.route = "GET /v1/apps", .error_rate = 1.0});
   CHECK(raw_status(fx.sim->port(), "DELETE /_sim/faults HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n") == 200);
   CHECK(send(fx, "GET", "/v1/apps").status == 200);
+  const auto cert = fx.sim->add_certificate("DEVELOPMENT", "Bodiless");
+  CHECK(raw_status(fx.sim->port(),
+                   "POST /_sim/certificates/" + cert + "/expire HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n") == 200);
+  CHECK(fx.sim->dump_state()["certificates"][0]["expiration_date"].get<std::string>() <
+        util::format_rfc3339(fx.sim->now()));
+  CHECK(raw_status(fx.sim->port(),
+                   "POST /_sim/certificates/NOSUCHCERT/expire HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n") == 404);
   // The API keeps Apple's 1 MiB limit on its own request bodies.
   auto cli = fx.client();
   auto big = cli->Post("/v1/betaTesters", fx.auth(), std::string(1024 * 1024 + 10, 'x'), "application/json");

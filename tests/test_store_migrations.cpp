@@ -229,7 +229,7 @@ TEST_CASE("a file that is not an ascsync database is refused") {
   }
 }
 
-TEST_CASE("quick_check at open catches a damaged file") {
+TEST_CASE("quick_check on demand catches a damaged file") {
   StoreDir dir;
   const auto path = dir.file("ascsync.db");
   {
@@ -252,12 +252,33 @@ TEST_CASE("quick_check at open catches a damaged file") {
     const std::string junk(4096 * 4, '\x5a');
     f.write(junk.data(), static_cast<std::streamsize>(junk.size()));
   }
-  auto db = store::Database::open(path, options_for(source_migrations()));
-  REQUIRE_FALSE(db.ok());
-  CAPTURE(db.error().message);
-  CHECK(db.error().message.find(path) != std::string::npos);
-  CHECK(db.error().message.find("quick_check failed") != std::string::npos);
-  CHECK(db.error().message.find("restore a backup") != std::string::npos);
+  SUBCASE("an open that asks for the check refuses the file") {
+    auto options = options_for(source_migrations());
+    options.quick_check = true;
+    auto db = store::Database::open(path, options);
+    REQUIRE_FALSE(db.ok());
+    CAPTURE(db.error().message);
+    CHECK(db.error().message.find(path) != std::string::npos);
+    CHECK(db.error().message.find("quick_check failed") != std::string::npos);
+    CHECK(db.error().message.find("restore a backup") != std::string::npos);
+  }
+  SUBCASE("a plain open does not read every page; check() on demand finds the damage") {
+    auto db = store::Database::open(path, options_for(source_migrations()));
+    REQUIRE(db.ok());
+    auto checked = db->check();
+    REQUIRE_FALSE(checked.ok());
+    CAPTURE(checked.error().message);
+    CHECK(checked.error().message.find(path) != std::string::npos);
+    CHECK(checked.error().message.find("quick_check failed") != std::string::npos);
+    CHECK(checked.error().message.find("restore a backup") != std::string::npos);
+  }
+}
+
+TEST_CASE("check() passes on a sound database") {
+  StoreDir dir;
+  auto db = store::Database::open(dir.file("ascsync.db"), options_for(source_migrations()));
+  REQUIRE(db.ok());
+  CHECK(db->check().ok());
 }
 
 TEST_CASE("a broken migration rolls back and names its file") {

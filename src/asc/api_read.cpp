@@ -13,6 +13,7 @@ namespace {
 
 const std::string k_limit = std::to_string(k_page_limit);
 const std::string k_include = std::to_string(k_include_limit);
+constexpr long long k_reserve_cap = 1'000'000;  // items reserved up front, at most
 
 template <typename T>
 using Decoder = util::Result<T> (*)(const Json&, DecodeMode);
@@ -44,31 +45,50 @@ util::Result<std::vector<T>> list_resources(Client& client, const std::string& r
                                             Decoder<T> decode, const char* to_many,
                                             const std::function<util::Status(T&)>& complete, FetchStats* fs,
                                             CallStats* stats) {
-  std::map<std::string, T> by_id;
+  // In arrival order; sorted by id below, the latest of a repeated id kept. A vector instead of
+  // a map: no node and a key copy per resource.
+  std::vector<T> listed;
   std::vector<std::string> truncated;
   auto st = client.for_each_page(
       route, path,
       [&](const Json& page) -> util::Status {
+        // Room for the whole listing at once when the first page announces its size (a hint:
+        // capped, and a wrong total only costs a reallocation).
+        if (listed.empty())
+          if (const auto paging = collection_paging(page))
+            listed.reserve(static_cast<size_t>(std::clamp(paging->total, 0LL, k_reserve_cap)));
         for (const auto& item : page.at("data")) {
           auto obj = decode(item, DecodeMode::listing);
           if (!obj) return obj.error();
           if (to_many && to_many_truncated(item, to_many)) truncated.push_back(obj->id);
-          const std::string id = obj->id;
-          by_id.insert_or_assign(id, std::move(*obj));
+          listed.push_back(std::move(*obj));
         }
         return util::ok_status();
       },
       stats);
   if (!st) return st.error();
+  // Stable: among equal ids the later one stays later, and is the one kept. Listings usually
+  // arrive in id order already, and then need no sort (nor stable_sort's buffer).
+  const auto by_id = [](const T& a, const T& b) { return a.id < b.id; };
+  if (!std::is_sorted(listed.begin(), listed.end(), by_id))
+    std::stable_sort(listed.begin(), listed.end(), by_id);
+  // Keep the last of each run of equal ids, in place.
+  size_t kept = 0;
+  for (size_t i = 0; i < listed.size(); ++i) {
+    if (i + 1 < listed.size() && listed[i + 1].id == listed[i].id) continue;
+    if (kept != i) listed[kept] = std::move(listed[i]);
+    ++kept;
+  }
+  listed.resize(kept);
+  std::vector<T> out = std::move(listed);
   std::sort(truncated.begin(), truncated.end());
   truncated.erase(std::unique(truncated.begin(), truncated.end()), truncated.end());
   for (const auto& id : truncated) {
     if (fs) ++fs->follow_ups;
-    if (auto done = complete(by_id.at(id)); !done) return done.error();
+    auto it = std::lower_bound(out.begin(), out.end(), id,
+                               [](const T& a, const std::string& b) { return a.id < b; });
+    if (auto done = complete(*it); !done) return done.error();
   }
-  std::vector<T> out;
-  out.reserve(by_id.size());
-  for (auto& [id, obj] : by_id) out.push_back(std::move(obj));
   return out;
 }
 

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "asc/http_error.hpp"
+#include "asc/json_parse.hpp"
 #include "asc/jsonapi.hpp"
 #include "util/strings.hpp"
 
@@ -219,6 +220,8 @@ Client::Attempt Client::attempt(const Request& request, const std::string& token
         too_large = true;
         return false;
       }
+      // One allocation for the whole page instead of a doubling series.
+      body.reserve(announced);
     }
     return true;
   };
@@ -400,7 +403,7 @@ util::Result<Response> Client::send(const Request& request, CallStats* stats) {
       Response out;
       out.status = a.status;
       if (!a.body.empty()) {
-        out.body = nlohmann::json::parse(a.body, nullptr, false);
+        out.body = parse_json(a.body);
         if (out.body.is_discarded()) {
           // A cut-off body looks like this: the answer may be fine, its transport was not.
           util::Error err = util::make_error(

@@ -1,7 +1,9 @@
 // The admin HTTP API under /_sim/ (docs/SIMULATOR.md): no JWT, loopback clients only.
 #include <chrono>
+#include <initializer_list>
 #include <stdexcept>
 
+#include "core/model.hpp"
 #include "sim/engine.hpp"
 #include "sim/state_check.hpp"
 #include "util/time.hpp"
@@ -93,6 +95,48 @@ std::vector<std::string> strings(const nlohmann::json& body, const char* key) {
   return out;
 }
 
+// Exactly one of "expiresInDays" (a whole number of days from the simulator's now; 0 or less is
+// already expired) or "expirationDate" (RFC 3339).
+util::TimePoint expiry(const Engine& e, const nlohmann::json& body) {
+  const auto* days = member(body, "expiresInDays", "integer", &nlohmann::json::is_number_integer);
+  const auto* date = member(body, "expirationDate", "string (RFC 3339)", &nlohmann::json::is_string);
+  if ((days == nullptr) == (date == nullptr))
+    throw std::invalid_argument(
+        "give exactly one of 'expiresInDays' (integer) or 'expirationDate' (RFC 3339)");
+  if (days) {
+    const long long n = days->get<long long>();
+    if (n < -36500 || n > 36500) throw std::invalid_argument("member 'expiresInDays': outside -36500..36500");
+    return e.now() + std::chrono::hours(24 * n);
+  }
+  auto parsed = util::parse_rfc3339(date->get<std::string>());
+  if (!parsed)
+    throw std::invalid_argument("member 'expirationDate': '" + date->get<std::string>() +
+                                "' is not an RFC 3339 date-time");
+  return *parsed;
+}
+
+// Members a body may carry; any other is an error naming it.
+void only_members(const nlohmann::json& body, std::initializer_list<const char*> allowed) {
+  for (const auto& [name, value] : body.items()) {
+    bool known = false;
+    std::string list;
+    for (const char* a : allowed) {
+      known = known || name == a;
+      list += list.empty() ? a : std::string(", ") + a;
+    }
+    if (!known) throw std::invalid_argument("unknown member '" + name + "' (members: " + list + ")");
+  }
+}
+
+nlohmann::json certificate_summary(const CertificateRec& c) {
+  return {{"id", c.id},
+          {"certificateType", c.certificate_type},
+          {"name", c.name},
+          {"displayName", c.display_name},
+          {"serialNumber", c.serial_number},
+          {"expirationDate", util::format_rfc3339(c.expiration_date)}};
+}
+
 }  // namespace
 
 BodilessPosts add_admin_routes(httplib::Server& server, Engine& engine,
@@ -181,8 +225,94 @@ BodilessPosts add_admin_routes(httplib::Server& server, Engine& engine,
   server.Post("/_sim/clock/advance",
               admin(engine, [](Engine& e, const httplib::Request&, const nlohmann::json& b, int&) {
                 e.clock.advance(std::chrono::seconds(integer(b, "seconds")));
+                std::lock_guard lock(e.state_mutex);
+                e.process_expirations();
                 return nlohmann::json{{"now", util::format_rfc3339(e.now())}};
               }));
+  server.Post("/_sim/clock/age",
+              admin(engine, [](Engine& e, const httplib::Request&, const nlohmann::json& b, int&) {
+                only_members(b, {"seconds"});
+                const long long seconds = integer(b, "seconds");
+                if (seconds < 0)
+                  throw std::invalid_argument("member 'seconds': the world only ages forward (>= 0)");
+                e.age_world(std::chrono::seconds(seconds));
+                return nlohmann::json{{"now", util::format_rfc3339(e.now())}, {"agedSeconds", seconds}};
+              }));
+  server.Get("/_sim/ca", admin(engine, [](Engine& e, const httplib::Request&, const nlohmann::json&, int&) {
+               return nlohmann::json{{"rootCertificatePem", e.ca.root_certificate_pem()},
+                                     {"teamId", e.ca.team_id()}};
+             }));
+  server.Get(
+      "/_sim/certificates/slots",
+      admin(engine, [](Engine& e, const httplib::Request&, const nlohmann::json&, int&) {
+        std::lock_guard lock(e.state_mutex);
+        nlohmann::json out = nlohmann::json::object();
+        for (const auto& type : core::k_certificate_types)
+          out[type] = {{"used", e.certificate_slots_used(type)}, {"limit", e.certificate_slot_limit(type)}};
+        return out;
+      }));
+  server.Put("/_sim/certificates/slots",
+             admin(engine, [](Engine& e, const httplib::Request&, const nlohmann::json& b, int&) {
+               const auto limits = read_slot_limits(b);
+               std::lock_guard lock(e.state_mutex);
+               for (const auto& [type, n] : limits) e.state.certificate_slot_limits[type] = n;
+               return nlohmann::json(e.state.certificate_slot_limits);
+             }));
+  server.Post(
+      "/_sim/certificates",
+      admin(engine, [](Engine& e, const httplib::Request&, const nlohmann::json& b, int& st) {
+        only_members(b, {"certificateType", "name", "expiresInDays", "expirationDate", "enforceSlots"});
+        const std::string type = required(b, "certificateType");
+        const std::string name = required(b, "name");
+        const util::TimePoint expires = expiry(e, b);
+        std::string id;
+        try {
+          id = e.add_foreign_certificate(type, name, expires, flag(b, "enforceSlots", true));
+        } catch (const Engine::SlotsFull& full) {
+          st = 409;
+          return nlohmann::json{{"error", full.what()}};
+        }
+        st = 201;
+        std::lock_guard lock(e.state_mutex);
+        return certificate_summary(e.state.certificates.at(id));
+      }));
+  server.Patch(
+      R"(/_sim/certificates/([^/]+))",
+      admin(engine, [](Engine& e, const httplib::Request& req, const nlohmann::json& b, int& st) {
+        only_members(b, {"expiresInDays", "expirationDate"});
+        const util::TimePoint expires = expiry(e, b);
+        std::lock_guard lock(e.state_mutex);
+        auto it = e.state.certificates.find(req.matches[1]);
+        if (it == e.state.certificates.end()) {
+          st = 404;
+          return nlohmann::json{{"error", "no certificate with id '" + std::string(req.matches[1]) + "'"}};
+        }
+        e.set_certificate_expiry(it->first, expires);
+        return certificate_summary(it->second);
+      }));
+  post_without_body(R"(/_sim/certificates/([^/]+)/expire)", [](Engine& e, const httplib::Request& req,
+                                                               const nlohmann::json& b, int& st) {
+    only_members(b, {});
+    std::lock_guard lock(e.state_mutex);
+    auto it = e.state.certificates.find(req.matches[1]);
+    if (it == e.state.certificates.end()) {
+      st = 404;
+      return nlohmann::json{{"error", "no certificate with id '" + std::string(req.matches[1]) + "'"}};
+    }
+    e.set_certificate_expiry(it->first, e.now() - std::chrono::seconds(1));
+    return certificate_summary(it->second);
+  });
+  server.Delete(
+      R"(/_sim/certificates/([^/]+))",
+      admin(engine, [](Engine& e, const httplib::Request& req, const nlohmann::json&, int& st) {
+        std::lock_guard lock(e.state_mutex);
+        if (!e.state.certificates.contains(req.matches[1])) {
+          st = 404;
+          return nlohmann::json{{"error", "no certificate with id '" + std::string(req.matches[1]) + "'"}};
+        }
+        e.revoke_certificate(req.matches[1]);
+        return nlohmann::json{{"ok", true}};
+      }));
   server.Get("/_sim/faults",
              admin(engine, [](Engine& e, const httplib::Request&, const nlohmann::json&, int&) {
                nlohmann::json out = nlohmann::json::array();
@@ -229,7 +359,7 @@ BodilessPosts add_admin_routes(httplib::Server& server, Engine& engine,
   server.Post("/_sim/keys",
               admin(engine, [](Engine& e, const httplib::Request&, const nlohmann::json& b, int& st) {
                 e.keys.add(required(b, "issuerId"), required(b, "keyId"), required(b, "publicKeyPem"),
-                           text(b, "role", "ADMIN"));
+                           text(b, "role", "ADMIN"), flag(b, "certificateAccess", false));
                 st = 201;
                 return nlohmann::json{{"ok", true}};
               }));

@@ -33,10 +33,12 @@ ApiError forbidden() {
 }
 
 void KeyRegistry::add(const std::string& issuer_id, const std::string& key_id,
-                      const std::string& public_key_pem, const std::string& role) {
+                      const std::string& public_key_pem, const std::string& role, bool certificate_access) {
   auto key = util::load_public_key_pem(public_key_pem);
   if (!key) throw std::invalid_argument("add_api_key: not a public key PEM");
-  ApiKey k{issuer_id, key_id, role, public_key_pem, std::make_shared<util::Pkey>(std::move(*key)), false};
+  ApiKey k{
+      issuer_id,         key_id, role, public_key_pem, std::make_shared<util::Pkey>(std::move(*key)), false,
+      certificate_access};
   std::lock_guard lock(m_mutex);
   m_keys[key_id] = std::move(k);
 }
@@ -97,9 +99,16 @@ bool role_allows(const std::string& role, Access access) {
     case Access::testflight:
       return role == "ADMIN" || role == "APP_MANAGER" || role == "ACCOUNT_HOLDER";
     case Access::admin:
+    case Access::signing:
       return role == "ADMIN" || role == "ACCOUNT_HOLDER";
   }
   return false;
+}
+
+bool key_allows(const ApiKey& key, Access access) {
+  if (role_allows(key.role, access)) return true;
+  return access == Access::signing && key.certificate_access &&
+         (key.role == "APP_MANAGER" || key.role == "DEVELOPER");
 }
 
 }  // namespace sim

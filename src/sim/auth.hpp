@@ -21,10 +21,14 @@ struct ApiKey {
   std::string public_key_pem;
   std::shared_ptr<util::Pkey> public_key;
   bool revoked = false;
+  // "Access to Certificates, Identifiers & Profiles" on a key whose role alone does not give it
+  // (APP_MANAGER, DEVELOPER): the key may then use the signing routes.
+  bool certificate_access = false;
 };
 
 // What a route needs from the key's role.
-enum class Access { any, testflight, admin };
+// signing: certificates, profiles, bundle ids, devices (ADMIN, or a key with certificate access).
+enum class Access { any, testflight, admin, signing };
 
 class KeyRegistry {
  public:
@@ -33,7 +37,7 @@ class KeyRegistry {
   explicit KeyRegistry(bool strict_iat = false) : m_strict_iat(strict_iat) {}
   // Throws std::invalid_argument when the PEM is not a public key (a test set-up error).
   void add(const std::string& issuer_id, const std::string& key_id, const std::string& public_key_pem,
-           const std::string& role);
+           const std::string& role, bool certificate_access = false);
   // Returns false when no key has that id.
   bool revoke(const std::string& key_id);
 
@@ -48,6 +52,9 @@ class KeyRegistry {
 
 // True when `role` may use a route needing `access`.
 bool role_allows(const std::string& role, Access access);
+// The same for a key: its role, or its certificate access for Access::signing (APP_MANAGER and
+// DEVELOPER keys only).
+bool key_allows(const ApiKey& key, Access access);
 
 ApiError not_authorized(const std::string& why);
 ApiError forbidden();

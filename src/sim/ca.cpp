@@ -2,6 +2,7 @@
 
 #include <openssl/asn1.h>
 #include <openssl/bn.h>
+#include <openssl/cms.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/objects.h>
@@ -12,7 +13,9 @@
 
 #include <array>
 #include <ctime>
+#include <functional>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <stdexcept>
 
@@ -224,6 +227,8 @@ struct CertificateAuthority::Impl {
   util::Pkey root_key;
   X509Ptr root;
   std::string root_pem;
+  util::Pkey signer_key;  // signs provisioning profiles (CMS), like Apple's profile signing certificate
+  X509Ptr signer;
   mutable std::mutex mutex;  // guards issued_serials and signing with root_key
   std::set<std::string> issued_serials;
 
@@ -272,6 +277,35 @@ CertificateAuthority::CertificateAuthority(uint64_t seed) : m_impl(std::make_uni
       !add_extension(root, &ctx, NID_subject_key_identifier, "hash"))
     fail("adding the root extensions");
   if (X509_sign(root, m_impl->root_key.get(), EVP_sha256()) <= 0) fail("signing the root certificate");
+
+  // The profile signer: a leaf for digital signatures, issued by the root (Apple signs profiles
+  // with "Apple iPhone OS Provisioning Profile Signing", issued by its WWDR/root chain).
+  m_impl->signer_key = util::generate_p256_key();
+  m_impl->signer.reset(X509_new());
+  X509* signer = m_impl->signer.get();
+  X509NamePtr signer_name(X509_NAME_new());
+  BnPtr signer_serial = m_impl->next_serial(serial_hex);
+  if (!m_impl->signer_key || !signer || !signer_serial || X509_set_version(signer, X509_VERSION_3) != 1 ||
+      !add_name_entry(signer_name.get(), "CN", "ascsim iPhone OS Provisioning Profile Signing") ||
+      !add_name_entry(signer_name.get(), "O", "ascsim (simulated Apple Inc.)") ||
+      !add_name_entry(signer_name.get(), "C", "US") ||
+      !BN_to_ASN1_INTEGER(signer_serial.get(), X509_get_serialNumber(signer)) ||
+      X509_set_subject_name(signer, signer_name.get()) != 1 ||
+      X509_set_issuer_name(signer, name.get()) != 1 ||
+      !set_time(X509_getm_notBefore(signer), k_root_not_before) ||
+      !set_time(X509_getm_notAfter(signer), k_root_not_after) ||
+      X509_set_pubkey(signer, m_impl->signer_key.get()) != 1)
+    fail("filling the profile signing certificate");
+  X509V3_CTX signer_ctx;
+  X509V3_set_ctx_nodb(&signer_ctx);
+  X509V3_set_ctx(&signer_ctx, root, signer, nullptr, nullptr, 0);
+  if (!add_extension(signer, &signer_ctx, NID_basic_constraints, "critical,CA:FALSE") ||
+      !add_extension(signer, &signer_ctx, NID_key_usage, "critical,digitalSignature") ||
+      !add_extension(signer, &signer_ctx, NID_subject_key_identifier, "hash") ||
+      !add_extension(signer, &signer_ctx, NID_authority_key_identifier, "keyid:always"))
+    fail("adding the profile signing extensions");
+  if (X509_sign(signer, m_impl->root_key.get(), EVP_sha256()) <= 0)
+    fail("signing the profile signing certificate");
 
   BioPtr bio(BIO_new(BIO_s_mem()));
   PEM_write_bio_X509(bio.get(), root);
@@ -356,6 +390,74 @@ util::Result<IssuedCertificate> CertificateAuthority::issue(std::string_view csr
   issued.der = to_der(cert.get());
   if (issued.der.empty()) return internal_error("encoding the certificate");
   return issued;
+}
+
+namespace ca_detail {
+
+std::optional<std::time_t> asn1_time(const ASN1_TIME* t) {
+  std::tm tm{};
+  if (ASN1_TIME_to_tm(t, &tm) != 1) return std::nullopt;
+  return timegm(&tm);
+}
+
+}  // namespace ca_detail
+
+util::Result<std::string> CertificateAuthority::redate(std::string_view der, std::chrono::seconds shift) {
+  return change_validity(der, [shift](std::time_t& not_before, std::time_t& not_after) {
+    not_before += shift.count();
+    not_after += shift.count();
+  });
+}
+
+util::Result<std::string> CertificateAuthority::with_not_after(std::string_view der,
+                                                               util::TimePoint not_after) {
+  const std::time_t wanted = std::chrono::system_clock::to_time_t(not_after);
+  return change_validity(der, [wanted](std::time_t& before, std::time_t& after) {
+    if (before >= wanted) before -= after - wanted;
+    after = wanted;
+  });
+}
+
+util::Result<std::string> CertificateAuthority::change_validity(
+    std::string_view der, const std::function<void(std::time_t&, std::time_t&)>& change) {
+  const auto* p = reinterpret_cast<const unsigned char*>(der.data());
+  X509Ptr cert(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
+  if (!cert) {
+    ERR_clear_error();
+    return util::make_error(util::ErrorKind::client, "not a DER X.509 certificate");
+  }
+  auto not_before = asn1_time(X509_get0_notBefore(cert.get()));
+  auto not_after = asn1_time(X509_get0_notAfter(cert.get()));
+  if (!not_before || !not_after) return internal_error("reading the validity");
+  change(*not_before, *not_after);
+  if (!set_time(X509_getm_notBefore(cert.get()), *not_before) ||
+      !set_time(X509_getm_notAfter(cert.get()), *not_after) ||
+      X509_set_issuer_name(cert.get(), X509_get_subject_name(m_impl->root.get())) != 1)
+    return internal_error("setting the validity");
+  {
+    std::lock_guard lock(m_impl->mutex);
+    if (X509_sign(cert.get(), m_impl->root_key.get(), EVP_sha256()) <= 0) return internal_error("re-signing");
+  }
+  std::string out = to_der(cert.get());
+  if (out.empty()) return internal_error("encoding the certificate");
+  return out;
+}
+
+util::Result<std::string> CertificateAuthority::sign_cms(std::string_view content) {
+  BioPtr in(BIO_new_mem_buf(content.data(), static_cast<int>(content.size())));
+  if (!in) return internal_error("allocating the CMS input");
+  std::unique_ptr<CMS_ContentInfo, decltype(&CMS_ContentInfo_free)> cms(nullptr, &CMS_ContentInfo_free);
+  {
+    std::lock_guard lock(m_impl->mutex);
+    cms.reset(CMS_sign(m_impl->signer.get(), m_impl->signer_key.get(), nullptr, in.get(), CMS_BINARY));
+  }
+  if (!cms) return internal_error("signing the CMS envelope");
+  unsigned char* der = nullptr;
+  const int len = i2d_CMS_ContentInfo(cms.get(), &der);
+  if (len <= 0) return internal_error("encoding the CMS envelope");
+  std::string out(reinterpret_cast<char*>(der), static_cast<size_t>(len));
+  OPENSSL_free(der);
+  return out;
 }
 
 }  // namespace sim

@@ -4,6 +4,8 @@
 // this object; CSR *generation* belongs to the daemon, not here.
 #include <chrono>
 #include <cstdint>
+#include <ctime>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -45,6 +47,22 @@ class CertificateAuthority {
   util::Result<IssuedCertificate> issue(std::string_view csr_text, const std::string& certificate_type,
                                         util::TimePoint now, std::chrono::seconds validity);
 
+  // Re-issues `der` (an X.509 certificate, DER) with its validity moved by `shift` (negative =
+  // into the past), keeping its subject, serial number and public key, signed by this
+  // authority: the certificate as it would read had it been issued earlier (the simulator "ages
+  // the world" this way). Thread-safe.
+  util::Result<std::string> redate(std::string_view der, std::chrono::seconds shift);
+  // The same with notAfter set to `not_after` (notBefore moves back as far when it would
+  // otherwise follow notAfter): a certificate whose expiry a person changed.
+  util::Result<std::string> with_not_after(std::string_view der, util::TimePoint not_after);
+
+  // Signs `content` as CMS (PKCS#7) SignedData with the content attached (binary, SHA-256) by
+  // the authority's profile signing certificate (a digitalSignature leaf issued by the root,
+  // included in the envelope): a provisioning profile's envelope, which `openssl cms -verify
+  // -inform DER` opens (-noverify, or -CAfile with root_certificate_pem()). Returns the DER.
+  // Thread-safe.
+  util::Result<std::string> sign_cms(std::string_view content);
+
   // The root certificate, PEM, for verifying issued certificates.
   std::string root_certificate_pem() const;
 
@@ -52,6 +70,9 @@ class CertificateAuthority {
   std::string team_id() const;
 
  private:
+  util::Result<std::string> change_validity(std::string_view der,
+                                            const std::function<void(std::time_t&, std::time_t&)>& change);
+
   struct Impl;
   std::unique_ptr<Impl> m_impl;
 };

@@ -93,6 +93,37 @@ class Engine {
                               std::chrono::seconds validity);
   // Inserts an issued certificate as POST /v1/certificates does; returns its id. State lock held.
   std::string store_certificate(const IssuedCertificate& issued, const std::string& certificate_type);
+
+  // --- certificates and profiles (engine_signing.cpp); state lock held unless noted --------
+  // Slots of a type: the state's certificateSlotLimits entry, else options.certificate_slot_limit.
+  int certificate_slot_limit(const std::string& certificate_type) const;
+  // Certificates of the type that hold a slot now (not expired on the simulator's clock).
+  int certificate_slots_used(const std::string& certificate_type) const;
+  // Apple's 409 when no slot of the type is free, else nullopt.
+  std::optional<ApiError> slot_refusal(const std::string& certificate_type) const;
+  // A certificate made "in the web UI" by someone else: issued by the CA for a fresh RSA key that
+  // is thrown away, expiring at `expires` (valid from min(now, expires - certificate_validity)).
+  // Takes the state lock. With enforce_slots, a full type throws SlotsFull.
+  struct SlotsFull : std::runtime_error {
+    using std::runtime_error::runtime_error;
+  };
+  std::string add_foreign_certificate(const std::string& certificate_type, const std::string& common_name,
+                                      util::TimePoint expires, bool enforce_slots);
+  // Revokes: the certificate disappears and the profiles naming it turn INVALID.
+  void revoke_certificate(const std::string& id);
+  // Sets a certificate's expiry (its DER is re-dated), then processes expirations. Throws
+  // std::invalid_argument for an unknown id.
+  void set_certificate_expiry(const std::string& id, util::TimePoint expires);
+  // Profiles past their expirationDate, or naming a certificate that expired or was revoked,
+  // turn INVALID (Apple's API has no EXPIRED state). Run before every /v1 request.
+  void process_expirations();
+  // Ages the world: every stored date (certificate validity and DER, profile dates and content,
+  // invitation expiry, group createdDate, device addedDate) moves `by` into the past, then
+  // expirations are processed. The clock (and so JWT checks) does not move. Takes the state lock.
+  void age_world(std::chrono::seconds by);
+  // The signed profileContent for a profile record from the current state.
+  util::Result<std::string> make_profile_content(const ProfileRec& profile);
+
   // Empties state, faults, rate windows and counters; keys stay.
   void reset_all();
   void reset_observation();
@@ -103,8 +134,8 @@ class Engine {
 void add_user_routes(std::vector<Route>& routes);
 void add_testflight_routes(std::vector<Route>& routes);
 void add_signing_routes(std::vector<Route>& routes);
-// Admin POST routes that take no body, by path: cpp-httplib answers 400 to a POST without
-// Content-Length (as `curl -X POST` sends it) before routing, so the server's error handler
+// Admin POST routes that take no body, by path pattern (a regular expression): cpp-httplib answers 400 to a
+// POST without Content-Length (as `curl -X POST` sends it) before routing, so the server's error handler
 // dispatches these itself.
 using BodilessPosts = std::map<std::string, httplib::Server::Handler>;
 BodilessPosts add_admin_routes(httplib::Server& server, Engine& engine,

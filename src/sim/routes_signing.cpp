@@ -1,6 +1,9 @@
 // Signing: certificates (issued by the simulator's CA), profiles, bundle ids, devices (§4).
+#include <algorithm>
+
 #include "core/model.hpp"
 #include "sim/engine.hpp"
+#include "sim/profile_content.hpp"
 #include "sim/state_check.hpp"
 #include "util/crypto.hpp"
 #include "util/strings.hpp"
@@ -9,6 +12,15 @@
 namespace sim {
 
 namespace {
+
+ApiError internal_server_error(const std::string& why) {
+  return {500,
+          "UNEXPECTED_ERROR",
+          "An unexpected error occurred.",
+          "An unexpected error occurred on the server side (" + why + ").",
+          "",
+          ""};
+}
 
 QuerySpec certificates_spec(bool collection) {
   QuerySpec s;
@@ -93,12 +105,6 @@ Reply get_certificate(Engine& e, Call& c) {
   return single_reply(c, r, r.certificate(it->second));
 }
 
-std::string type_display(const std::string& type) {
-  // "IOS_DISTRIBUTION" -> "Ios Distribution" is wrong; Apple writes the CA prefix, e.g. "iOS Distribution".
-  const std::string prefix = certificate_name_prefix(type);
-  return prefix.empty() ? type : prefix;
-}
-
 Reply create_certificate(Engine& e, Call& c) {
   DocSpec spec;
   spec.type = "certificates";
@@ -111,13 +117,9 @@ Reply create_certificate(Engine& e, Call& c) {
   const auto& doc = std::get<RequestDoc>(parsed);
   const std::string type = doc.attributes["certificateType"].get<std::string>();
   const auto now = e.now();
-  int in_use = 0;
-  for (const auto& [id, cert] : e.state.certificates)
-    if (cert.certificate_type == type && cert.expiration_date > now) ++in_use;
-  if (in_use >= e.options.certificate_slot_limit)
-    return error_reply(attribute_invalid("/data/attributes/certificateType",
-                                         "You already have a current " + type_display(type) +
-                                             " certificate or a pending certificate request."));
+  // The whole handler runs under the state lock: a request being issued holds its slot until it
+  // is stored, so two concurrent requests cannot both take the last one.
+  if (auto refusal = e.slot_refusal(type)) return error_reply(*refusal);
   auto issued =
       e.ca.issue(doc.attributes["csrContent"].get<std::string>(), type, now, e.options.certificate_validity);
   if (!issued) {
@@ -151,9 +153,7 @@ Reply patch_certificate(Engine& e, Call& c) {
 // Revokes: the certificate disappears and profiles signed with it become INVALID.
 Reply delete_certificate(Engine& e, Call& c) {
   if (!e.state.certificates.contains(c.arg())) return error_reply(not_found("certificates", c.arg()));
-  e.state.certificates.erase(c.arg());
-  for (auto& [id, p] : e.state.profiles)
-    if (p.certificates.contains(c.arg())) p.profile_state = "INVALID";
+  e.revoke_certificate(c.arg());
   return no_content();
 }
 
@@ -188,6 +188,22 @@ std::string profile_platform(const std::string& type) {
   return "IOS";
 }
 
+// Certificate types a profile type can be signed with: development profiles take development
+// certificates, App Store / ad hoc / in-house ones distribution certificates, Developer ID
+// ("DIRECT") ones Developer ID Application certificates.
+bool certificate_fits_profile(const std::string& certificate_type, const std::string& profile_type) {
+  static const std::vector<std::string> k_development = {"IOS_DEVELOPMENT", "DEVELOPMENT",
+                                                         "MAC_APP_DEVELOPMENT"};
+  static const std::vector<std::string> k_distribution = {"IOS_DISTRIBUTION", "DISTRIBUTION",
+                                                          "MAC_APP_DISTRIBUTION"};
+  static const std::vector<std::string> k_direct = {"DEVELOPER_ID_APPLICATION",
+                                                    "DEVELOPER_ID_APPLICATION_G2"};
+  const auto& allowed = profile_is_development(profile_type) ? k_development
+                        : profile_type.ends_with("_DIRECT")  ? k_direct
+                                                             : k_distribution;
+  return std::find(allowed.begin(), allowed.end(), certificate_type) != allowed.end();
+}
+
 Reply create_profile(Engine& e, Call& c) {
   DocSpec spec;
   spec.type = "profiles";
@@ -201,6 +217,8 @@ Reply create_profile(Engine& e, Call& c) {
   if (auto* errs = std::get_if<std::vector<ApiError>>(&parsed)) return error_reply(*errs);
   const auto& doc = std::get<RequestDoc>(parsed);
   const std::string name = doc.attributes["name"].get<std::string>();
+  const std::string type = doc.attributes["profileType"].get<std::string>();
+  // Profile names are unique per team, whatever their type or state.
   for (const auto& [id, p] : e.state.profiles)
     if (p.name == name)
       return error_reply(duplicate_error("/data/attributes/name",
@@ -216,17 +234,36 @@ Reply create_profile(Engine& e, Call& c) {
     return error_reply(relationship_invalid("/data/relationships/certificates/data",
                                             "A profile needs at least one certificate."));
   const auto now = e.now();
-  util::TimePoint expires = now + std::chrono::hours(24 * 365);
+  util::TimePoint expires =
+      std::chrono::time_point_cast<std::chrono::seconds>(now) + std::chrono::hours(24 * 365);
   for (size_t i = 0; i < certs.size(); ++i) {
+    const std::string pointer = "/data/relationships/certificates/data/" + std::to_string(i);
     auto cert = e.state.certificates.find(certs[i]);
     if (cert == e.state.certificates.end())
-      return error_reply(
-          relationship_invalid("/data/relationships/certificates/data/" + std::to_string(i),
-                               "There is no resource of type 'certificates' with id '" + certs[i] + "'"));
+      return error_reply(relationship_invalid(
+          pointer, "There is no resource of type 'certificates' with id '" + certs[i] + "'"));
+    if (cert->second.expiration_date <= now)
+      return error_reply(relationship_invalid(pointer, "The certificate '" + certs[i] + "' has expired."));
+    if (!certificate_fits_profile(cert->second.certificate_type, type))
+      return error_reply(relationship_invalid(
+          pointer,
+          "A " + cert->second.certificate_type + " certificate cannot sign a " + type + " profile."));
     expires = std::min(expires, cert->second.expiration_date);
   }
   std::vector<std::string> devices;
   if (doc.has_relationship("devices")) devices = doc.relationships.at("devices");
+  if (profile_takes_devices(type) && devices.empty())
+    return error_reply(ApiError{409, "ENTITY_ERROR.RELATIONSHIP.REQUIRED", "Relationship is required",
+                                "Development and ad hoc profiles need at least one device.",
+                                "/data/relationships/devices", ""});
+  if (!profile_takes_devices(type) && !devices.empty())
+    return error_reply(
+        ApiError{409, "ENTITY_ERROR.RELATIONSHIP.NOT_ALLOWED",
+                 "A relationship in the provided entity is not allowed for this request",
+                 type.ends_with("_STORE")
+                     ? "No devices can be associated to Provisioning Profiles for the App Store."
+                     : "No devices can be associated to Provisioning Profiles of type " + type + ".",
+                 "/data/relationships/devices", ""});
   for (size_t i = 0; i < devices.size(); ++i)
     if (!e.state.devices.contains(devices[i]))
       return error_reply(
@@ -235,21 +272,17 @@ Reply create_profile(Engine& e, Call& c) {
   ProfileRec p;
   p.id = e.state.new_short_id();
   p.name = name;
-  p.profile_type = doc.attributes["profileType"].get<std::string>();
+  p.profile_type = type;
   p.platform = profile_platform(p.profile_type);
   p.uuid = e.state.new_uuid();
-  p.created_date = now;
+  p.created_date = std::chrono::time_point_cast<std::chrono::seconds>(now);
   p.expiration_date = expires;
   p.bundle_id_id = bundle;
   p.certificates = {certs.begin(), certs.end()};
   p.devices = {devices.begin(), devices.end()};
-  // Not a signed CMS profile: a plist naming what a real one would carry, so clients can store it.
-  const std::string plist =
-      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<plist version=\"1.0\"><dict><key>Name</key>"
-      "<string>" +
-      name + "</string><key>UUID</key><string>" + p.uuid + "</string><key>ExpirationDate</key><date>" +
-      util::format_rfc3339(expires) + "</date></dict></plist>\n";
-  p.profile_content = util::base64_encode(plist);
+  auto content = e.make_profile_content(p);
+  if (!content) return error_reply(internal_server_error(content.error().describe()));
+  p.profile_content = std::move(*content);
   const std::string id = p.id;
   e.state.profiles[id] = std::move(p);
   Renderer r(e.state, c.query, c.base_url);
@@ -448,7 +481,7 @@ Reply patch_device(Engine& e, Call& c) {
 }  // namespace
 
 void add_signing_routes(std::vector<Route>& routes) {
-  const Access a = Access::admin;
+  const Access a = Access::signing;
   routes.push_back({"GET", "/v1/certificates", a, certificates_spec(true), list_certificates});
   routes.push_back({"POST", "/v1/certificates", a, {}, create_certificate});
   routes.push_back({"GET", "/v1/certificates/{id}", a, certificates_spec(false), get_certificate});

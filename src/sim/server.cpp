@@ -4,11 +4,13 @@
 #include <sys/socket.h>
 
 #include <optional>
+#include <regex>
 #include <stdexcept>
 #include <string_view>
 
 #include "core/model.hpp"
 #include "sim/engine.hpp"
+#include "sim/state_check.hpp"
 #include "util/strings.hpp"
 #include "util/time.hpp"
 
@@ -185,11 +187,12 @@ Reply Simulator::Impl::route_v1(const httplib::Request& req, const ApiKey& key, 
     path_known = true;
     if (route.method != req.method) continue;
     route_name = route.method + " " + route.pattern;
-    if (!role_allows(key.role, route.access)) return error_reply(forbidden());
+    if (!key_allows(key, route.access)) return error_reply(forbidden());
     auto parsed = parse_query(req.params, route.query);
     if (auto* e = std::get_if<ApiError>(&parsed)) return error_reply(*e);
     Call call{req, args, std::move(std::get<Query>(parsed)), base_url(), key};
     std::lock_guard lock(state_mutex);
+    process_expirations();
     return route.handler(*this, call);
   }
   route_name = req.method + " (unmatched)";
@@ -299,8 +302,12 @@ void Simulator::start() {
         if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
         if (res.status == 400 && req.method == "POST" && !req.has_header("Content-Length") &&
             !req.has_header("Transfer-Encoding")) {
-          if (const auto it = bodiless_posts.find(req.path); it != bodiless_posts.end()) {
-            it->second(req, res);
+          for (const auto& [pattern, handler] : bodiless_posts) {
+            // Patterns are regular expressions like the routes they mirror; the copy carries the
+            // captures a routed request would have.
+            httplib::Request routed = req;
+            if (!std::regex_match(routed.path, routed.matches, std::regex(pattern))) continue;
+            handler(routed, res);
             return httplib::Server::HandlerResponse::Handled;
           }
         }
@@ -350,8 +357,9 @@ std::string Simulator::base_url() const {
 }
 
 void Simulator::add_api_key(const std::string& issuer_id, const std::string& key_id,
-                            const std::string& public_key_pem, const std::string& role) {
-  m_impl->keys.add(issuer_id, key_id, public_key_pem, role);
+                            const std::string& public_key_pem, const std::string& role,
+                            bool certificate_access) {
+  m_impl->keys.add(issuer_id, key_id, public_key_pem, role, certificate_access);
 }
 
 void Simulator::revoke_api_key(const std::string& key_id) {
@@ -399,8 +407,46 @@ std::string Simulator::add_certificate(const std::string& certificate_type, cons
   return m_impl->add_certificate(certificate_type, common_name, validity);
 }
 
+std::string Simulator::add_foreign_certificate(const std::string& certificate_type,
+                                               const std::string& common_name, util::TimePoint expires,
+                                               bool enforce_slots) {
+  return m_impl->add_foreign_certificate(certificate_type, common_name, expires, enforce_slots);
+}
+
+void Simulator::revoke_certificate(const std::string& certificate_id) {
+  std::lock_guard lock(m_impl->state_mutex);
+  if (!m_impl->state.certificates.contains(certificate_id))
+    throw std::invalid_argument("revoke_certificate: no certificate with id '" + certificate_id + "'");
+  m_impl->revoke_certificate(certificate_id);
+}
+
+void Simulator::set_certificate_expiry(const std::string& certificate_id, util::TimePoint expires) {
+  std::lock_guard lock(m_impl->state_mutex);
+  m_impl->set_certificate_expiry(certificate_id, expires);
+}
+
+void Simulator::set_certificate_slot_limit(const std::string& certificate_type, int slots) {
+  read_slot_limits(nlohmann::json{{certificate_type, slots}});  // throws on a bad type or count
+  std::lock_guard lock(m_impl->state_mutex);
+  m_impl->state.certificate_slot_limits[certificate_type] = slots;
+}
+
+std::string Simulator::ca_root_pem() const {
+  return m_impl->ca.root_certificate_pem();
+}
+
+std::string Simulator::team_id() const {
+  return m_impl->ca.team_id();
+}
+
+void Simulator::age_world(std::chrono::seconds by) {
+  m_impl->age_world(by);
+}
+
 void Simulator::advance_clock(std::chrono::seconds by) {
   m_impl->clock.advance(by);
+  std::lock_guard lock(m_impl->state_mutex);
+  m_impl->process_expirations();
 }
 util::TimePoint Simulator::now() const {
   return m_impl->now();

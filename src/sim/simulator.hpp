@@ -21,7 +21,7 @@ struct Options {
   uint64_t seed = 1;               // ids and fault decisions are deterministic for a seed
   int rate_limit_per_hour = 3600;  // per API key, rolling hour
   int max_concurrent_per_key = 0;  // > 0: more in-flight requests than this answer 429
-  int certificate_slot_limit = 3;  // per certificate type
+  int certificate_slot_limit = 3;  // per certificate type, unless the state's certificateSlotLimits names it
   std::chrono::seconds certificate_validity{365 * 24 * 3600};
   std::string tls_cert_file;  // both set = HTTPS
   std::string tls_key_file;
@@ -71,8 +71,10 @@ class Simulator {
 
   // --- API keys --------------------------------------------------------------------------
   // Registers a team key. role: "ADMIN", "APP_MANAGER", "DEVELOPER", ... (Apple's UserRole).
+  // certificate_access: "Access to Certificates, Identifiers & Profiles" for an APP_MANAGER or
+  // DEVELOPER key (certificates, profiles, bundle ids and devices; ADMIN keys always have it).
   void add_api_key(const std::string& issuer_id, const std::string& key_id, const std::string& public_key_pem,
-                   const std::string& role = "ADMIN");
+                   const std::string& role = "ADMIN", bool certificate_access = false);
   void revoke_api_key(const std::string& key_id);
 
   // --- State, changed as a person in Apple's web UI would (returns the new resource id) -----
@@ -96,8 +98,30 @@ class Simulator {
   std::string add_certificate(const std::string& certificate_type, const std::string& common_name,
                               std::chrono::seconds validity = std::chrono::seconds(0));
 
+  // A certificate someone made in the web UI (see POST /_sim/certificates): issued by the CA for
+  // a throw-away RSA key, expiring at `expires`. With enforce_slots a full type throws
+  // std::runtime_error with Apple's "You already have a current ..." text. Returns the id.
+  std::string add_foreign_certificate(const std::string& certificate_type, const std::string& common_name,
+                                      util::TimePoint expires, bool enforce_slots = true);
+  // Revokes as DELETE /v1/certificates/{id} does (profiles naming it turn INVALID). Throws
+  // std::invalid_argument for an unknown id.
+  void revoke_certificate(const std::string& certificate_id);
+  // Sets a certificate's expiry (a past date expires it; its profiles turn INVALID). Throws
+  // std::invalid_argument for an unknown id.
+  void set_certificate_expiry(const std::string& certificate_id, util::TimePoint expires);
+  // Slots of a certificate type (overrides --cert-slots for that type; kept in the state).
+  void set_certificate_slot_limit(const std::string& certificate_type, int slots);
+  // The CA's root certificate (PEM) and the team id written into certificates and profiles.
+  std::string ca_root_pem() const;
+  std::string team_id() const;
+
   // --- Clock, faults, observation ---------------------------------------------------------
+  // Moves the simulator's clock for everything, JWT checks included (clients must mint tokens
+  // at the moved clock): for tests that fake the client's clock too.
   void advance_clock(std::chrono::seconds by);
+  // Ages the world instead: stored dates move `by` into the past and expirations are processed;
+  // the clock, and so token checks, stay on real time (see docs/SIMULATOR.md, "Time").
+  void age_world(std::chrono::seconds by);
   util::TimePoint now() const;
   void add_fault(const FaultRule& rule);
   void clear_faults();

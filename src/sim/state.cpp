@@ -212,6 +212,7 @@ void State::clear() {
   profiles.clear();
   bundle_ids.clear();
   devices.clear();
+  certificate_slot_limits.clear();
   user_by_email.clear();
   invitation_by_email.clear();
   tester_by_email.clear();
@@ -246,17 +247,18 @@ nlohmann::json State::dump() const {
   out["profiles"] = values(profiles);
   out["bundleIds"] = values(bundle_ids);
   out["devices"] = values(devices);
+  out["certificateSlotLimits"] = certificate_slot_limits;
   return out;
 }
 
 std::string State::load(const nlohmann::json& doc) {
   if (!doc.is_object()) return "state must be a JSON object, got " + json_type_name(doc);
-  static const std::vector<std::string> k_collections = {"apps",       "users",       "userInvitations",
-                                                         "betaGroups", "betaTesters", "certificates",
-                                                         "profiles",   "bundleIds",   "devices"};
+  static const std::vector<std::string> k_collections = {
+      "apps",         "users",    "userInvitations", "betaGroups", "betaTesters",
+      "certificates", "profiles", "bundleIds",       "devices",    "certificateSlotLimits"};
   for (const auto& [key, value] : doc.items())
     if (std::find(k_collections.begin(), k_collections.end(), key) == k_collections.end())
-      return "unknown member '" + key + "' (collections: " + util::join(k_collections, ", ") + ")";
+      return "unknown member '" + key + "' (members: " + util::join(k_collections, ", ") + ")";
   State fresh;
   try {
     // Each item is checked against its record's members before conversion, so a wrong type is
@@ -300,6 +302,8 @@ std::string State::load(const nlohmann::json& doc) {
     each("bundleIds", fresh.bundle_ids, [&](BundleIdRec r) { fresh.bundle_ids[r.id] = std::move(r); });
     each("devices", fresh.devices, [&](DeviceRec r) { fresh.devices[r.id] = std::move(r); });
     each("profiles", fresh.profiles, [&](ProfileRec r) { fresh.profiles[r.id] = std::move(r); });
+    if (doc.contains("certificateSlotLimits"))
+      fresh.certificate_slot_limits = read_slot_limits(doc.at("certificateSlotLimits"));
     check_state_rules(fresh);
   } catch (const std::exception& e) {
     return e.what();

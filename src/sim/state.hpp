@@ -134,6 +134,10 @@ class State {
   std::map<std::string, BundleIdRec> bundle_ids;
   std::map<std::string, DeviceRec> devices;
 
+  // Certificate slots per CertificateType that differ from the simulator's --cert-slots default
+  // (state member "certificateSlotLimits": {"IOS_DISTRIBUTION": 2, ...}; each value >= 0).
+  std::map<std::string, int> certificate_slot_limits;
+
   // Indexes by core::email_key (lower-cased email) -> id.
   std::map<std::string, std::string> user_by_email;
   std::map<std::string, std::string> invitation_by_email;

@@ -117,6 +117,25 @@ void check_item_shape(const nlohmann::json& item, const nlohmann::json& record_t
   }
 }
 
+std::map<std::string, int> read_slot_limits(const nlohmann::json& value) {
+  if (!value.is_object())
+    fail("certificateSlotLimits: expected an object from certificate type to slots, got " +
+         json_type_name(value));
+  std::map<std::string, int> out;
+  for (const auto& [type, slots] : value.items()) {
+    const std::string where = "certificateSlotLimits member '" + util::escape_control(type) + "'";
+    if (std::find(core::k_certificate_types.begin(), core::k_certificate_types.end(), type) ==
+        core::k_certificate_types.end())
+      fail(where + ": not one of Apple's certificate types (" + util::join(core::k_certificate_types, ", ") +
+           ")");
+    if (!slots.is_number_integer()) fail(where + ": expected a whole number of slots, got " + kind(slots));
+    const long long n = slots.get<long long>();
+    if (n < 0 || n > 1000) fail(where + ": " + std::to_string(n) + " is outside 0..1000");
+    out[type] = static_cast<int>(n);
+  }
+  return out;
+}
+
 void check_state_rules(const State& s) {
   std::map<std::string, std::string> emails;
   std::string holder;

@@ -5,6 +5,7 @@
 // error naming the collection, the item (index and id), the member and what was expected —
 // never a default. Members the record does not know are refused too: a typo in a fixture would
 // otherwise silently load as the default.
+#include <map>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <string>
@@ -38,6 +39,10 @@ void check_item_shape(const nlohmann::json& item, const nlohmann::json& record_t
 // Checks the enumerations, uniqueness and cross references of a fully loaded state. Throws
 // StateError.
 void check_state_rules(const State& state);
+
+// Reads the state member "certificateSlotLimits": an object from CertificateType to a whole number
+// of slots (0..1000). Throws StateError naming the type or value that is wrong.
+std::map<std::string, int> read_slot_limits(const nlohmann::json& value);
 
 // "string", "boolean", "integer", "number", "array", "object" or "null": JSON's names.
 std::string json_type_name(const nlohmann::json& value);

@@ -42,6 +42,7 @@ util::Result<Database> Database::open(const std::string& path, const OpenOptions
     return open_error(path, "database does not exist; run ascsync once with a writable path to create it");
   Database db;
   db.m_path = path;
+  db.m_keep_snapshot_memos = options.snapshot_memo;
   sqlite3* raw = nullptr;
   const int flags = SQLITE_OPEN_READWRITE | (options.create ? SQLITE_OPEN_CREATE : 0) | SQLITE_OPEN_NOMUTEX;
   const int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
@@ -60,12 +61,8 @@ util::Result<Database> Database::open(const std::string& path, const OpenOptions
 util::Status Database::apply_policy(const OpenOptions& options) {
   sqlite3_busy_timeout(m_db.get(), static_cast<int>(options.busy_timeout.count()));
   // quick_check first: a damaged file must not be switched to WAL or migrated.
-  auto check = query_text("PRAGMA quick_check");
-  if (!check) return std::move(check).error();
-  if (*check != "ok")
-    return open_error(m_path, "PRAGMA quick_check failed: " + *check +
-                                  "; restore a backup (<db>.bak-*) or move the file away so the mirror "
-                                  "is rebuilt from App Store Connect");
+  if (options.quick_check)
+    if (auto st = check(); !st) return st;
   auto mode = query_text("PRAGMA journal_mode=WAL");
   if (!mode) return std::move(mode).error();
   // An in-memory database (tests) cannot use WAL and needs none.
@@ -91,6 +88,9 @@ util::Status Database::migrate(const OpenOptions& options) {
                                   " is newer than this ascsync knows (" + std::to_string(newest) + " in " +
                                   dir + "); upgrade ascsync or use another database");
   if (current == newest) return util::ok_status();
+  // A damaged file is not migrated (nor backed up as if it were sound).
+  if (!m_checked)
+    if (auto st = check(); !st) return st;
 
   auto tables = query_text("SELECT count(*) FROM sqlite_schema");
   if (!tables) return std::move(tables).error();
@@ -126,6 +126,17 @@ util::Status Database::migrate(const OpenOptions& options) {
     if (auto st = tx->commit(); !st) return st;
     m_schema_version = migration.version;
   }
+  return util::ok_status();
+}
+
+util::Status Database::check() {
+  auto check = query_text("PRAGMA quick_check");
+  if (!check) return std::move(check).error();
+  if (*check != "ok")
+    return open_error(m_path, "PRAGMA quick_check failed: " + *check +
+                                  "; restore a backup (<db>.bak-*) or move the file away so the mirror "
+                                  "is rebuilt from App Store Connect");
+  m_checked = true;
   return util::ok_status();
 }
 

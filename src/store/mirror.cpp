@@ -111,6 +111,17 @@ util::Status apply_delta(Database& db, const std::string& team, const SnapshotDe
   return util::ok_status();
 }
 
+// The team's mirror generation (migration 0006): bumped by triggers on every write to its mirror
+// rows. std::nullopt on a database without the table (an older schema): no memo then.
+std::optional<int64_t> mirror_generation(Database& db, const std::string& team) {
+  auto s = db.prepare("SELECT generation FROM mirror_generation WHERE team = ?1");
+  if (!s) return std::nullopt;
+  s->bind_text(1, team);
+  auto row = s->step();
+  if (!row) return std::nullopt;
+  return *row ? s->column_int(0) : 0;
+}
+
 // Runs `fn()` (returning util::Status) inside a write transaction.
 template <typename Fn>
 util::Status in_transaction(Database& db, Fn fn) {
@@ -160,11 +171,24 @@ util::Result<std::vector<Mirror::Unread>> Mirror::unread(const std::string& team
 util::Status Mirror::commit_snapshot(const std::string& team, int64_t run_id, core::Snapshot& snapshot,
                                      const std::map<std::string, std::string>& not_read,
                                      const RunStats& stats, util::TimePoint finished) {
-  return in_transaction(*m_db, [&]() -> util::Status {
+  auto& memos = m_db->snapshot_memos();
+  std::optional<int64_t> generation_after;
+  auto committed = in_transaction(*m_db, [&]() -> util::Status {
     auto had_snapshot = has_snapshot(team);
     if (!had_snapshot) return std::move(had_snapshot).error();
-    auto before = rows::read_snapshot(*m_db, team);
-    if (!before) return std::move(before).error();
+    // The stored snapshot: this connection's copy of what it committed last while nobody has
+    // written the team's mirror rows since (same generation), else read from the rows.
+    std::shared_ptr<const core::Snapshot> before;
+    const auto generation = mirror_generation(*m_db, team);
+    if (const auto memo = memos.find(team);
+        generation && memo != memos.end() && memo->second.generation == *generation)
+      before = memo->second.snapshot;
+    memos.erase(team);
+    if (!before) {
+      auto read = rows::read_snapshot(*m_db, team);
+      if (!read) return std::move(read).error();
+      before = std::make_shared<const core::Snapshot>(std::move(*read));
+    }
     // A kind not read keeps what the mirror holds: never "everything was deleted".
     for (const auto& [kind, why] : not_read) {
       if (kind == "apps")
@@ -248,8 +272,12 @@ util::Status Mirror::commit_snapshot(const std::string& team, int64_t run_id, co
     upd->bind_int(15, static_cast<int64_t>(drift.size()));
     if (auto st = upd->run(); !st) return st;
     if (sqlite3_changes(m_db->handle()) != 1) return not_running(team, run_id);
+    generation_after = mirror_generation(*m_db, team);
     return util::ok_status();
   });
+  if (committed && generation_after && m_db->keeps_snapshot_memos())
+    memos[team] = Database::SnapshotMemo{*generation_after, std::make_shared<const core::Snapshot>(snapshot)};
+  return committed;
 }
 
 util::Status Mirror::fail_run(const std::string& team, int64_t run_id, const util::Error& error,

@@ -14,6 +14,7 @@
 #include <string>
 
 #include "asc/jwt.hpp"
+#include "sim/csr.hpp"
 #include "sim/simulator.hpp"
 #include "util/crypto.hpp"
 #include "util/files.hpp"
@@ -21,8 +22,10 @@
 namespace test_support {
 
 struct SimFixture {
-  // role: the key's role ("ADMIN", "APP_MANAGER", "DEVELOPER", ...).
-  explicit SimFixture(sim::Options options = {}, const std::string& role = "ADMIN")
+  // role: the key's role ("ADMIN", "APP_MANAGER", "DEVELOPER", ...); certificate_access: the
+  // key's "Access to Certificates, Identifiers & Profiles" (APP_MANAGER, DEVELOPER).
+  explicit SimFixture(sim::Options options = {}, const std::string& role = "ADMIN",
+                      bool certificate_access = false)
       : sim(std::make_unique<sim::Simulator>(std::move(options))) {
     char tmpl[] = "/tmp/ascsim-test-XXXXXX";
     if (mkdtemp(tmpl) == nullptr) throw std::runtime_error("SimFixture: mkdtemp failed");
@@ -31,7 +34,7 @@ struct SimFixture {
     key_path = dir + "/AuthKey_" + key_id + ".p8";
     auto written = util::write_file_atomic(key_path, util::private_key_to_pem(key.get()), 0600);
     if (!written) throw std::runtime_error("SimFixture: cannot write the .p8 file");
-    sim->add_api_key(issuer_id, key_id, util::public_key_to_pem(key.get()), role);
+    sim->add_api_key(issuer_id, key_id, util::public_key_to_pem(key.get()), role, certificate_access);
     sim->start();
     base_url = sim->base_url();
   }
@@ -110,6 +113,38 @@ inline JsonReply send(SimFixture& fx, const std::string& method, const std::stri
   out.headers = res->headers;
   if (!res->body.empty()) out.body = nlohmann::json::parse(res->body, nullptr, false);
   return out;
+}
+
+// An admin API request (/_sim/..., no token); body null = no body. The answer's JSON in `body`.
+inline JsonReply admin_send(SimFixture& fx, const std::string& method, const std::string& path,
+                            const nlohmann::json& body = nullptr) {
+  auto cli = fx.client();
+  const std::string text = body.is_null() ? "" : body.dump();
+  httplib::Result res = [&] {
+    if (method == "GET") return cli->Get(path);
+    if (method == "POST") return cli->Post(path, text, "application/json");
+    if (method == "PATCH") return cli->Patch(path, text, "application/json");
+    if (method == "PUT") return cli->Put(path, text, "application/json");
+    return cli->Delete(path, text, "application/json");
+  }();
+  JsonReply out;
+  if (!res) return out;
+  out.status = res->status;
+  out.headers = res->headers;
+  if (!res->body.empty()) out.body = nlohmann::json::parse(res->body, nullptr, false);
+  return out;
+}
+
+// A certificate creation body (POST /v1/certificates) with a CSR for a fresh RSA 2048 key.
+// Needs sim/csr.hpp (ascsync_sim).
+inline nlohmann::json certificate_request(const std::string& certificate_type,
+                                          const std::string& common_name = "Jane Doe") {
+  auto key = util::generate_rsa_key(2048);
+  auto csr = sim::make_csr_pem(key.get(), common_name);
+  if (!csr) throw std::runtime_error("certificate_request: " + csr.error().message);
+  return {{"data",
+           {{"type", "certificates"},
+            {"attributes", {{"csrContent", *csr}, {"certificateType", certificate_type}}}}}};
 }
 
 // {"data":[{"type":type,"id":id}, ...]}
