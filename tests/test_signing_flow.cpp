@@ -439,3 +439,19 @@ TEST_CASE("signing flow: Apple's lower slot limit is learned from its refusal") 
   CHECK(seen.slots[0].learned);
   CHECK(f.fx.sim->write_count() == 0);
 }
+
+TEST_CASE("signing flow: an aged world (the simulator's dates move into the past) renews on the real clock") {
+  SigningFlow f;
+  REQUIRE(f.run().renewed == 1);
+  // The simulator ages its stored dates; ascsync's clock (and the token checks) stay on real time.
+  f.fx.sim->age_world(345 * k_flow_day - std::chrono::hours(1));
+  f.clock->set(f.fx.sim->now());
+  signing::Assessment seen;
+  auto r = f.run(&seen);
+  CHECK(seen.certificates[0].due == signing::Due::window);
+  CHECK(seen.certificates[0].reason.find("in 20 days") != std::string::npos);
+  CHECK(r.renewed == 1);
+  CHECK(r.profiles == 1);
+  CHECK(certificate_ids_of(f.state(), "IOS_DISTRIBUTION").size() == 2);
+  CHECK(f.run().renewed == 0);
+}

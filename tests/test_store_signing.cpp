@@ -35,9 +35,10 @@ TEST_CASE("signing records: request, activate, replace with an adopted predecess
       records.add_requested("acme", "app-store", "IOS_DISTRIBUTION", k_fp_a, at("2026-01-01T00:00:00Z"))
           .ok());
 
-  store::CertificateFacts adopted{"OLD1", "0A0B", at("2026-02-01T00:00:00Z")};
+  store::CertificateFacts adopted{"OLD1", "0A0B", at("2026-02-01T00:00:00Z"), std::nullopt};
   REQUIRE(records
-              .activate("acme", k_fp_a, {"NEW1", "1A2B", at("2027-01-01T00:00:00Z")},
+              .activate("acme", k_fp_a,
+                        {"NEW1", "1A2B", at("2027-01-01T00:00:00Z"), std::chrono::hours(24 * 365)},
                         at("2026-01-01T00:01:00Z"), std::nullopt, adopted)
               .ok());
   auto rows = records.list("acme");
@@ -49,6 +50,7 @@ TEST_CASE("signing records: request, activate, replace with an adopted predecess
   CHECK(owned.certificate_id == "NEW1");
   CHECK(owned.serial_number == "1A2B");
   CHECK(owned.expires_at == at("2027-01-01T00:00:00Z"));
+  CHECK(owned.lifetime == std::chrono::seconds(365LL * 24 * 3600));
   CHECK(old.origin == "adopted");
   CHECK(old.state == "replaced");
   CHECK(old.replaced_by == "NEW1");
@@ -59,7 +61,7 @@ TEST_CASE("signing records: request, activate, replace with an adopted predecess
   REQUIRE(records.add_requested("acme", "app-store", "IOS_DISTRIBUTION", k_fp_b, at("2026-12-01T00:00:00Z"))
               .ok());
   REQUIRE(records
-              .activate("acme", k_fp_b, {"NEW2", "3C4D", at("2027-12-01T00:00:00Z")},
+              .activate("acme", k_fp_b, {"NEW2", "3C4D", at("2027-12-01T00:00:00Z"), std::nullopt},
                         at("2026-12-01T00:01:00Z"), at("2026-12-08T00:01:00Z"), std::nullopt)
               .ok());
   auto by_fp = records.find_by_fingerprint("acme", k_fp_a);
@@ -83,7 +85,7 @@ TEST_CASE("signing records: activating twice is harmless, abandoning settles a r
   auto db = open_signing_db(dir);
   store::SigningRecords records(db);
   REQUIRE(records.add_requested("acme", "dev", "DEVELOPMENT", k_fp_a, at("2026-01-01T00:00:00Z")).ok());
-  const store::CertificateFacts facts{"C1", "AA", at("2027-01-01T00:00:00Z")};
+  const store::CertificateFacts facts{"C1", "AA", at("2027-01-01T00:00:00Z"), std::nullopt};
   REQUIRE(
       records.activate("acme", k_fp_a, facts, at("2026-01-01T00:01:00Z"), std::nullopt, std::nullopt).ok());
   REQUIRE(
@@ -98,8 +100,8 @@ TEST_CASE("signing records: activating twice is harmless, abandoning settles a r
   CHECK((*row)->state == "abandoned");
   // An abandoned request cannot become active: its certificate never existed.
   CHECK_FALSE(records
-                  .activate("acme", k_fp_b, {"C2", "BB", std::nullopt}, at("2026-02-02T00:00:00Z"),
-                            std::nullopt, std::nullopt)
+                  .activate("acme", k_fp_b, {"C2", "BB", std::nullopt, std::nullopt},
+                            at("2026-02-02T00:00:00Z"), std::nullopt, std::nullopt)
                   .ok());
   // The active one is untouched by the abandoned request.
   CHECK((*records.find_by_fingerprint("acme", k_fp_a))->state == "active");

@@ -256,9 +256,10 @@ std::vector<CertificateAssessment> assess_certificates(const core::DesiredState&
         a.reason = "its expiration date \"" + a.current->expiration_date + "\" cannot be read";
       } else {
         seconds lifetime = k_assumed_lifetime;
-        if (const auto* r = record_for_id(view, a.current->id);
-            r && r->activated_at && *r->activated_at < *a.expires)
-          lifetime = std::chrono::duration_cast<seconds>(*a.expires - *r->activated_at);
+        // The lifetime as issued (a share of it is the window): from the certificate's own dates,
+        // recorded when ascsync verified it; Apple's are valid for a year otherwise.
+        if (const auto* r = record_for_id(view, a.current->id); r && r->lifetime && r->lifetime->count() > 0)
+          lifetime = *r->lifetime;
         a.renew_at = *a.expires - d.renew_before.before_expiry(lifetime);
         if (*a.expires <= now) {
           a.due = Due::expired;

@@ -118,9 +118,11 @@ util::Result<Renewed> trust_and_store(Context& ctx, const core::DesiredCertifica
   store::SigningRecords records(*ctx.db);
   const std::optional<util::TimePoint> revoke_after =
       declared ? revoke_after_for(*declared, now) : std::optional<util::TimePoint>{};
-  if (auto st =
-          records.activate(ctx.team, record.fingerprint, {certificate_id, info.serial_number, info.not_after},
-                           now, revoke_after, adopted_predecessor);
+  if (auto st = records.activate(
+          ctx.team, record.fingerprint,
+          {certificate_id, info.serial_number, info.not_after,
+           std::chrono::duration_cast<std::chrono::seconds>(info.not_after - info.not_before)},
+          now, revoke_after, adopted_predecessor);
       !st)
     return st.error();
   Renewed r;
@@ -353,7 +355,7 @@ util::Result<RenewResult> renew_certificate(Context& ctx, const core::DesiredCer
                             "the request record for key " + key->fingerprint + " is missing");
   std::optional<store::CertificateFacts> adopted;
   if (a.current && a.owner == Owner::adopted)
-    adopted = store::CertificateFacts{a.current->id, a.current->serial_number, a.expires};
+    adopted = store::CertificateFacts{a.current->id, a.current->serial_number, a.expires, std::nullopt};
 
   // (3) POST. An unclear answer is settled by reading back by public key, never a second POST.
   auto created = ctx.api->create_certificate(csr_content(*csr), declared.type);

@@ -22,7 +22,7 @@ std::optional<util::TimePoint> signing_time_column(const Statement& s, int index
 
 constexpr const char* k_signing_columns =
     "id, name, certificate_type, origin, state, fingerprint, certificate_id, serial_number, expires_at, "
-    "requested_at, activated_at, replaced_at, replaced_by, revoke_after, revoked_at";
+    "requested_at, activated_at, replaced_at, replaced_by, revoke_after, revoked_at, lifetime_seconds";
 
 SigningRecord signing_row(const Statement& s) {
   SigningRecord r;
@@ -41,6 +41,7 @@ SigningRecord signing_row(const Statement& s) {
   r.replaced_by = s.column_text(12);
   r.revoke_after = signing_time_column(s, 13);
   r.revoked_at = signing_time_column(s, 14);
+  if (auto l = s.column_opt_int(15)) r.lifetime = std::chrono::seconds(*l);
   return r;
 }
 
@@ -114,7 +115,8 @@ util::Status SigningRecords::activate(const std::string& team, const std::string
   {
     auto act = m_db->prepare(
         "UPDATE signing_certificates SET state = 'active', certificate_id = ?3, serial_number = ?4, "
-        "expires_at = ?5, activated_at = coalesce(activated_at, ?6) WHERE team = ?1 AND fingerprint = ?2");
+        "expires_at = ?5, activated_at = coalesce(activated_at, ?6), lifetime_seconds = ?7 "
+        "WHERE team = ?1 AND fingerprint = ?2");
     if (!act) return std::move(act).error();
     act->bind_text(1, team)
         .bind_text(2, fingerprint)
@@ -122,6 +124,7 @@ util::Status SigningRecords::activate(const std::string& team, const std::string
         .bind_text(4, facts.serial_number);
     bind_signing_time(*act, 5, facts.expires_at);
     act->bind_text(6, when);
+    act->bind_opt_int(7, facts.lifetime ? std::optional<int64_t>(facts.lifetime->count()) : std::nullopt);
     if (auto st = act->run(); !st) return st;
   }
   return tx->commit();

@@ -1,5 +1,5 @@
 #pragma once
-// The certificates ascsync renews, per team and declared name (migrations/0006_signing.sql):
+// The certificates ascsync renews, per team and declared name (migrations/0007_signing.sql):
 // which certificate serves a name now, which ones it replaced, which keys it holds. Keys never
 // come here, only their public-key fingerprints. The reconciler writes a "requested" row right
 // after the key is in the custody directory and before the certificate request is sent.

@@ -1,6 +1,7 @@
 #pragma once
-// One certificate a declared certificate name has had (migrations/0006_signing.sql). Plain value,
+// One certificate a declared certificate name has had (migrations/0007_signing.sql). Plain value,
 // no SQLite: the signing planner reads these without a database.
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -20,7 +21,8 @@ struct SigningRecord {
   std::string certificate_id;  // Apple's id; "" while requested (and when abandoned)
   std::string serial_number;
   std::optional<util::TimePoint> expires_at;
-  util::TimePoint requested_at;  // adopted: when ascsync started to track it
+  std::optional<std::chrono::seconds> lifetime;  // notAfter - notBefore as issued; nullopt unknown
+  util::TimePoint requested_at;                  // adopted: when ascsync started to track it
   std::optional<util::TimePoint> activated_at;
   std::optional<util::TimePoint> replaced_at;
   std::string replaced_by;                      // the successor's certificate id
@@ -35,6 +37,7 @@ struct CertificateFacts {
   std::string certificate_id;
   std::string serial_number;
   std::optional<util::TimePoint> expires_at;
+  std::optional<std::chrono::seconds> lifetime;  // notAfter - notBefore, when known
 };
 
 }  // namespace store

@@ -1,4 +1,4 @@
--- ascsync schema v6 (issue 10): the certificates ascsync renews for each declared name.
+-- ascsync schema v7 (issue 10): the certificates ascsync renews for each declared name.
 -- signing_certificates: one row per certificate a declared name has had, owned (ascsync made
 --   it and holds its key in the custody directory) or adopted (declared with `adopt:`, no key).
 --   Keys never go into SQLite: only their public-key fingerprint (SHA-256 of the DER
@@ -18,6 +18,7 @@ CREATE TABLE signing_certificates (
   certificate_id TEXT NOT NULL DEFAULT '',
   serial_number TEXT NOT NULL DEFAULT '',
   expires_at TEXT,
+  lifetime_seconds INTEGER,       -- notAfter - notBefore of the certificate as issued (renew_before: a share)
   requested_at TEXT NOT NULL,
   activated_at TEXT,
   replaced_at TEXT,
