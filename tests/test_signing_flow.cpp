@@ -12,6 +12,7 @@
 #include "asc/credentials.hpp"
 #include "custody/certificate.hpp"
 #include "custody/key_store.hpp"
+#include "custody/passphrase.hpp"
 #include "signing/assess.hpp"
 #include "signing/converge.hpp"
 #include "signing/steps.hpp"
@@ -454,4 +455,21 @@ TEST_CASE("signing flow: an aged world (the simulator's dates move into the past
   CHECK(r.profiles == 1);
   CHECK(certificate_ids_of(f.state(), "IOS_DISTRIBUTION").size() == 2);
   CHECK(f.run().renewed == 0);
+}
+
+TEST_CASE("signing flow: export-identity writes the current identity again, and refuses what it cannot") {
+  SigningFlow f;
+  f.desired.certificates[0].export_to.reset();
+  REQUIRE(f.run().renewed == 1);
+  auto pw = custody::read_passphrase(custody::PassphraseSource::file(f.dir + "/p12-password"), "");
+  REQUIRE(pw.ok());
+  const std::string out = f.dir + "/ci.p12";
+  REQUIRE(signing::export_identity_to(f.ctx, "app-store", out, *pw).ok());
+  auto p = check_p12(out, f.dir + "/p12-password", f.dir);
+  CHECK(p.opened);
+  CHECK(p.key_matches);
+  CHECK(std::filesystem::exists(f.dir + "/ci.pem"));
+  auto unknown = signing::export_identity_to(f.ctx, "nope", out, *pw);
+  REQUIRE_FALSE(unknown.ok());
+  CHECK(unknown.error().message.find("no certificate named \"nope\"") != std::string::npos);
 }

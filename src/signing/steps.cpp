@@ -440,6 +440,43 @@ util::Status export_identity(Context& ctx, const core::DesiredCertificate& decla
   return custody::export_identity(key->get(), certificate_der, *password, out);
 }
 
+util::Status export_identity_to(Context& ctx, const std::string& name, const std::string& p12_path,
+                                const custody::Passphrase& password) {
+  store::SigningRecords records(*ctx.db);
+  auto rows = records.list(ctx.team);
+  if (!rows) return rows.error();
+  const store::SigningRecord* active = nullptr;
+  bool known = false;
+  for (const auto& r : *rows) {
+    if (r.name != name) continue;
+    known = true;
+    if (r.state == "active") active = &r;
+  }
+  if (!active)
+    return util::make_error(
+        ErrorKind::client,
+        known ? "certificate \"" + name + "\" has no current certificate yet"
+              : "no certificate named \"" + name + "\" was ever issued by ascsync for team " + ctx.team);
+  if (!active->owned())
+    return util::make_error(ErrorKind::client,
+                            "certificate \"" + name + "\" is adopted (" + active->certificate_id +
+                                "): ascsync holds no key for it; it can export the identity "
+                                "once it has renewed it");
+  auto listed = ctx.api->list_certificate_contents(active->certificate_type);
+  if (!listed) return listed.error();
+  for (const auto& c : *listed) {
+    if (c.id != active->certificate_id) continue;
+    auto key = ctx.keys->load_key(active->fingerprint);
+    if (!key) return key.error();
+    custody::IdentityExport out;
+    out.p12_path = p12_path;
+    out.chain_path = chain_path_for(p12_path);
+    return custody::export_identity(key->get(), c.der, password, out);
+  }
+  return util::make_error(ErrorKind::not_found, "certificate " + active->certificate_id + " of \"" + name +
+                                                    "\" is no longer at Apple; the next cycle renews it");
+}
+
 util::Status revoke_certificate(Context& ctx, const store::SigningRecord& record, const std::string& why) {
   // Invariant 10: only what ascsync made (and holds the key of) is ever revoked.
   if (!record.owned() || record.certificate_id.empty())

@@ -14,6 +14,7 @@
 #include "core/desired.hpp"
 #include "core/model.hpp"
 #include "custody/key_store.hpp"
+#include "custody/passphrase.hpp"
 #include "signing/assess.hpp"
 #include "store/database.hpp"
 #include "util/clock.hpp"
@@ -115,6 +116,12 @@ util::Result<RenewResult> renew_certificate(Context& ctx, const core::DesiredCer
 // Writes the declared export (p12 + PEM chain beside it) for the name's active certificate.
 util::Status export_identity(Context& ctx, const core::DesiredCertificate& declared,
                              const std::string& fingerprint, const std::string& certificate_der);
+// `ascsync export-identity NAME --out FILE.p12`: the active certificate of declared name `name`
+// (read from Apple with its content, checked against the key) and its key as a p12 at `p12_path`
+// (0600, legacy PBE-SHA1-3DES) plus the PEM chain beside it. Errors name what is missing: no
+// such name, no certificate yet, an adopted one (ascsync holds no key), the key file.
+util::Status export_identity_to(Context& ctx, const std::string& name, const std::string& p12_path,
+                                const custody::Passphrase& password);
 // Where the PEM chain goes: the p12 path with ".p12" replaced by ".pem" (or ".pem" appended).
 std::string chain_path_for(const std::string& p12_path);
 
