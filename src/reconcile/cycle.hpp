@@ -13,6 +13,7 @@
 #include "reconcile/executor.hpp"
 #include "reconcile/recover.hpp"
 #include "reconcile/refresh.hpp"
+#include "reconcile/signing_phase.hpp"
 #include "store/database.hpp"
 #include "store/retention.hpp"
 #include "util/clock.hpp"
@@ -39,6 +40,9 @@ struct CycleOptions {
   // the team's old runs, events, plans, audit and journal rows (store::prune, one bounded
   // transaction). `ascsync apply` leaves it unset.
   std::optional<store::RetentionPolicy> retention;
+  // Certificates and profiles (when the desired state manages signing): custody directory,
+  // credentials, crash points.
+  SigningOptions signing;
 };
 
 // When a budget pause error (asc::is_budget_pause) expects budget back, seen at `now`.
@@ -71,6 +75,8 @@ struct CycleReport {
   // the next cycle. Not a failure. The error's retry_after_seconds says when budget returns.
   std::optional<util::Error> paused_for_budget;
   std::optional<util::TimePoint> resume_at;
+  // Certificates and profiles, when the desired state manages signing (docs/certificates.md).
+  std::optional<SigningReport> signing;
   // One line for logs, STATUS= and `ascsync apply`.
   std::string summary() const;
 };

@@ -236,6 +236,7 @@ util::Result<Settled> settle_requests(Context& ctx, const core::DesiredState& de
     const auto& [content, info] = found->front();
     auto stored = trust_and_store(ctx, declared_named(desired, r.name), r, content.id, info, std::nullopt);
     if (!stored) return stored.error();
+    out.stored.push_back(stored->certificate);
     complete_intents(r.fingerprint, json{{"certificate_id", content.id}, {"read_back", true}});
     out.messages.push_back("request for \"" + r.name + "\" made certificate " + content.id +
                            " (read back by key)");

@@ -82,6 +82,7 @@ struct Settled {
   int abandoned = 0;  // requests Apple never turned into a certificate
   int resolved = 0;   // other pending journal entries (revocations, profiles) settled by read-back
   int orphan_keys_removed = 0;
+  std::vector<core::Certificate> stored;  // certificates activated by read-back (add to the snapshot)
   std::vector<std::string> messages;
 };
 
