@@ -1,5 +1,5 @@
 // Issue 12 point 4: a rate budget that matches Apple's rolling hour. Two teams (two keys) run
-// through the daemon's cycle function (cli::TeamRuntime) against a simulator with a small
+// through the daemon's cycle function (app::TeamRuntime) against a simulator with a small
 // hourly limit, over a few simulated hours: the test moves the simulator's clock and the
 // runtime's clock together instead of sleeping.
 #include <doctest/doctest.h>
@@ -7,7 +7,7 @@
 #include <map>
 #include <optional>
 
-#include "cli/team_runtime.hpp"
+#include "app/team_runtime.hpp"
 #include "support/reconcile_fixture.hpp"
 #include "util/crypto.hpp"
 #include "util/files.hpp"
@@ -55,7 +55,7 @@ TEST_CASE("issue 12.4: two teams under a small hourly limit: no 429, no failed c
                   team("bravo", "BRAVO00001", bravo_key));
 
   auto clock = std::make_shared<util::OffsetClock>();
-  cli::TeamRuntime runtime(config, clock);
+  app::TeamRuntime runtime(config, clock);
   auto schedules = runtime.reload();
   REQUIRE_MESSAGE(schedules.ok(), schedules.error().describe());
 

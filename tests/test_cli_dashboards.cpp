@@ -9,8 +9,8 @@
 #include <set>
 #include <sstream>
 
-#include "cli/alerts_hook.hpp"
-#include "daemon/service_metrics.hpp"
+#include "app/daemon_alerts.hpp"
+#include "service/service_metrics.hpp"
 #include "support/temp_dir.hpp"
 #include "util/time.hpp"
 
@@ -52,7 +52,7 @@ std::set<std::string> exported_families() {
   channel.name = "hook";
   channel.url = "http://127.0.0.1:1";
   cfg.alerts.channels.push_back(channel);
-  cli::DaemonAlerts alerts(cfg, util::system_clock(), m.registry());
+  app::DaemonAlerts alerts(cfg, util::system_clock(), m.registry());
   std::set<std::string> out;
   std::istringstream lines(m.render());
   for (std::string line; std::getline(lines, line);)

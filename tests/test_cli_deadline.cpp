@@ -1,13 +1,13 @@
-// The daemon's cycle (cli::TeamRuntime, as `ascsync run` wires it) with the config's
+// The daemon's cycle (app::TeamRuntime, as `ascsync run` wires it) with the config's
 // cycle_timeout against a listing dripped by a hostile proxy in front of the simulator: the
 // cycle fails as "deadline exceeded", says so in its result and in the metric, and writes nothing.
 #include <doctest/doctest.h>
 
 #include <chrono>
 
-#include "cli/team_runtime.hpp"
-#include "daemon/service_metrics.hpp"
+#include "app/team_runtime.hpp"
 #include "reconcile/status.hpp"
+#include "service/service_metrics.hpp"
 #include "support/hostile_server.hpp"
 #include "support/reconcile_fixture.hpp"
 #include "util/time.hpp"
@@ -33,7 +33,7 @@ TEST_CASE(
           f.fx.issuer_id + "\n    key_id: " + f.fx.key_id + "\n    private_key_file: " + f.fx.key_path +
           "\n    desired_state: " + f.desired_path + "\n    base_url: " + proxy.base_url() + "\n");
 
-  cli::TeamRuntime runtime(config, util::system_clock());
+  app::TeamRuntime runtime(config, util::system_clock());
   auto schedules = runtime.reload();
   REQUIRE_MESSAGE(schedules, (schedules ? "" : schedules.error().describe()));
   const auto started = std::chrono::steady_clock::now();

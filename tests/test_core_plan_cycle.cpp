@@ -1,6 +1,8 @@
 // Whole plans: execution order, and idempotence (apply the plan's effects, plan again: nothing).
 #include <doctest/doctest.h>
 
+#include "core/payload_json.hpp"
+#include "core/plan_json.hpp"
 #include "support/plan_fixture.hpp"
 
 using core::Action;
@@ -157,4 +159,21 @@ TEST_CASE("plans are deterministic regardless of snapshot order") {
     CHECK(a.changes[i].key == b.changes[i].key);
     CHECK(a.changes[i].payload == b.changes[i].payload);
   }
+}
+
+TEST_CASE("every change that sends requests decodes into its typed payload, through a JSON round trip") {
+  const CycleWorld w = kitchen_sink();
+  const auto p = make_plan(w.desired, w.snapshot, w.managed, fixed_now());
+  REQUIRE(p.valid());
+  const auto back = core::plan_from_json(nlohmann::json::parse(core::plan_to_json(p).dump()));
+  REQUIRE(back.ok());
+  int checked = 0;
+  for (const auto& c : back->changes) {
+    if (!c.sends_requests()) continue;
+    CAPTURE(c.key);
+    const auto s = core::check_payload(c);
+    CHECK_MESSAGE(s.ok(), (s.ok() ? std::string() : s.error().message));
+    ++checked;
+  }
+  CHECK(checked == 17);
 }

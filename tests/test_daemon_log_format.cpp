@@ -7,7 +7,7 @@
 #include <cstdlib>
 #include <string>
 
-#include "daemon/log_format.hpp"
+#include "service/log_format.hpp"
 
 TEST_CASE("log format: explicit choices, auto and rejects") {
   ::unsetenv("JOURNAL_STREAM");

@@ -11,8 +11,8 @@
 #include <stdexcept>
 #include <string>
 
-#include "daemon/metrics.hpp"
-#include "daemon/service_metrics.hpp"
+#include "service/metrics.hpp"
+#include "service/service_metrics.hpp"
 #include "support/shell.hpp"
 #include "util/time.hpp"
 

@@ -11,7 +11,7 @@
 #include <set>
 #include <thread>
 
-#include "daemon/scheduler.hpp"
+#include "service/scheduler.hpp"
 
 using namespace std::chrono_literals;
 using service::CycleOutcome;

@@ -17,8 +17,8 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
-#include "daemon/service.hpp"
-#include "daemon/signals.hpp"
+#include "service/service.hpp"
+#include "service/signals.hpp"
 #include "util/time.hpp"
 
 using namespace std::chrono_literals;

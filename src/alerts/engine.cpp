@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "store/alert_tables.hpp"
 #include "util/time.hpp"
 
 namespace alerts {
@@ -13,82 +14,55 @@ using Kind = config::AlertChannelConfig::Kind;
 std::string ts(util::TimePoint t) {
   return util::format_rfc3339(t);
 }
-util::TimePoint parse_ts(const std::string& s) {
-  return util::parse_rfc3339(s).value_or(util::TimePoint{});
-}
-constexpr const char* k_instance_cols =
-    "SELECT alert, state, started_at, updated_at, last_notified_at, resolved_at FROM alert_instances ";
-
-Instance read_instance(store::Statement& st) {
+Instance instance_of(const store::AlertInstanceRow& row) {
   Instance i;
-  i.alert = Alert::from_json(nlohmann::json::parse(st.column_text(0), nullptr, false));
-  i.state = st.column_text(1);
-  i.started_at = parse_ts(st.column_text(2));
-  i.updated_at = parse_ts(st.column_text(3));
-  i.last_notified_at = parse_ts(st.column_text(4));
-  if (!st.column_is_null(5)) i.resolved_at = parse_ts(st.column_text(5));
+  i.alert = Alert::from_json(nlohmann::json::parse(row.alert_json, nullptr, false));
+  i.state = row.state;
+  i.started_at = row.started_at;
+  i.updated_at = row.updated_at;
+  i.last_notified_at = row.last_notified_at;
+  i.resolved_at = row.resolved_at;
   return i;
 }
 
 util::Status write_instance(store::Database& db, const Instance& i) {
-  auto st = db.prepare(
-      "INSERT INTO alert_instances (dedup_key, team, alertname, object, severity, tier, state, alert, "
-      "started_at, "
-      "updated_at, last_notified_at, resolved_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) "
-      "ON CONFLICT (dedup_key) DO UPDATE SET severity = excluded.severity, tier = excluded.tier, state = "
-      "excluded.state, alert = excluded.alert, started_at = excluded.started_at, updated_at = "
-      "excluded.updated_at, "
-      "last_notified_at = excluded.last_notified_at, resolved_at = excluded.resolved_at");
-  if (!st) return st.error();
-  st->bind_text(1, i.alert.dedup_key())
-      .bind_text(2, i.alert.team)
-      .bind_text(3, i.alert.name)
-      .bind_text(4, i.alert.object)
-      .bind_text(5, to_string(i.alert.severity))
-      .bind_opt_int(6, i.alert.tier ? std::optional<int64_t>(*i.alert.tier) : std::nullopt)
-      .bind_text(7, i.state)
-      .bind_text(8, i.alert.to_json().dump())
-      .bind_text(9, ts(i.started_at))
-      .bind_text(10, ts(i.updated_at))
-      .bind_text(11, ts(i.last_notified_at));
-  if (i.resolved_at)
-    st->bind_text(12, ts(*i.resolved_at));
-  else
-    st->bind_null(12);
-  return st->run();
+  store::AlertInstanceRow row;
+  row.dedup_key = i.alert.dedup_key();
+  row.team = i.alert.team;
+  row.alertname = i.alert.name;
+  row.object = i.alert.object;
+  row.severity = to_string(i.alert.severity);
+  if (i.alert.tier) row.tier = *i.alert.tier;
+  row.state = i.state;
+  row.alert_json = i.alert.to_json().dump();
+  row.started_at = i.started_at;
+  row.updated_at = i.updated_at;
+  row.last_notified_at = i.last_notified_at;
+  row.resolved_at = i.resolved_at;
+  return store::upsert_alert_instance(db, row);
 }
 
-OutboxRow read_outbox(store::Statement& st) {
+OutboxRow outbox_of(const store::AlertOutboxRow& row) {
   OutboxRow r;
-  r.id = st.column_int(0);
-  r.channel = st.column_text(1);
-  r.dedup_key = st.column_text(2);
-  r.event = st.column_text(3);
-  r.alert = nlohmann::json::parse(st.column_text(4), nullptr, false);
-  r.created_at = parse_ts(st.column_text(5));
-  r.attempts = static_cast<int>(st.column_int(6));
-  r.next_attempt_ms = st.column_int(7);
-  r.last_error = st.column_text(8);
-  if (!st.column_is_null(9)) r.sent_at = parse_ts(st.column_text(9));
+  r.id = row.id;
+  r.channel = row.channel;
+  r.dedup_key = row.dedup_key;
+  r.event = row.event;
+  r.alert = nlohmann::json::parse(row.alert_json, nullptr, false);
+  r.created_at = row.created_at;
+  r.attempts = row.attempts;
+  r.next_attempt_ms = row.next_attempt_ms;
+  r.last_error = row.last_error;
+  r.sent_at = row.sent_at;
   return r;
 }
 
-// Every row of a prepared statement, each turned into a value by `read`.
-template <typename Read>
-auto collect_rows(store::Statement& st, Read read) -> util::Result<std::vector<decltype(read(st))>> {
-  std::vector<decltype(read(st))> out;
-  for (;;) {
-    auto row = st.step();
-    if (!row) return row.error();
-    if (!*row) break;
-    out.push_back(read(st));
-  }
+std::vector<OutboxRow> outbox_of(const std::vector<store::AlertOutboxRow>& rows) {
+  std::vector<OutboxRow> out;
+  out.reserve(rows.size());
+  for (const auto& r : rows) out.push_back(outbox_of(r));
   return out;
 }
-
-constexpr const char* k_outbox_cols =
-    "SELECT id, channel, dedup_key, event, alert, created_at, attempts, next_attempt_ms, last_error, sent_at "
-    "FROM alert_outbox ";
 
 }  // namespace
 
@@ -127,17 +101,10 @@ util::Status AlertEngine::notify(const Alert& alert, const std::string& event, u
     // Why: Alertmanager repeats on its own (repeat_interval) and gets firing alerts re-posted.
     if (am && event == "repeat") continue;
     if (alert.severity < parse_severity(ch.min_severity).value_or(Severity::info)) continue;
-    auto st = m_db->prepare(
-        "INSERT INTO alert_outbox (channel, dedup_key, event, alert, created_at, next_attempt_ms) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
-    if (!st) return st.error();
-    st->bind_text(1, ch.name)
-        .bind_text(2, alert.dedup_key())
-        .bind_text(3, event)
-        .bind_text(4, payload.dump())
-        .bind_text(5, ts(now))
-        .bind_int(6, unix_ms(now));
-    if (auto ok = st->run(); !ok) return ok;
+    if (auto id = store::enqueue_alert_notification(*m_db, ch.name, alert.dedup_key(), event, payload.dump(),
+                                                    now, unix_ms(now));
+        !id)
+      return id.error();
     ++changes.notifications;
   }
   return util::ok_status();
@@ -262,46 +229,26 @@ util::Result<Changes> AlertEngine::resolve(const std::string& team, const std::s
 }
 
 util::Status AlertEngine::record_cycle(const std::string& team, bool success, std::chrono::seconds interval) {
-  const std::string now = ts(m_clock->now());
-  auto st = m_db->prepare(
-      "INSERT INTO alert_team_health (team, first_seen_at, last_cycle_at, last_success_at, interval_seconds) "
-      "VALUES (?1, ?2, ?2, CASE WHEN ?3 THEN ?2 END, ?4) ON CONFLICT (team) DO UPDATE SET last_cycle_at = "
-      "?2, "
-      "last_success_at = CASE WHEN ?3 THEN ?2 ELSE last_success_at END, interval_seconds = ?4");
-  if (!st) return st.error();
-  st->bind_text(1, team).bind_text(2, now).bind_bool(3, success).bind_int(4, interval.count());
-  return st->run();
+  return store::record_alert_team_cycle(*m_db, team, m_clock->now(), success, interval);
 }
 
 util::Status AlertEngine::register_team(const std::string& team, std::chrono::seconds interval) {
-  auto st = m_db->prepare(
-      "INSERT INTO alert_team_health (team, first_seen_at, interval_seconds) VALUES (?1, ?2, ?3) "
-      "ON CONFLICT (team) DO UPDATE SET interval_seconds = ?3");
-  if (!st) return st.error();
-  st->bind_text(1, team).bind_text(2, ts(m_clock->now())).bind_int(3, interval.count());
-  return st->run();
+  return store::register_alert_team(*m_db, team, m_clock->now(), interval);
 }
 
 util::Result<std::optional<AlertEngine::Health>> AlertEngine::health(const std::string& team) {
-  auto st = m_db->prepare(
-      "SELECT first_seen_at, last_success_at, interval_seconds FROM alert_team_health WHERE team = ?1");
-  if (!st) return st.error();
-  st->bind_text(1, team);
-  auto row = st->step();
+  auto row = store::alert_team_health(*m_db, team);
   if (!row) return row.error();
   if (!*row) return std::optional<Health>();
   Health h;
-  h.first_seen = parse_ts(st->column_text(0));
-  if (!st->column_is_null(1)) h.last_success = parse_ts(st->column_text(1));
-  h.interval = std::chrono::seconds(st->column_int(2));
+  h.first_seen = (*row)->first_seen;
+  h.last_success = (*row)->last_success;
+  h.interval = (*row)->interval;
   return std::optional<Health>(h);
 }
 
 util::Result<std::vector<std::string>> AlertEngine::known_teams() {
-  auto st = m_db->prepare("SELECT team FROM alert_team_health ORDER BY team");
-  if (!st) return st.error();
-  auto rows = collect_rows(*st, [](store::Statement& s) { return s.column_text(0); });
-  return rows;
+  return store::alert_teams(*m_db);
 }
 
 util::Result<int64_t> AlertEngine::enqueue_test(const std::string& channel) {
@@ -321,91 +268,54 @@ util::Result<int64_t> AlertEngine::enqueue_test(const std::string& channel) {
   nlohmann::json payload = a.to_json();
   payload["starts_at"] = ts(now);
   payload["ends_at"] = ts(now + std::chrono::minutes(5));
-  auto st = m_db->prepare(
-      "INSERT INTO alert_outbox (channel, dedup_key, event, alert, created_at, next_attempt_ms) "
-      "VALUES (?1, ?2, 'test', ?3, ?4, ?5)");
-  if (!st) return st.error();
-  st->bind_text(1, channel)
-      .bind_text(2, a.dedup_key())
-      .bind_text(3, payload.dump())
-      .bind_text(4, ts(now))
-      .bind_int(5, unix_ms(now));
-  if (auto ok = st->run(); !ok) return ok.error();
-  return static_cast<int64_t>(sqlite3_last_insert_rowid(m_db->handle()));
+  return store::enqueue_alert_notification(*m_db, channel, a.dedup_key(), "test", payload.dump(), now,
+                                           unix_ms(now));
 }
 
 util::Result<std::vector<Instance>> load_instances(store::Database& db, bool firing_only,
                                                    const std::optional<std::string>& team, int limit) {
-  const std::string sql = std::string(k_instance_cols) +
-                          "WHERE (?1 = 0 OR state = 'firing') AND (?2 IS NULL OR team = ?2) "
-                          "ORDER BY state = 'firing' DESC, updated_at DESC LIMIT ?3";
-  auto st = db.prepare(sql);
-  if (!st) return st.error();
-  st->bind_bool(1, firing_only).bind_int(3, limit);
-  if (team)
-    st->bind_text(2, *team);
-  else
-    st->bind_null(2);
-  auto rows = collect_rows(*st, [](store::Statement& s) { return read_instance(s); });
-  return rows;
+  auto rows = store::alert_instances(db, firing_only, team, limit);
+  if (!rows) return rows.error();
+  std::vector<Instance> out;
+  out.reserve(rows->size());
+  for (const auto& r : *rows) out.push_back(instance_of(r));
+  return out;
 }
 
 util::Result<std::optional<Instance>> load_instance(store::Database& db, const std::string& dedup_key) {
-  auto st = db.prepare(std::string(k_instance_cols) + "WHERE dedup_key = ?1");
-  if (!st) return st.error();
-  st->bind_text(1, dedup_key);
-  auto row = st->step();
+  auto row = store::alert_instance(db, dedup_key);
   if (!row) return row.error();
   if (!*row) return std::optional<Instance>();
-  return std::optional<Instance>(read_instance(*st));
+  return std::optional<Instance>(instance_of(**row));
 }
 
 util::Result<std::vector<OutboxRow>> due_outbox(store::Database& db, const std::string& channel,
                                                 long long now_ms, int limit) {
   // Why: rows go out in order per channel; the oldest undelivered row gates the rest.
-  auto st =
-      db.prepare(std::string(k_outbox_cols) + "WHERE channel = ?1 AND sent_at IS NULL ORDER BY id LIMIT ?2");
-  if (!st) return st.error();
-  st->bind_text(1, channel).bind_int(2, limit);
-  auto rows = collect_rows(*st, [](store::Statement& s) { return read_outbox(s); });
+  auto rows = store::undelivered_notifications(db, channel, limit);
   if (!rows) return rows.error();
-  auto out = std::move(*rows);
+  auto out = outbox_of(*rows);
   if (!out.empty() && out.front().next_attempt_ms > now_ms) out.clear();
   return out;
 }
 
 util::Result<std::vector<OutboxRow>> recent_outbox(store::Database& db, int limit) {
-  auto st = db.prepare(std::string(k_outbox_cols) + "ORDER BY id DESC LIMIT ?1");
-  if (!st) return st.error();
-  st->bind_int(1, limit);
-  auto rows = collect_rows(*st, [](store::Statement& s) { return read_outbox(s); });
-  return rows;
+  auto rows = store::recent_notifications(db, limit);
+  if (!rows) return rows.error();
+  return outbox_of(*rows);
 }
 
 util::Status mark_sent(store::Database& db, int64_t id, util::TimePoint at) {
-  auto st = db.prepare(
-      "UPDATE alert_outbox SET sent_at = ?2, attempts = attempts + 1, last_error = '' WHERE id = ?1");
-  if (!st) return st.error();
-  st->bind_int(1, id).bind_text(2, ts(at));
-  return st->run();
+  return store::mark_notification_sent(db, id, at);
 }
 
 util::Status mark_failed(store::Database& db, int64_t id, const std::string& error,
                          long long next_attempt_ms) {
-  auto st = db.prepare(
-      "UPDATE alert_outbox SET attempts = attempts + 1, last_error = ?2, next_attempt_ms = ?3 WHERE id = ?1");
-  if (!st) return st.error();
-  st->bind_int(1, id).bind_text(2, error).bind_int(3, next_attempt_ms);
-  return st->run();
+  return store::mark_notification_failed(db, id, error, next_attempt_ms);
 }
 
 util::Result<std::vector<std::pair<std::string, long long>>> outbox_backlog(store::Database& db) {
-  auto st = db.prepare("SELECT channel, count(*) FROM alert_outbox WHERE sent_at IS NULL GROUP BY channel");
-  if (!st) return st.error();
-  auto rows = collect_rows(*st, [](store::Statement& s) {
-    return std::pair<std::string, long long>(s.column_text(0), s.column_int(1));
-  });
-  return rows;
+  return store::notification_backlog(db);
 }
 
 }  // namespace alerts

@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <map>
 
+#include "app/saved_plan.hpp"
 #include "cli/cli.hpp"
 #include "cli/commands.hpp"
 #include "config/desired_state.hpp"
@@ -22,6 +23,8 @@ struct PlanFlags {
   bool no_refresh = false;
   bool show_notes = false;
   double lock_wait_seconds = 0;
+  std::string out_file;   // plan --out: save the plan for `ascsync apply FILE`
+  std::string plan_file;  // apply FILE: apply exactly this saved plan
 };
 
 long long crash_after_writes_from_env() {
@@ -36,6 +39,31 @@ nlohmann::json team_error_json(const std::string& team, const std::string& stage
   return {{"team", team}, {"outcome", "error"}, {"stage", stage}, {"error", message}};
 }
 
+// The teams a saved plan is applied to: --team names (each must be in the file), else every team
+// in the file. Each must be in the daemon config. Prints the error and returns nullopt otherwise.
+std::optional<std::vector<const config::TeamConfig*>> saved_plan_teams(const config::DaemonConfig& config,
+                                                                       const GlobalOptions& global,
+                                                                       const app::SavedPlan& saved) {
+  std::vector<std::string> names = global.teams;
+  if (names.empty())
+    for (const auto& t : saved.teams) names.push_back(t.team);
+  std::vector<const config::TeamConfig*> out;
+  for (const auto& name : names) {
+    if (!saved.find_team(name)) {
+      std::fprintf(stderr, "error: the saved plan has no plan for team '%s'\n", name.c_str());
+      return std::nullopt;
+    }
+    const auto* team = config.find_team(name);
+    if (!team) {
+      std::fprintf(stderr, "error: the saved plan is for team '%s', which is not in %s\n", name.c_str(),
+                   config.path.c_str());
+      return std::nullopt;
+    }
+    out.push_back(team);
+  }
+  return out;
+}
+
 // Runs plan or apply over the selected teams. Exit: 0 nothing to do / converged, 2 plan has
 // changes (plan only), 1 any error or a blocked / partly applied team. A plan with a blocked
 // change exits 1 too: the desired state cannot be reached, whatever else the plan does.
@@ -44,7 +72,21 @@ int plan_or_apply(const GlobalOptions& global, const PlanFlags& flags, bool appl
   setup_cli_logging(global);
   auto cfg = load_config(global);
   if (!cfg) return k_exit_error;
-  auto teams = select_teams(*cfg, global);
+  if (!flags.out_file.empty() && flags.no_refresh) {
+    // The apply that checks a saved plan refreshes; a plan from an older mirror would be refused.
+    std::fprintf(stderr, "error: --out needs a fresh refresh; drop --no-refresh to save a plan\n");
+    return k_exit_usage;
+  }
+  std::optional<app::SavedPlan> saved;
+  if (apply && !flags.plan_file.empty()) {
+    auto read = app::read_saved_plan(flags.plan_file);
+    if (!read) {
+      std::fprintf(stderr, "error: %s\n", read.error().message.c_str());
+      return k_exit_error;
+    }
+    saved = std::move(*read);
+  }
+  auto teams = saved ? saved_plan_teams(*cfg, global, *saved) : select_teams(*cfg, global);
   if (!teams) return k_exit_error;
   if (teams->empty()) {
     std::fprintf(stderr, "no enabled teams in %s\n", cfg->path.c_str());
@@ -69,12 +111,28 @@ int plan_or_apply(const GlobalOptions& global, const PlanFlags& flags, bool appl
   // Every desired state is read before the database is opened: a team whose files are invalid
   // is reported and skipped, and when no team is valid nothing is created or written at all.
   std::map<std::string, core::DesiredState> loaded;
+  std::map<std::string, app::DesiredDigest> digests;  // plan --out: what each plan is made from
   for (const auto* team : *teams) {
     auto desired = config::load_desired_state(team->desired_state);
     if (!desired) {
       std::fprintf(stderr, "team %s: desired state is invalid, nothing planned:\n%s\n", team->name.c_str(),
                    desired.error().message.c_str());
       failed.emplace(team->name, team_error_json(team->name, "desired_state", desired.error().message));
+      exit_code = k_exit_error;
+      continue;
+    }
+    // A saved plan applies only to the desired state it was made from, file for file.
+    util::Status same = util::ok_status();
+    if (saved) same = app::check_desired_unchanged(*saved->find_team(team->name), desired->source_files);
+    if (!flags.out_file.empty()) {
+      if (auto digest = app::desired_digest(desired->source_files))
+        digests[team->name] = std::move(*digest);
+      else
+        same = digest.error();
+    }
+    if (!same) {
+      std::fprintf(stderr, "team %s: %s\n", team->name.c_str(), same.error().message.c_str());
+      failed.emplace(team->name, team_error_json(team->name, "saved_plan", same.error().message));
       exit_code = k_exit_error;
       continue;
     }
@@ -87,6 +145,9 @@ int plan_or_apply(const GlobalOptions& global, const PlanFlags& flags, bool appl
   auto db = open_database(*cfg);
   if (!db) return k_exit_error;
   auto clock = util::system_clock();
+  app::SavedPlan to_save;
+  to_save.created_at = clock->now();
+  to_save.config_path = cfg->path;
   const bool color = !flags.json && ::isatty(STDOUT_FILENO);
 
   for (const auto* team : *teams) {
@@ -111,6 +172,12 @@ int plan_or_apply(const GlobalOptions& global, const PlanFlags& flags, bool appl
     options.crash_after_writes = crash_after_writes_from_env();
     if (const char* at = std::getenv("ASCSYNC_CRASH_AT"); at && *at) options.signing.crash_at_step = at;
     options.timeout = cfg->defaults.cycle_timeout;
+    options.fingerprint = !flags.out_file.empty();
+    if (saved) {
+      const auto* entry = saved->find_team(team->name);
+      options.saved_plan = &entry->plan;
+      options.saved_fingerprint = &entry->mirror;
+    }
     auto report = reconcile::run_cycle(team->name, *desired, api.get(), *db, *clock, options);
     if (!report) {
       std::fprintf(stderr, "team %s: %s\n", team->name.c_str(), report.error().describe().c_str());
@@ -123,6 +190,9 @@ int plan_or_apply(const GlobalOptions& global, const PlanFlags& flags, bool appl
       exit_code = k_exit_error;
       continue;
     }
+    if (!flags.out_file.empty() && report->fingerprint)
+      to_save.teams.push_back(
+          {team->name, team->desired_state, *report->fingerprint, digests[team->name], report->plan});
     // Blocked changes (ACCOUNT_HOLDER, protected emails, fixed attributes) mean the desired state
     // cannot be reached: never report such a team as converged or merely changing.
     auto outcome = report->outcome;
@@ -185,6 +255,20 @@ int plan_or_apply(const GlobalOptions& global, const PlanFlags& flags, bool appl
     }
   }
   print_json();
+  if (!flags.out_file.empty()) {
+    if (to_save.teams.size() != teams->size()) {
+      std::fprintf(stderr, "error: plan not saved to %s: not every team could be planned (see above)\n",
+                   flags.out_file.c_str());
+      return k_exit_error;
+    }
+    if (auto written = app::write_saved_plan(flags.out_file, to_save); !written) {
+      std::fprintf(stderr, "error: could not save the plan: %s\n", written.error().describe().c_str());
+      return k_exit_error;
+    }
+    std::fprintf(flags.json ? stderr : stdout,
+                 "\nSaved the plan to %s. To apply exactly this plan: ascsync apply %s\n",
+                 flags.out_file.c_str(), flags.out_file.c_str());
+  }
   return exit_code;
 }
 
@@ -205,6 +289,9 @@ Runner add_plan(CLI::App& app, GlobalOptions& global) {
       "a blocked change, API failure). --json prints {\"teams\": [...]}; a failed team is listed.");
   add_plan_flags(sub, *flags);
   sub->add_flag("--no-refresh", flags->no_refresh, "plan from the mirror as it is, without any API request");
+  sub->add_option("--out", flags->out_file,
+                  "also save the plan, with a fingerprint of the mirror and a digest of the desired state it "
+                  "was made from, for `ascsync apply FILE` (written only when every team was planned)");
   return [flags, &global]() { return plan_or_apply(global, *flags, false); };
 }
 
@@ -218,6 +305,9 @@ Runner add_apply(CLI::App& app, GlobalOptions& global) {
       "Exit codes: 0 converged, 1 error, blocked (the plan or any change) or partly applied.");
   add_plan_flags(sub, *flags);
   sub->add_option("--lock-wait", flags->lock_wait_seconds, "seconds to wait for another applier (default 0)");
+  sub->add_option("plan_file", flags->plan_file,
+                  "a plan saved by `ascsync plan --out FILE`: refresh, then apply exactly that plan; refused "
+                  "(exit 1, nothing applied) when App Store Connect or the desired state changed since");
   return [flags, &global]() { return plan_or_apply(global, *flags, true); };
 }
 

@@ -1,14 +1,15 @@
 // `ascsync run` (the daemon) and `ascsync trigger`.
 #include <httplib.h>
+#include <spdlog/spdlog.h>
 
 #include <cstdio>
 
+#include "app/daemon.hpp"
 #include "asc/credentials.hpp"
-#include "cli/alerts_hook.hpp"
 #include "cli/cli.hpp"
 #include "cli/commands.hpp"
-#include "cli/team_runtime.hpp"
-#include "daemon/service.hpp"
+#include "service/service.hpp"
+#include "store/database.hpp"
 #include "util/files.hpp"
 #include "util/log.hpp"
 #include "util/strings.hpp"
@@ -46,7 +47,9 @@ int run_daemon(const GlobalOptions& global, bool log_level_given) {
 
   // Start-up checks: the database opens, migrates and passes quick_check; every key is readable.
   {
-    auto db = store::Database::open(cfg->database);
+    store::OpenOptions options;
+    options.quick_check = true;  // once per start, not per open (docs/operations.md)
+    auto db = store::Database::open(cfg->database, options);
     if (!db) {
       spdlog::critical("database: {}", db.error().describe());
       return service::k_exit_failure;
@@ -57,31 +60,7 @@ int run_daemon(const GlobalOptions& global, bool log_level_given) {
   auto token = read_token(cfg->admin.token_file);
   if (!token) return service::k_exit_config;
 
-  auto clock = util::system_clock();
-  TeamRuntime runtime(cfg->path, clock);
-  // alerts (docs/alerts.md): evaluated after each team cycle; delivery workers run while the
-  // service does. Declared before the service so it outlives every cycle.
-  std::unique_ptr<DaemonAlerts> alerts;
-  service::ServiceOptions options;
-  options.admin.host = cfg->admin.host;
-  options.admin.port = cfg->admin.port;
-  options.admin.token = *token;
-  options.alerts_status = [&alerts] { return alerts ? alerts->status() : nlohmann::json::array(); };
-  service::Service svc(
-      options,
-      [&runtime, &alerts](const std::string& team, std::stop_token stop) {
-        auto result = runtime.cycle(team, stop);
-        if (alerts) alerts->after_cycle(team, result, runtime.config());  // alerts: one call per cycle
-        return result;
-      },
-      [&runtime, &alerts]() {
-        auto teams = runtime.reload();
-        if (teams && alerts) alerts->set_teams(*runtime.config());  // alerts: follow the team list
-        return teams;
-      },
-      clock);
-  alerts = std::make_unique<DaemonAlerts>(*cfg, clock, svc.metrics().registry());
-  return svc.run();
+  return app::run_daemon(*cfg, *token, util::system_clock());
 }
 
 int trigger(const GlobalOptions& global) {

@@ -90,7 +90,10 @@ Runner add_status(CLI::App& app, GlobalOptions& global) {
                          "journal entries, objects that have not converged and certificate expiry. Reads "
                          "the mirror only.");
   sub->add_flag("--json", *json, "machine-readable output");
-  return [json, &global]() {
+  auto check = std::make_shared<bool>(false);
+  sub->add_flag("--check", *check,
+                "also run SQLite's PRAGMA quick_check on the database (exit 1 when it is damaged)");
+  return [json, check, &global]() {
     setup_cli_logging(global);
     auto cfg = load_config(global);
     if (!cfg) return k_exit_error;
@@ -98,6 +101,12 @@ Runner add_status(CLI::App& app, GlobalOptions& global) {
     if (!teams) return k_exit_error;
     auto db = open_database(*cfg);
     if (!db) return k_exit_error;
+    if (*check) {
+      if (auto checked = db->check(); !checked) {
+        std::fprintf(stderr, "error: %s\n", checked.error().describe().c_str());
+        return k_exit_error;
+      }
+    }
     const auto now = util::system_clock()->now();
     nlohmann::json all = nlohmann::json::array();
     for (const auto* team : *teams) {

@@ -55,6 +55,7 @@ std::optional<std::vector<const config::TeamConfig*>> select_teams(const config:
 std::optional<store::Database> open_database(const config::DaemonConfig& config, bool create) {
   store::OpenOptions options;
   options.create = create;
+  options.snapshot_memo = false;  // one-shot commands commit at most one snapshot: no copy to keep
   auto db = store::Database::open(config.database, options);
   if (!db) {
     std::fprintf(stderr, "error: %s\n", db.error().message.c_str());

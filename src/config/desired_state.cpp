@@ -657,8 +657,8 @@ class Resolver {
                 "internal groups take team users only; declare them under users: and list the email here");
             continue;
           }
-          // Why: without a users section the team's users are not known here; the mirror
-          // check (check_against_snapshot) covers that case.
+          // Why: without a users section the team's users are not known here; the planner
+          // checks internal members against the team's users in App Store Connect.
           if (m_decl.has_users && m_user_keys.count(m.key) == 0) {
             m_diags.error(m.loc,
                           m.key + " is in internal group " + quote(decl.group.name) +

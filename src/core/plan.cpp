@@ -45,6 +45,16 @@ const char* to_string(Action action) {
   return "?";
 }
 
+const char* to_string(ReplaceOrder order) {
+  switch (order) {
+    case ReplaceOrder::destroy_before_create:
+      return "destroy_before_create";
+    case ReplaceOrder::create_before_destroy:
+      return "create_before_destroy";
+  }
+  return "?";
+}
+
 bool Change::sends_requests() const {
   return action != Action::adopt && action != Action::blocked;
 }

@@ -19,6 +19,8 @@ namespace core {
 // them. Only these may ever be deleted.
 using ManagedSet = std::set<std::string>;
 
+// The enums below keep their values contiguous from 0, and their to_string() returns "?" for any
+// other value: plan_json.cpp reads names back by walking the values, so a new one needs no list.
 enum class ChangeKind { user, invitation, group, tester, membership };
 
 // `adopt` records an existing object as managed and sends no request. `blocked` is a change the
@@ -26,8 +28,15 @@ enum class ChangeKind { user, invitation, group, tester, membership };
 // `destroy` is spelled "delete" in text and JSON.
 enum class Action { adopt, create, replace, add_members, update, blocked, remove_members, destroy };
 
+// The order of a replace's two halves. destroy_before_create (Terraform's default, "-/+") is what
+// Apple forces when old and new cannot coexist (an invitation per email, a group name per app);
+// create_before_destroy ("+/-") makes the new object first so that there is never a moment
+// without one (certificate renewal, profiles). Only meaningful for Action::replace.
+enum class ReplaceOrder { destroy_before_create, create_before_destroy };
+
 const char* to_string(ChangeKind kind);
 const char* to_string(Action action);
+const char* to_string(ReplaceOrder order);
 
 struct Change {
   ChangeKind kind = ChangeKind::user;
@@ -41,6 +50,7 @@ struct Change {
   std::vector<std::string> manage;    // keys to record as managed once the change succeeded
   std::vector<std::string> unmanage;  // keys to forget once the change succeeded
   std::vector<std::string> removes;   // keys of the objects this change deletes (guard, deletion cap)
+  ReplaceOrder order = ReplaceOrder::destroy_before_create;  // replace only: which half goes first
 
   // True when the executor has to send at least one request (not adopt, not blocked).
   bool sends_requests() const;

@@ -1,12 +1,23 @@
 #include "core/plan_json.hpp"
 
+#include <string_view>
+
 namespace core {
 namespace {
 
-constexpr ChangeKind k_kinds[] = {ChangeKind::user, ChangeKind::invitation, ChangeKind::group,
-                                  ChangeKind::tester, ChangeKind::membership};
-constexpr Action k_actions[] = {Action::adopt,  Action::create,  Action::replace,        Action::add_members,
-                                Action::update, Action::blocked, Action::remove_members, Action::destroy};
+// Every value of a scoped enum whose to_string() is an exhaustive switch (-Wswitch under
+// -Werror) that returns "?" past the last value: the names follow the enum by construction, so a
+// new kind, action or order cannot be forgotten here (a hand-kept list once could, and every
+// journal entry of the missing kind became undecodable).
+template <class E>
+std::optional<E> enum_from_string(const std::string& s) {
+  for (int i = 0;; ++i) {
+    const auto e = static_cast<E>(i);
+    const std::string_view name = to_string(e);
+    if (name == "?") return std::nullopt;
+    if (s == name) return e;
+  }
+}
 
 util::Error bad(const std::string& what) {
   return util::make_error(util::ErrorKind::client, "malformed plan JSON: " + what);
@@ -36,30 +47,31 @@ nlohmann::json field_or_null(const nlohmann::json& j, const char* field) {
 }  // namespace
 
 std::optional<ChangeKind> change_kind_from_string(const std::string& s) {
-  for (const auto k : k_kinds) {
-    if (s == to_string(k)) return k;
-  }
-  return std::nullopt;
+  return enum_from_string<ChangeKind>(s);
 }
 
 std::optional<Action> action_from_string(const std::string& s) {
-  for (const auto a : k_actions) {
-    if (s == to_string(a)) return a;
-  }
-  return std::nullopt;
+  return enum_from_string<Action>(s);
+}
+
+std::optional<ReplaceOrder> replace_order_from_string(const std::string& s) {
+  return enum_from_string<ReplaceOrder>(s);
 }
 
 nlohmann::json change_to_json(const Change& c) {
-  return {{"kind", to_string(c.kind)},
-          {"action", to_string(c.action)},
-          {"key", c.key},
-          {"reason", c.reason},
-          {"before", c.before},
-          {"after", c.after},
-          {"payload", c.payload},
-          {"manage", c.manage},
-          {"unmanage", c.unmanage},
-          {"removes", c.removes}};
+  nlohmann::json j = {{"kind", to_string(c.kind)},
+                      {"action", to_string(c.action)},
+                      {"key", c.key},
+                      {"reason", c.reason},
+                      {"before", c.before},
+                      {"after", c.after},
+                      {"payload", c.payload},
+                      {"manage", c.manage},
+                      {"unmanage", c.unmanage},
+                      {"removes", c.removes}};
+  // Only a replace has two halves to order; other actions carry no "order" field.
+  if (c.action == Action::replace) j["order"] = to_string(c.order);
+  return j;
 }
 
 nlohmann::json plan_to_json(const Plan& plan) {
@@ -102,6 +114,13 @@ util::Result<Change> change_from_json(const nlohmann::json& j) {
   c.action = *action;
   c.key = string_or_empty(j, "key");
   if (c.key.empty()) return bad("a change has no key");
+  if (const auto order = j.find("order"); order != j.end()) {
+    const auto o = order->is_string() ? replace_order_from_string(order->get<std::string>()) : std::nullopt;
+    if (!o) return bad("change " + c.key + ": unknown order " + order->dump());
+    if (c.action != Action::replace) return bad("change " + c.key + ": order is only valid for a replace");
+    c.order = *o;
+  }
+  // A replace written before "order" existed was always destroy-then-create: the default.
   c.reason = string_or_empty(j, "reason");
   c.before = field_or_null(j, "before");
   c.after = field_or_null(j, "after");

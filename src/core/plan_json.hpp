@@ -21,5 +21,6 @@ util::Result<Plan> plan_from_json(const nlohmann::json& j);
 
 std::optional<ChangeKind> change_kind_from_string(const std::string& s);
 std::optional<Action> action_from_string(const std::string& s);
+std::optional<ReplaceOrder> replace_order_from_string(const std::string& s);
 
 }  // namespace core

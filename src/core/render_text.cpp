@@ -70,6 +70,10 @@ Header header_for(const Change& c) {
       if (c.kind == ChangeKind::invitation) return {"+", k_green, "user", "will be invited", false};
       return {"+", k_green, kind, "will be created", false};
     case Action::replace:
+      // Terraform's symbols: "-/+" destroys the old object first, "+/-" creates the new one first.
+      if (c.order == ReplaceOrder::create_before_destroy)
+        return {"+/-", k_yellow, kind,
+                "will be replaced, the new one created before the old one is destroyed", true};
       if (c.kind == ChangeKind::invitation) return {"-/+", k_yellow, kind, "will be re-issued", true};
       return {"-/+", k_yellow, kind, "will be replaced", true};
     case Action::add_members: {

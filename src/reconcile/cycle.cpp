@@ -11,6 +11,7 @@
 #include "store/audit.hpp"
 #include "store/conditions.hpp"
 #include "store/cycle_outcomes.hpp"
+#include "store/events.hpp"
 #include "store/managed.hpp"
 #include "store/mirror.hpp"
 
@@ -93,21 +94,17 @@ namespace {
 // that correct them set them ready again.
 void record_drift(const std::string& team, store::Database& db, int64_t run_id,
                   const core::ManagedSet& managed, const util::Clock& clock) {
-  auto stmt = db.prepare("SELECT kind, object_key FROM events WHERE team = ?1 AND run_id = ?2");
-  if (!stmt) return;
-  stmt->bind_text(1, team).bind_int(2, run_id);
-  store::Conditions conditions(db);
-  for (;;) {
-    auto row = stmt->step();
-    if (!row || !*row) break;
-    const std::string kind = stmt->column_text(0);
-    const std::string key = stmt->column_text(1);
-    if (managed.count(key))
-      (void)conditions.set_condition(team, key, "drifted", "ChangedOutsideAscsync",
-                                     "App Store Connect shows " + kind + " that ascsync did not make",
-                                     clock.now());
+  auto events = store::run_events(db, team, run_id);
+  if (!events) {
+    spdlog::error("team {}: could not read the drift events: {}", team, events.error().describe());
+    return;
   }
-  stmt->reset();
+  store::Conditions conditions(db);
+  for (const auto& e : *events)
+    if (managed.count(e.key))
+      (void)conditions.set_condition(team, e.key, store::ConditionType::drifted, "ChangedOutsideAscsync",
+                                     "App Store Connect shows " + e.kind + " that ascsync did not make",
+                                     clock.now());
 }
 
 // Conditions of objects the current plan no longer mentions have converged.
@@ -120,9 +117,9 @@ void settle_conditions(const std::string& team, store::Database& db, const core:
   auto all = conditions.conditions(team);
   if (!all) return;
   for (const auto& c : *all) {
-    if (c.type == "ready" || open.count(c.key)) continue;
-    (void)conditions.set_condition(team, c.key, "ready", "Converged", "matches the desired state",
-                                   clock.now());
+    if (c.type == store::to_string(store::ConditionType::ready) || open.count(c.key)) continue;
+    (void)conditions.set_condition(team, c.key, store::ConditionType::ready, "Converged",
+                                   "matches the desired state", clock.now());
   }
 }
 
@@ -130,12 +127,13 @@ void record_blocked(const std::string& team, store::Database& db, const core::Pl
                     const core::GuardResult& guard, const util::Clock& clock) {
   store::Conditions conditions(db);
   for (const auto& e : plan.errors)
-    (void)conditions.set_condition(team, e.key, "blocked", "PlanError",
+    (void)conditions.set_condition(team, e.key, store::ConditionType::blocked, "PlanError",
                                    (e.loc.file.empty() ? "" : e.loc.str() + ": ") + e.message, clock.now());
   const std::string reasons = guard.reasons.empty() ? "" : guard.reasons.front();
   for (const auto& c : plan.changes)
     if (c.sends_requests() && !reasons.empty())
-      (void)conditions.set_condition(team, c.key, "blocked", "GuardRefused", reasons, clock.now());
+      (void)conditions.set_condition(team, c.key, store::ConditionType::blocked, "GuardRefused", reasons,
+                                     clock.now());
 }
 
 // Sets the client's interrupt for one cycle and clears it afterwards (the daemon reuses clients).
@@ -165,6 +163,28 @@ std::string describe_timeout(std::chrono::milliseconds t) {
   if (t.count() % 60000 == 0) return std::to_string(t.count() / 60000) + "m";
   if (t.count() % 1000 == 0) return std::to_string(t.count() / 1000) + "s";
   return std::to_string(t.count()) + "ms";
+}
+
+}  // namespace
+
+namespace {
+
+// A saved plan applies only to the mirror it was made from (the refresh just made it current).
+util::Status check_saved_fingerprint(const std::string& team, const core::Snapshot& snapshot,
+                                     const core::ManagedSet& managed, const CycleOptions& options) {
+  if (!options.saved_fingerprint)
+    return util::make_error(util::ErrorKind::internal, "a saved plan without its mirror fingerprint");
+  const auto moved =
+      store::changed_collections(*options.saved_fingerprint, store::snapshot_fingerprint(snapshot, managed));
+  if (moved.empty()) return util::ok_status();
+  std::string list;
+  for (const auto& c : moved) list += (list.empty() ? "" : ", ") + c;
+  return util::make_error(
+      util::ErrorKind::client,
+      std::string(k_saved_plan_stale) + " for team " + team +
+          ": App Store Connect (or what ascsync manages) changed since the plan was made; "
+          "moved: " +
+          list + ". Nothing was applied; run `ascsync plan --out FILE` again and review it");
 }
 
 }  // namespace
@@ -250,8 +270,14 @@ util::Result<CycleReport> run_cycle_impl(const std::string& team, const core::De
   if (!managed) return managed.error();
   if (report.refresh && applying) record_drift(team, db, report.refresh->run_id, *managed, clock);
 
-  report.plan = core::make_plan(desired, snapshot, *managed, clock.now());
+  if (options.saved_plan && applying) {
+    if (auto fresh = check_saved_fingerprint(team, snapshot, *managed, options); !fresh) return fresh.error();
+    report.plan = *options.saved_plan;
+  } else {
+    report.plan = core::make_plan(desired, snapshot, *managed, clock.now());
+  }
   report.guard = core::guard(report.plan, desired.policy, *managed);
+  if (options.fingerprint && !applying) report.fingerprint = store::snapshot_fingerprint(snapshot, *managed);
   if (desired.manage_signing) {
     auto signing = plan_signing(desired, snapshot, api, db, team, clock);
     if (!signing) return signing.error();

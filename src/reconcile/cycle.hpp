@@ -16,6 +16,7 @@
 #include "reconcile/signing_phase.hpp"
 #include "store/database.hpp"
 #include "store/retention.hpp"
+#include "store/snapshot_fingerprint.hpp"
 #include "util/clock.hpp"
 
 namespace reconcile {
@@ -40,10 +41,23 @@ struct CycleOptions {
   // the team's old runs, events, plans, audit and journal rows (store::prune, one bounded
   // transaction). `ascsync apply` leaves it unset.
   std::optional<store::RetentionPolicy> retention;
+  // plan_only: also fingerprint the snapshot and managed set the plan is made from
+  // (CycleReport::fingerprint), for a saved plan (`ascsync plan --out`).
+  bool fingerprint = false;
+  // apply: apply this saved plan instead of making one (`ascsync apply FILE`). After the refresh
+  // and the read-back of pending journal entries, the fingerprint of the fresh snapshot and managed
+  // set must equal `saved_fingerprint`; when it does not, the cycle stops with a client error
+  // (k_saved_plan_stale) naming the collections that moved, and applies nothing. The guard still
+  // runs on the saved plan.
+  const core::Plan* saved_plan = nullptr;
+  const store::SnapshotFingerprint* saved_fingerprint = nullptr;
   // Certificates and profiles (when the desired state manages signing): custody directory,
   // credentials, crash points.
   SigningOptions signing;
 };
+
+// The start of the error a stale saved plan stops the cycle with.
+inline constexpr const char* k_saved_plan_stale = "the saved plan is stale";
 
 // When a budget pause error (asc::is_budget_pause) expects budget back, seen at `now`.
 std::optional<util::TimePoint> budget_resume_at(const util::Error& pause, util::TimePoint now);
@@ -69,6 +83,8 @@ struct CycleReport {
   core::GuardResult guard;
   std::optional<ApplyReport> apply;
   std::optional<int64_t> plan_id;
+  // CycleOptions::fingerprint: what the plan was made from.
+  std::optional<store::SnapshotFingerprint> fingerprint;
   // The cycle's deadline passed during the apply: the changes not yet started were skipped.
   bool deadline_exceeded = false;
   // The rate budget reached its reserve during the apply (outcome partial): the rest waits for

@@ -4,6 +4,7 @@
 
 #include <csignal>
 
+#include "core/payload_json.hpp"
 #include "core/plan_json.hpp"
 #include "store/audit.hpp"
 #include "store/conditions.hpp"
@@ -23,18 +24,6 @@ namespace {
 
 using nlohmann::json;
 using util::ErrorKind;
-
-std::vector<std::string> string_list(const json& j) {
-  std::vector<std::string> out;
-  if (j.is_array())
-    for (const auto& v : j) out.push_back(v.get<std::string>());
-  return out;
-}
-
-std::string str(const json& j, const char* field) {
-  const auto it = j.find(field);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
 
 // What one change's execution produced.
 struct Done {
@@ -136,14 +125,41 @@ class Executor {
     ++m_report.blocked;
   }
 
-  void execute(const core::Change& c) {
+  // Records the intent for `c` (or for one half of a create-before-destroy replace: "create" or
+  // "delete", kept in the request's "half" field for recovery).
+  util::Result<int64_t> journal_intent(const core::Change& c, const char* half) {
     store::JournalEntry entry;
     entry.kind = core::to_string(c.kind);
     entry.action = core::to_string(c.action);
     entry.natural_key = c.key;
     entry.request = core::change_to_json(c);
+    if (half) entry.request[k_journal_half_field] = half;
     entry.plan_id = m_ctx.plan_id;
-    auto id = m_journal.record_pending(m_ctx.team, entry, m_ctx.clock->now());
+    return m_journal.record_pending(m_ctx.team, entry, m_ctx.clock->now());
+  }
+
+  void unknown_outcome(const core::Change& c) {
+    ++m_report.unknown;
+    m_report.stopped_early = true;
+    const std::string msg = "outcome unknown; the next refresh reads it back";
+    record(c, "unknown", msg);
+    condition(c.key, "failed", "OutcomeUnknown", msg);
+  }
+
+  void succeeded(const core::Change& c) {
+    record(c, "applied", "");
+    condition(c.key, "ready", "Applied", c.reason);
+    ++m_report.applied;
+  }
+
+  void execute(const core::Change& c) {
+    if (c.action == core::Action::replace && c.order == core::ReplaceOrder::create_before_destroy) {
+      execute_create_first(c);
+      return;
+    }
+    // A payload the executor cannot read is a bug: refuse before anything is journaled or sent.
+    if (auto s = core::check_payload(c); !s) return fail(c, std::nullopt, s.error(), true);
+    auto id = journal_intent(c, nullptr);
     if (!id) {
       // Without the intent on disk no request may be sent.
       fail(c, std::nullopt, id.error(), true);
@@ -155,19 +171,77 @@ class Executor {
       return;
     }
     if (done->unknown) {
-      ++m_report.unknown;
-      m_report.stopped_early = true;
-      const std::string msg = "outcome unknown; the next refresh reads it back";
-      record(c, "unknown", msg);
-      condition(c.key, "failed", "OutcomeUnknown", msg);
+      unknown_outcome(c);
       return;  // the entry stays pending on purpose
     }
     apply_managed(c, "created");
-    if (auto r = m_journal.complete(*id, "done", done->result, "", m_ctx.clock->now()); !r)
-      spdlog::error("team {}: journal entry {} not completed: {}", m_ctx.team, *id, r.error().describe());
-    record(c, "applied", "");
-    condition(c.key, "ready", "Applied", c.reason);
-    ++m_report.applied;
+    complete_done(*id, done->result);
+    succeeded(c);
+  }
+
+  void complete_done(int64_t id, const json& result) {
+    if (auto r = m_journal.complete(id, "done", result, "", m_ctx.clock->now()); !r)
+      spdlog::error("team {}: journal entry {} not completed: {}", m_ctx.team, id, r.error().describe());
+  }
+
+  // A create-before-destroy replace: the new object first, then the old one goes. Each half has
+  // its own journal entry, written before its request, so a crash between them is read back half
+  // by half: the create half resolves as done (the new object exists and becomes managed), the
+  // delete half was never written or resolves as not happened (the old id is still there), and
+  // the next plan sees the old object and removes it again.
+  void execute_create_first(const core::Change& c) {
+    std::optional<core::GroupPayload> group;
+    std::optional<core::InvitationPayload> invitation;
+    std::string old_id;
+    if (c.kind == core::ChangeKind::group) {
+      auto p = core::decode_group(c);
+      if (!p) return fail(c, std::nullopt, p.error(), true);
+      old_id = p->group_id;
+      group = std::move(*p);
+    } else if (c.kind == core::ChangeKind::invitation) {
+      auto p = core::decode_invitation(c);
+      if (!p) return fail(c, std::nullopt, p.error(), true);
+      old_id = p->invitation_id;
+      invitation = std::move(*p);
+    } else {
+      return fail(
+          c, std::nullopt,
+          util::make_error(ErrorKind::internal, std::string("the executor cannot create a new ") +
+                                                    core::to_string(c.kind) + " before deleting the old one"),
+          true);
+    }
+    auto create_id = journal_intent(c, k_half_create);
+    if (!create_id) return fail(c, std::nullopt, create_id.error(), true);
+    auto made = group ? create_group(c.key, *group) : create_invitation(*invitation);
+    if (!made) return fail(c, *create_id, made.error(), false);
+    if (made->unknown) return unknown_outcome(c);
+    // A 409 read back by natural key may find the old object: then Apple refused the new one
+    // next to it, and deleting the old one would leave none.
+    const auto made_id = made->result.find(group ? "group_id" : "invitation_id");
+    if (made_id == made->result.end() || *made_id == old_id) {
+      return fail(c, *create_id,
+                  util::make_error(ErrorKind::conflict, "App Store Connect refused a new " +
+                                                            std::string(core::to_string(c.kind)) +
+                                                            " next to the old one; the old one was kept"),
+                  false);
+    }
+    apply_managed(c, "created");
+    complete_done(*create_id, made->result);
+
+    auto delete_id = journal_intent(c, k_half_delete);
+    if (!delete_id) return fail(c, std::nullopt, delete_id.error(), true);
+    auto gone = group ? delete_group(old_id) : delete_invitation(old_id);
+    if (!gone) return fail(c, *delete_id, gone.error(), false);
+    complete_done(*delete_id, {{"deleted", old_id}});
+    succeeded(c);
+  }
+
+  util::Status delete_group(const std::string& id) {
+    auto s = m_ctx.api->delete_beta_group(id);
+    if (!s && s.error().kind != ErrorKind::not_found) return s.error();
+    wrote();
+    (void)mirror_ok(m_mirror.delete_group(m_ctx.team, id));
+    return util::ok_status();
   }
 
   void fail(const core::Change& c, std::optional<int64_t> id, const util::Error& e, bool local) {
@@ -198,10 +272,10 @@ class Executor {
     return s;
   }
 
-  // Resolves a group reference: the id in the payload, or the id of a group this apply created.
-  std::optional<std::string> group_id(const json& ref_id, const std::string& group_key) {
-    if (ref_id.is_string()) return ref_id.get<std::string>();
-    auto it = m_created_groups.find(group_key);
+  // Resolves a group reference: its id, or the id of a group this apply created.
+  std::optional<std::string> group_id(const core::GroupRef& ref) {
+    if (ref.id) return *ref.id;
+    auto it = m_created_groups.find(ref.key);
     if (it != m_created_groups.end()) return it->second;
     return std::nullopt;
   }
@@ -209,60 +283,69 @@ class Executor {
   util::Result<Done> dispatch(const core::Change& c) {
     using core::Action;
     using core::ChangeKind;
-    const json& p = c.payload;
     switch (c.kind) {
-      case ChangeKind::invitation:
-        if (c.action == Action::create) return create_invitation(c);
+      case ChangeKind::invitation: {
+        auto p = core::decode_invitation(c);
+        if (!p) return p.error();
+        if (c.action == Action::create) return create_invitation(*p);
         if (c.action == Action::replace) {
-          if (auto s = delete_invitation(str(p, "invitation_id")); !s) return s.error();
-          return create_invitation(c);
+          if (auto s = delete_invitation(p->invitation_id); !s) return s.error();
+          return create_invitation(*p);
         }
         if (c.action == Action::destroy) {
-          if (auto s = delete_invitation(str(p, "invitation_id")); !s) return s.error();
+          if (auto s = delete_invitation(p->invitation_id); !s) return s.error();
           return Done{};
         }
         break;
-      case ChangeKind::user:
-        if (c.action == Action::update) return update_user(c);
+      }
+      case ChangeKind::user: {
+        auto p = core::decode_user(c);
+        if (!p) return p.error();
+        if (c.action == Action::update) return update_user(*p);
         if (c.action == Action::destroy) {
-          auto s = m_ctx.api->delete_user(str(p, "user_id"));
+          auto s = m_ctx.api->delete_user(p->user_id);
           if (!s && s.error().kind != ErrorKind::not_found) return s.error();
           wrote();
-          (void)mirror_ok(m_mirror.delete_user(m_ctx.team, str(p, "user_id")));
+          (void)mirror_ok(m_mirror.delete_user(m_ctx.team, p->user_id));
           return Done{};
         }
         break;
-      case ChangeKind::group:
-        if (c.action == Action::create) return create_group(c);
+      }
+      case ChangeKind::group: {
+        auto p = core::decode_group(c);
+        if (!p) return p.error();
+        if (c.action == Action::create) return create_group(c.key, *p);
         if (c.action == Action::replace) {
-          auto s = m_ctx.api->delete_beta_group(str(p, "group_id"));
-          if (!s && s.error().kind != ErrorKind::not_found) return s.error();
-          wrote();
-          (void)mirror_ok(m_mirror.delete_group(m_ctx.team, str(p, "group_id")));
-          return create_group(c);
+          if (auto s = delete_group(p->group_id); !s) return s.error();
+          return create_group(c.key, *p);
         }
-        if (c.action == Action::update) return update_group(c);
+        if (c.action == Action::update) return update_group(*p);
         if (c.action == Action::destroy) {
-          auto s = m_ctx.api->delete_beta_group(str(p, "group_id"));
-          if (!s && s.error().kind != ErrorKind::not_found) return s.error();
-          wrote();
-          (void)mirror_ok(m_mirror.delete_group(m_ctx.team, str(p, "group_id")));
+          if (auto s = delete_group(p->group_id); !s) return s.error();
           return Done{};
         }
         break;
-      case ChangeKind::tester:
-        if (c.action == Action::create) return create_tester(c);
+      }
+      case ChangeKind::tester: {
+        auto p = core::decode_tester(c);
+        if (!p) return p.error();
+        if (c.action == Action::create) return create_tester(*p);
         if (c.action == Action::destroy) {
-          auto s = m_ctx.api->delete_beta_tester(str(p, "tester_id"));
+          auto s = m_ctx.api->delete_beta_tester(p->tester_id);
           if (!s && s.error().kind != ErrorKind::not_found) return s.error();
           wrote();
-          (void)mirror_ok(m_mirror.delete_tester(m_ctx.team, str(p, "tester_id")));
+          (void)mirror_ok(m_mirror.delete_tester(m_ctx.team, p->tester_id));
           return Done{};
         }
         break;
-      case ChangeKind::membership:
-        if (c.action == Action::add_members || c.action == Action::remove_members) return change_members(c);
+      }
+      case ChangeKind::membership: {
+        auto p = core::decode_membership(c);
+        if (!p) return p.error();
+        if (c.action == Action::add_members || c.action == Action::remove_members)
+          return change_members(*p, c.action == Action::add_members);
         break;
+      }
     }
     return util::make_error(ErrorKind::internal, std::string("the executor has no rule for ") +
                                                      core::to_string(c.action) + " " +
@@ -277,17 +360,15 @@ class Executor {
     return util::ok_status();
   }
 
-  util::Result<Done> create_invitation(const core::Change& c) {
-    const json& p = c.payload;
-    const std::string email = str(p, "email");
-    auto inv = m_ctx.api->create_user_invitation(email, str(p, "firstName"), str(p, "lastName"),
-                                                 string_list(p["roles"]), p.value("allAppsVisible", false),
-                                                 p.value("provisioningAllowed", false),
-                                                 string_list(p.value("visible_app_ids", json::array())));
+  util::Result<Done> create_invitation(const core::InvitationPayload& p) {
+    const core::InvitationTerms& t = *p.terms;  // decode_invitation sets it for create and replace
+    auto inv =
+        m_ctx.api->create_user_invitation(p.email, t.first_name, t.last_name, t.roles, t.all_apps_visible,
+                                          t.provisioning_allowed, t.visible_app_ids);
     if (!inv) {
       // 409 (already invited / already a user) or an unclear outcome: read back by email.
       if (inv.error().kind == ErrorKind::conflict || util::is_retryable(inv.error().kind)) {
-        auto found = m_ctx.api->find_user_invitation_by_email(email);
+        auto found = m_ctx.api->find_user_invitation_by_email(p.email);
         if (!found) return Done{json::object(), true};
         if (*found) {
           (void)mirror_ok(m_mirror.upsert_invitation(m_ctx.team, **found));
@@ -302,35 +383,28 @@ class Executor {
     return Done{{{"invitation_id", inv->id}}};
   }
 
-  util::Result<Done> update_user(const core::Change& c) {
-    const json& p = c.payload;
-    auto user = m_ctx.api->update_user(
-        str(p, "user_id"), string_list(p["roles"]), p.value("allAppsVisible", false),
-        p.value("provisioningAllowed", false), string_list(p.value("visible_app_ids", json::array())));
+  util::Result<Done> update_user(const core::UserPayload& p) {
+    const core::UserAccess& a = *p.access;  // decode_user sets it for update
+    auto user = m_ctx.api->update_user(p.user_id, a.roles, a.all_apps_visible, a.provisioning_allowed,
+                                       a.visible_app_ids.value_or(std::vector<std::string>{}));
     if (!user) return user.error();
     wrote();
     (void)mirror_ok(m_mirror.upsert_user(m_ctx.team, *user));
     return Done{{{"user_id", user->id}}};
   }
 
-  util::Result<Done> create_group(const core::Change& c) {
-    const json& p = c.payload;
-    const json& a = p["attributes"];
-    const std::string app_id = str(p, "app_id");
-    const std::string name = str(p, "name");
-    std::optional<int> limit;
-    if (a.contains("publicLinkLimit") && a["publicLinkLimit"].is_number_integer())
-      limit = a["publicLinkLimit"].get<int>();
+  util::Result<Done> create_group(const std::string& key, const core::GroupPayload& p) {
+    const core::GroupAttributes& a = p.attributes;  // decode_group sets every creation attribute
     auto group = m_ctx.api->create_beta_group(
-        app_id, name, a.value("isInternalGroup", false), a.value("hasAccessToAllBuilds", false),
-        a.value("publicLinkEnabled", false), limit, a.value("feedbackEnabled", true));
+        p.app_id, p.name, a.is_internal.value_or(false), a.has_access_to_all_builds.value_or(false),
+        a.public_link_enabled.value_or(false), a.public_link_limit, a.feedback_enabled.value_or(true));
     if (!group) {
       if (group.error().kind == ErrorKind::conflict || util::is_retryable(group.error().kind)) {
-        auto found = m_ctx.api->find_beta_group(app_id, name);
+        auto found = m_ctx.api->find_beta_group(p.app_id, p.name);
         if (!found) return Done{json::object(), true};
         if (*found) {
           (void)mirror_ok(m_mirror.upsert_group(m_ctx.team, **found));
-          m_created_groups[c.key] = (*found)->id;
+          m_created_groups[key] = (*found)->id;
           return Done{{{"group_id", (*found)->id}, {"read_back", true}}};
         }
         if (group.error().kind != ErrorKind::conflict) return Done{json::object(), true};
@@ -339,49 +413,42 @@ class Executor {
     }
     wrote();
     (void)mirror_ok(m_mirror.upsert_group(m_ctx.team, *group));
-    m_created_groups[c.key] = group->id;
+    m_created_groups[key] = group->id;
     return Done{{{"group_id", group->id}}};
   }
 
-  util::Result<Done> update_group(const core::Change& c) {
-    const json& p = c.payload;
-    const auto it = m_groups.find(str(p, "group_id"));
+  util::Result<Done> update_group(const core::GroupPayload& p) {
+    const auto it = m_groups.find(p.group_id);
     if (it == m_groups.end())
-      return util::make_error(ErrorKind::internal, "group " + str(p, "group_id") + " is not in the snapshot");
+      return util::make_error(ErrorKind::internal, "group " + p.group_id + " is not in the snapshot");
     const core::BetaGroup& cur = *it->second;
-    const json& d = p["attributes"];
-    const bool link = d.value("publicLinkEnabled", cur.public_link_enabled);
-    const bool limit_on = d.value("publicLinkLimitEnabled", cur.public_link_limit_enabled);
+    // The PATCH carries every mutable attribute: the changed ones, the rest as they are now.
+    const core::GroupAttributes& d = p.attributes;
+    const bool link = d.public_link_enabled.value_or(cur.public_link_enabled);
+    const bool limit_on = d.public_link_limit_enabled.value_or(cur.public_link_limit_enabled);
     std::optional<int> limit;
-    if (limit_on) {
-      if (d.contains("publicLinkLimit") && d["publicLinkLimit"].is_number_integer())
-        limit = d["publicLinkLimit"].get<int>();
-      else
-        limit = cur.public_link_limit;
-    }
+    if (limit_on) limit = d.public_link_limit ? d.public_link_limit : cur.public_link_limit;
     auto group = m_ctx.api->update_beta_group(cur, cur.name, link, limit,
-                                              d.value("feedbackEnabled", cur.feedback_enabled));
+                                              d.feedback_enabled.value_or(cur.feedback_enabled));
     if (!group) return group.error();
     wrote();
     (void)mirror_ok(m_mirror.upsert_group(m_ctx.team, *group));
     return Done{{{"group_id", group->id}}};
   }
 
-  util::Result<Done> create_tester(const core::Change& c) {
-    const json& p = c.payload;
+  util::Result<Done> create_tester(const core::TesterPayload& p) {
     std::vector<std::string> group_ids;
-    for (const auto& ref : p["groups"]) {
-      auto id = group_id(ref["id"], str(ref, "key"));
+    for (const auto& ref : p.groups) {
+      auto id = group_id(ref);
       if (!id)
         return util::make_error(ErrorKind::client,
-                                "group " + str(ref, "key") + " was not created; the tester waits for it");
+                                "group " + ref.key + " was not created; the tester waits for it");
       group_ids.push_back(*id);
     }
-    const std::string email = str(p, "email");
-    auto tester = m_ctx.api->create_beta_tester(email, str(p, "firstName"), str(p, "lastName"), group_ids);
+    auto tester = m_ctx.api->create_beta_tester(p.email, p.first_name, p.last_name, group_ids);
     if (!tester) {
       if (tester.error().kind == ErrorKind::conflict || util::is_retryable(tester.error().kind)) {
-        auto found = m_ctx.api->find_beta_tester_by_email(email);
+        auto found = m_ctx.api->find_beta_tester_by_email(p.email);
         if (!found) return Done{json::object(), true};
         if (*found) {
           // The tester exists (e.g. created before a crash): make sure it is in every group.
@@ -409,13 +476,12 @@ class Executor {
     return Done{{{"tester_id", t.id}}};
   }
 
-  util::Result<Done> change_members(const core::Change& c) {
-    const json& p = c.payload;
-    auto gid = group_id(p["group_id"], str(p, "group_key"));
-    if (!gid) return util::make_error(ErrorKind::client, "group " + str(p, "group_key") + " was not created");
+  util::Result<Done> change_members(const core::MembershipPayload& p, bool add) {
+    auto gid = group_id(p.group);
+    if (!gid) return util::make_error(ErrorKind::client, "group " + p.group.key + " was not created");
     std::vector<std::string> ids;
-    for (const auto& t : p["testers"]) ids.push_back(str(t, "id"));
-    const bool add = c.action == core::Action::add_members;
+    ids.reserve(p.testers.size());
+    for (const auto& t : p.testers) ids.push_back(t.id);
     auto s =
         add ? m_ctx.api->add_testers_to_group(*gid, ids) : m_ctx.api->remove_testers_from_group(*gid, ids);
     if (!s) return s.error();

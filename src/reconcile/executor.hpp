@@ -19,6 +19,13 @@
 
 namespace reconcile {
 
+// A create-before-destroy replace is journaled as two entries, one per half, written before each
+// half's request; the entry's request (the change as JSON) names its half in this field.
+// resolve_pending() reads each half back on its own.
+inline constexpr const char* k_journal_half_field = "half";
+inline constexpr const char* k_half_create = "create";
+inline constexpr const char* k_half_delete = "delete";
+
 struct ChangeOutcome {
   std::string key;
   std::string action;

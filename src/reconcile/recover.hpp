@@ -4,7 +4,11 @@
 // freshly refreshed snapshot is the read-back, by email, group name or id — never by repeating
 // the request. A create whose object exists is recorded as done (its keys become managed, so
 // ascsync keeps owning what it made); one whose object is absent is closed and the next plan
-// creates it again.
+// creates it again. An entry that cannot be decoded (unknown kind or action, a payload without
+// the identity to read it back by) is never closed unread: resolve_pending() leaves it pending
+// and fails, naming the entry and what to do, so the cycle plans and applies nothing for the team
+// until it is settled (the whole team is refused, not just the key: what the entry was about, and
+// so which keys depend on it, is exactly what cannot be read).
 #include <string>
 
 #include "core/model.hpp"

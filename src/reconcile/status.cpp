@@ -5,6 +5,7 @@
 #include "asc/client.hpp"
 #include "store/conditions.hpp"
 #include "store/cycle_outcomes.hpp"
+#include "store/events.hpp"
 #include "store/journal.hpp"
 #include "store/mirror.hpp"
 #include "util/time.hpp"
@@ -88,32 +89,15 @@ util::Result<nlohmann::json> team_status(store::Database& db, const std::string&
   out["not_read"] = not_read;
 
   // Drift: the total and the ten most recent events (newest last), without reading the history.
-  int64_t total_events = 0;
+  auto total_events = store::event_count(db, team);
+  if (!total_events) return total_events.error();
+  auto latest = store::recent_events(db, team, 10);
+  if (!latest) return latest.error();
   nlohmann::json recent = nlohmann::json::array();
-  {
-    auto count = db.prepare("SELECT count(*) FROM events WHERE team = ?1");
-    if (!count) return count.error();
-    count->bind_text(1, team);
-    if (auto row = count->step(); row && *row) total_events = count->column_int(0);
-    count->reset();
-    auto latest = db.prepare(
-        "SELECT id, at, kind, object_key FROM (SELECT id, at, kind, object_key FROM events WHERE team = ?1 "
-        "ORDER BY id DESC LIMIT 10) ORDER BY id");
-    if (!latest) return latest.error();
-    latest->bind_text(1, team);
-    for (;;) {
-      auto row = latest->step();
-      if (!row) return row.error();
-      if (!*row) break;
-      recent.push_back({{"id", latest->column_int(0)},
-                        {"at", latest->column_text(1)},
-                        {"kind", latest->column_text(2)},
-                        {"key", latest->column_text(3)}});
-    }
-    latest->reset();
-  }
+  for (const auto& e : *latest)
+    recent.push_back({{"id", e.id}, {"at", e.at}, {"kind", e.kind}, {"key", e.key}});
   out["drift"] = {
-      {"total_events", total_events}, {"last_run_events", *last ? (*last)->events : 0}, {"recent", recent}};
+      {"total_events", *total_events}, {"last_run_events", *last ? (*last)->events : 0}, {"recent", recent}};
 
   store::Journal journal(db);
   auto pending = journal.pending(team);
@@ -123,11 +107,12 @@ util::Result<nlohmann::json> team_status(store::Database& db, const std::string&
   store::Conditions conditions(db);
   auto conds = conditions.conditions(team);
   if (!conds) return conds.error();
-  nlohmann::json by_type = {{"ready", 0}, {"drifted", 0}, {"blocked", 0}, {"failed", 0}};
+  nlohmann::json by_type = nlohmann::json::object();
+  for (const auto type : store::k_condition_types) by_type[std::string(store::to_string(type))] = 0;
   nlohmann::json not_ready = nlohmann::json::array();
   for (const auto& c : *conds) {
     by_type[c.type] = by_type.value(c.type, 0) + 1;
-    if (c.type != "ready")
+    if (c.type != store::to_string(store::ConditionType::ready))
       not_ready.push_back({{"key", c.key},
                            {"type", c.type},
                            {"reason", c.reason},

@@ -3,10 +3,12 @@
 #include <openssl/ssl.h>
 #include <sys/socket.h>
 
+#include <chrono>
 #include <optional>
 #include <regex>
 #include <stdexcept>
 #include <string_view>
+#include <thread>
 
 #include "core/model.hpp"
 #include "sim/engine.hpp"
@@ -340,6 +342,11 @@ void Simulator::start() {
   }
   impl.bound_port = port;
   impl.thread = std::thread([&server] { server.listen_after_bind(); });
+  // httplib's stop() is a no-op until the accept loop runs, so a stop() right after start()
+  // would leave the thread serving forever: wait until it accepts.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!server.is_running() && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
 }
 
 void Simulator::stop() {

@@ -5,6 +5,7 @@
 #include <string_view>
 #include <vector>
 
+#include "store/condition_type.hpp"
 #include "store/database.hpp"
 #include "util/clock.hpp"
 #include "util/result.hpp"
@@ -13,7 +14,7 @@ namespace store {
 
 struct Condition {
   std::string key;     // store/keys.hpp
-  std::string type;    // "ready" | "drifted" | "blocked" | "failed"
+  std::string type;    // to_string(ConditionType): "ready" | "drifted" | "blocked" | "failed"
   std::string reason;  // CamelCase machine word, e.g. "DeletionCapExceeded"
   std::string message;
   util::TimePoint last_transition_at;  // when type last changed
@@ -27,6 +28,10 @@ class Conditions {
   // Upserts the key's condition. last_transition_at moves to `at` only when type changes.
   util::Status set_condition(const std::string& team, const std::string& key, std::string_view type,
                              std::string_view reason, std::string_view message, util::TimePoint at);
+  util::Status set_condition(const std::string& team, const std::string& key, ConditionType type,
+                             std::string_view reason, std::string_view message, util::TimePoint at) {
+    return set_condition(team, key, to_string(type), reason, message, at);
+  }
   // Drops the key's condition (the object is no longer declared). Unknown keys are fine.
   util::Status clear_condition(const std::string& team, const std::string& key);
   // Sorted by key.

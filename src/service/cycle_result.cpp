@@ -1,4 +1,4 @@
-#include "daemon/cycle.hpp"
+#include "service/cycle_result.hpp"
 
 namespace service {
 

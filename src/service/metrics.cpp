@@ -1,4 +1,4 @@
-#include "daemon/metrics.hpp"
+#include "service/metrics.hpp"
 
 #include <algorithm>
 #include <charconv>

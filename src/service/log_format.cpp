@@ -1,4 +1,4 @@
-#include "daemon/log_format.hpp"
+#include "service/log_format.hpp"
 
 #include <sys/stat.h>
 #include <unistd.h>

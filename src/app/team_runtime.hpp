@@ -12,11 +12,11 @@
 #include "asc/api.hpp"
 #include "config/daemon_config.hpp"
 #include "core/desired.hpp"
-#include "daemon/cycle.hpp"
+#include "service/cycle_result.hpp"
 #include "store/database.hpp"
 #include "util/clock.hpp"
 
-namespace cli {
+namespace app {
 
 class TeamRuntime {
  public:
@@ -62,4 +62,4 @@ class TeamRuntime {
   std::map<std::string, std::shared_ptr<Worker>> m_workers;
 };
 
-}  // namespace cli
+}  // namespace app

@@ -1,11 +1,11 @@
-#include "daemon/admin_server.hpp"
+#include "service/admin_server.hpp"
 
 #include <httplib.h>
 #include <spdlog/spdlog.h>
 
 #include <chrono>
 
-#include "daemon/metrics.hpp"
+#include "service/metrics.hpp"
 #include "util/strings.hpp"
 
 namespace service {

@@ -1,4 +1,4 @@
-#include "cli/alerts_hook.hpp"
+#include "app/daemon_alerts.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -7,7 +7,7 @@
 #include "config/desired_state.hpp"
 #include "util/strings.hpp"
 
-namespace cli {
+namespace app {
 
 namespace {
 
@@ -135,4 +135,4 @@ void DaemonAlerts::update_gauges() {
       m_firing.set({entry.name, alerts::to_string(entry.severity)}, 0);
 }
 
-}  // namespace cli
+}  // namespace app

@@ -1,4 +1,4 @@
-#include "daemon/scheduler.hpp"
+#include "service/scheduler.hpp"
 
 #include <spdlog/spdlog.h>
 

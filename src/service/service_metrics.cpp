@@ -1,4 +1,4 @@
-#include "daemon/service_metrics.hpp"
+#include "service/service_metrics.hpp"
 
 #include "util/time.hpp"
 

@@ -3,8 +3,8 @@
 #include <chrono>
 #include <string>
 
-#include "daemon/cycle.hpp"
-#include "daemon/metrics.hpp"
+#include "service/cycle_result.hpp"
+#include "service/metrics.hpp"
 
 namespace service {
 

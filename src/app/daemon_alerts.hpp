@@ -7,11 +7,11 @@
 
 #include "alerts/service.hpp"
 #include "config/daemon_config.hpp"
-#include "daemon/cycle.hpp"
-#include "daemon/metrics.hpp"
+#include "service/cycle_result.hpp"
+#include "service/metrics.hpp"
 #include "util/clock.hpp"
 
-namespace cli {
+namespace app {
 
 // The facts the alert rules read from a cycle's result (the rest comes from the database).
 alerts::CycleFacts cycle_facts(const service::CycleResult& result);
@@ -43,4 +43,4 @@ class DaemonAlerts {
   std::mutex m_gauge_mutex;
 };
 
-}  // namespace cli
+}  // namespace app

@@ -1,4 +1,4 @@
-#include "daemon/signals.hpp"
+#include "service/signals.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>

@@ -1,4 +1,4 @@
-#include "daemon/notify.hpp"
+#include "service/notify.hpp"
 
 #include <spdlog/spdlog.h>
 #include <time.h>

@@ -1,5 +1,6 @@
-#include "cli/team_runtime.hpp"
+#include "app/team_runtime.hpp"
 
+#include <malloc.h>
 #include <spdlog/spdlog.h>
 
 #include <exception>
@@ -11,10 +12,11 @@
 #include "reconcile/session.hpp"
 #include "reconcile/status.hpp"
 #include "store/cycle_outcomes.hpp"
+#include "store/events.hpp"
 #include "store/journal.hpp"
 #include "util/time.hpp"
 
-namespace cli {
+namespace app {
 
 namespace {
 
@@ -168,6 +170,12 @@ std::shared_ptr<const core::DesiredState> TeamRuntime::current_desired(const con
 }
 
 service::CycleResult TeamRuntime::cycle(const std::string& team, std::stop_token stop) {
+  // A refresh frees tens of MB of page buffers and decoded records; glibc keeps freed heap
+  // unless asked, so an idle daemon would sit at its peak. Give it back after every cycle
+  // (bench/bench_idle: about 57 MB -> 38 MB at 10,000 testers).
+  struct TrimOnExit {
+    ~TrimOnExit() { ::malloc_trim(0); }
+  } trim_on_exit;
   std::shared_ptr<const config::DaemonConfig> cfg;
   std::shared_ptr<const core::DesiredState> desired;
   std::shared_ptr<Worker> worker;
@@ -298,17 +306,10 @@ service::CycleResult TeamRuntime::cycle(const std::string& team, std::stop_token
                       {"membership", c.memberships},
                       {"certificate", c.certificates},
                       {"profile", c.profiles}};
-    auto stmt = worker->db->prepare(
-        "SELECT kind, count(*) FROM events WHERE team = ?1 AND run_id = ?2 GROUP BY kind");
-    if (stmt) {
-      stmt->bind_text(1, team).bind_int(2, report->refresh->run_id);
-      for (;;) {
-        auto row = stmt->step();
-        if (!row || !*row) break;
-        result.drift_events[stmt->column_text(0)] = stmt->column_int(1);
-      }
-      stmt->reset();
-    }
+    if (auto drift = store::run_event_counts(*worker->db, team, report->refresh->run_id))
+      result.drift_events = std::move(*drift);
+    else
+      spdlog::warn("team {}: could not count the drift events: {}", team, drift.error().describe());
     std::vector<service::CertificateExpiry> certs;
     for (const auto& cert : report->refresh->snapshot.certificates)
       if (auto exp = util::parse_rfc3339(cert.expiration_date))
@@ -328,4 +329,4 @@ nlohmann::json TeamRuntime::team_status(const std::string& team) {
   return std::move(*s);
 }
 
-}  // namespace cli
+}  // namespace app

@@ -16,7 +16,7 @@
 #include <thread>
 #include <vector>
 
-#include "daemon/cycle.hpp"
+#include "service/cycle_result.hpp"
 #include "util/clock.hpp"
 
 namespace service {

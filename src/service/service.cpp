@@ -1,4 +1,4 @@
-#include "daemon/service.hpp"
+#include "service/service.hpp"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -10,7 +10,7 @@
 #include <set>
 #include <system_error>
 
-#include "daemon/signals.hpp"
+#include "service/signals.hpp"
 #include "util/time.hpp"
 
 namespace service {

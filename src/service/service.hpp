@@ -15,11 +15,11 @@
 #include <string>
 #include <vector>
 
-#include "daemon/admin_server.hpp"
-#include "daemon/cycle.hpp"
-#include "daemon/notify.hpp"
-#include "daemon/scheduler.hpp"
-#include "daemon/service_metrics.hpp"
+#include "service/admin_server.hpp"
+#include "service/cycle_result.hpp"
+#include "service/notify.hpp"
+#include "service/scheduler.hpp"
+#include "service/service_metrics.hpp"
 #include "util/clock.hpp"
 
 namespace service {
