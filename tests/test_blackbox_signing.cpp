@@ -190,6 +190,25 @@ TEST_CASE("blackbox signing: issue, export, renew 20 days before expiry, profile
   auto after = s.run({"plan"});
   CHECK_MESSAGE(after.exit_code == 0, (after.out + after.err));
 
+  // show / status say who holds the slots; export-identity writes the identity again for CI.
+  auto show = s.run({"show", "certificates"});
+  CHECK_MESSAGE(show.exit_code == 0, (show.out + show.err));
+  CHECK(show.out.find("OWNER") != std::string::npos);
+  CHECK(show.out.find("owned") != std::string::npos);
+  CHECK(show.out.find("app-store") != std::string::npos);
+  auto profiles_out = s.run({"show", "profiles"});
+  CHECK_MESSAGE(profiles_out.exit_code == 0, (profiles_out.out + profiles_out.err));
+  CHECK(profiles_out.out.find("Shop App Store") != std::string::npos);
+  CHECK(profiles_out.out.find("ACTIVE") != std::string::npos);
+  auto status = s.run({"status"});
+  CHECK_MESSAGE(status.exit_code == 0, (status.out + status.err));
+  CHECK(status.out.find("slots         IOS_DISTRIBUTION 1 of 3 used") != std::string::npos);
+  const std::string ci = s.f.dir + "/ci.p12";
+  auto exported = s.run({"export-identity", "app-store", "--out", ci, "--password-file", s.password});
+  CHECK_MESSAGE(exported.exit_code == 0, (exported.out + exported.err));
+  CHECK(p12_key_matches(ci, s.password, s.f.dir));
+  CHECK(exported.out.find("correct horse") == std::string::npos);
+
   // The key never reaches logs or the database.
   for (const auto* text : {&plan.out, &plan.err, &apply.out, &apply.err, &renew.out, &renew.err})
     CHECK(text->find("PRIVATE KEY") == std::string::npos);

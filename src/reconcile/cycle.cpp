@@ -246,7 +246,7 @@ util::Result<CycleReport> run_cycle_impl(const std::string& team, const core::De
     if (!r) return r.error();
     report.refresh = std::move(*r);
     snapshot = report.refresh->snapshot;
-    if (applying && desired.manage_signing) {
+    if (applying && (desired.manage_signing || has_signing_intents(team, db))) {
       // Before the generic recovery: certificate and profile intents are settled by public key
       // and by name here (docs/certificates.md, "Crash recovery").
       auto settled = settle_signing(team, desired, *api, db, clock, snapshot, options.signing);
@@ -341,7 +341,10 @@ util::Result<CycleReport> run_cycle_impl(const std::string& team, const core::De
     report.paused_for_budget = report.apply->paused_for_budget;
     report.resume_at = budget_resume_at(*report.paused_for_budget, clock.now());
   }
-  if (report.signing && (!report.apply || report.apply->ok()) && !past_deadline() && !stop.stop_requested()) {
+  // A saved plan is applied exactly: certificates and profiles are not part of it (they are
+  // re-assessed and shown, and applied by the next `ascsync apply` or daemon cycle).
+  if (report.signing && !options.saved_plan && (!report.apply || report.apply->ok()) && !past_deadline() &&
+      !stop.stop_requested()) {
     if (report.signing->has_changes() || report.signing->has_blocked()) {
       spdlog::info("team {}: applying certificates and profiles\n{}", team, report.signing->text());
       if (auto st =

@@ -7,6 +7,9 @@
 #include <filesystem>
 
 #include "signing/report.hpp"
+#include "store/journal.hpp"
+#include "store/mirror.hpp"
+#include "store/signing.hpp"
 
 namespace reconcile {
 
@@ -100,6 +103,18 @@ nlohmann::json SigningReport::to_json() const {
   return j;
 }
 
+bool has_signing_intents(const std::string& team, store::Database& db) {
+  store::Journal journal(db);
+  if (auto pending = journal.pending(team))
+    for (const auto& e : *pending)
+      if (e.kind == "certificate" || e.kind == "profile") return true;
+  store::SigningRecords records(db);
+  if (auto rows = records.list(team))
+    for (const auto& r : *rows)
+      if (r.state == "requested") return true;
+  return false;
+}
+
 util::Result<custody::KeyStore> open_key_store(const std::string& team, store::Database& db,
                                                const SigningOptions& options) {
   auto dir = custody::custody_directory(signing_state_dir(db, options), team);
@@ -166,6 +181,18 @@ util::Status apply_signing(SigningReport& report, const std::string& team, const
   };
   report.applied = signing::converge(ctx, desired, report.assessment);
   return util::ok_status();
+}
+
+util::Result<nlohmann::json> signing_status(store::Database& db, const std::string& team,
+                                            const core::DesiredState& desired, util::TimePoint now) {
+  store::Mirror mirror(db);
+  auto snapshot = mirror.load_snapshot(team);
+  if (!snapshot) return snapshot.error();
+  auto view = signing::local_view(db, team);
+  if (!view) return view.error();
+  return signing::status_json(signing::slot_reports(desired, *snapshot, *view, now),
+                              signing::certificate_rows(desired, *snapshot, *view),
+                              signing::profile_rows(desired, *snapshot), now);
 }
 
 }  // namespace reconcile

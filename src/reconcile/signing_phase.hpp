@@ -48,6 +48,11 @@ struct SigningReport {
 util::Result<custody::KeyStore> open_key_store(const std::string& team, store::Database& db,
                                                const SigningOptions& options);
 
+// True when a crash left certificate or profile work to settle (a pending journal entry of those
+// kinds, or a "requested" signing record): settle_signing must run even if the desired state no
+// longer manages signing, or the generic recovery would find entries it cannot decode.
+bool has_signing_intents(const std::string& team, store::Database& db);
+
 // Apply mode, right after the refresh and before reconcile::resolve_pending.
 util::Result<signing::Settled> settle_signing(const std::string& team, const core::DesiredState& desired,
                                               asc::Api& api, store::Database& db, const util::Clock& clock,
@@ -65,5 +70,11 @@ util::Status apply_signing(SigningReport& report, const std::string& team, const
                            asc::Api& api, store::Database& db, const util::Clock& clock,
                            const SigningOptions& options, std::optional<int64_t> plan_id,
                            long long crash_after_writes, long long writes_so_far);
+
+// Slots, certificates (owner, seconds to expiry) and profiles of the team's mirrored snapshot,
+// as signing::status_json; no request. `desired` supplies slot limits and adopted certificates
+// (an empty one: default limits, adoption by record only).
+util::Result<nlohmann::json> signing_status(store::Database& db, const std::string& team,
+                                            const core::DesiredState& desired, util::TimePoint now);
 
 }  // namespace reconcile
