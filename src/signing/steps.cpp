@@ -81,14 +81,23 @@ util::Result<std::vector<std::pair<asc::CertificateContent, custody::Certificate
   auto listed = ctx.api->list_certificate_contents(type);
   if (!listed) return listed.error();
   std::vector<std::pair<asc::CertificateContent, custody::CertificateInfo>> out;
+  std::vector<std::string> unreadable;
   for (auto& c : *listed) {
     auto info = custody::parse_certificate_der(c.der);
     if (!info) {
       spdlog::warn("team {}: certificate {} cannot be parsed: {}", ctx.team, c.id, info.error().describe());
+      unreadable.push_back(c.id);
       continue;
     }
     if (info->public_key_fingerprint == fingerprint) out.emplace_back(std::move(c), std::move(*info));
   }
+  // "Not there" must be certain before a request is abandoned and its key removed: a certificate
+  // whose content cannot be read might be the one.
+  if (out.empty() && !unreadable.empty())
+    return util::make_error(ErrorKind::client, "cannot tell whether the request with key " +
+                                                   fingerprint.substr(0, 16) +
+                                                   "... made a certificate: " + util::join(unreadable, ", ") +
+                                                   " cannot be parsed; nothing settled (retried next cycle)");
   return out;
 }
 
