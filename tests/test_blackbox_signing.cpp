@@ -165,6 +165,13 @@ TEST_CASE("blackbox signing: issue, export, renew 20 days before expiry, profile
 
   auto quiet = s.run({"plan"});
   CHECK_MESSAGE(quiet.exit_code == 0, (quiet.out + quiet.err));
+  auto quiet_json = s.run({"plan", "--json"});
+  CHECK_MESSAGE(quiet_json.exit_code == 0, (quiet_json.out + quiet_json.err));
+  const auto pj = nlohmann::json::parse(quiet_json.out, nullptr, false);
+  REQUIRE(pj.is_object());
+  CHECK(pj["teams"][0]["signing"]["changes"].empty());
+  CHECK(pj["teams"][0]["signing"]["slots"][0]["used"] == 1);
+  CHECK(pj["teams"][0]["signing"]["slots"][0]["limit"] == 3);
 
   // 20 days before expiry (the simulator ages its dates; our clock and tokens stay real).
   s.f.fx.sim->age_world(345 * k_bb_day - std::chrono::hours(1));
@@ -172,6 +179,10 @@ TEST_CASE("blackbox signing: issue, export, renew 20 days before expiry, profile
   CHECK_MESSAGE(due.exit_code == 2, (due.out + due.err));
   CHECK(due.out.find("+/- certificate \"app-store\" will be renewed (expires ") != std::string::npos);
   CHECK(due.out.find(", in 20 days)") != std::string::npos);
+  CHECK(due.out.find(
+            "-/+ profile \"Shop App Store\" will be regenerated (its certificate app-store is renewed)") !=
+        std::string::npos);
+  CHECK(due.out.find("# IOS_DISTRIBUTION: 1 of 3 slots used") != std::string::npos);
 
   auto renew = s.run({"apply"});
   CHECK_MESSAGE(renew.exit_code == 0, (renew.out + renew.err));
