@@ -295,12 +295,33 @@ TEST_CASE("a second connection waits for the writer, then fails with a clear err
   CHECK(other_mirror.begin_run("acme", at("2026-03-14T12:00:00Z")).ok());
 }
 
+TEST_CASE("a nested write transaction that is not committed undoes only its own writes") {
+  Fixture f;
+  {
+    auto outer = store::WriteTransaction::begin(f.db);
+    REQUIRE(outer.ok());
+    REQUIRE(f.mirror.upsert_app("acme", {"a", "com.acme.a", "A", "sku-a"}).ok());
+    {
+      auto inner = store::WriteTransaction::begin(f.db);
+      REQUIRE(inner.ok());
+      auto s = f.db.prepare(
+          "INSERT INTO apps (team, id, bundle_id, name, sku) VALUES ('acme', 'x', 'com.acme.x', 'X', 'w')");
+      REQUIRE(s->run().ok());
+    }  // not committed: rolled back to its savepoint
+    REQUIRE(outer->commit().ok());
+  }
+  const auto apps = f.load("acme").apps;
+  REQUIRE(apps.size() == 1);
+  CHECK(apps[0].id == "a");
+}
+
 TEST_CASE("an uncommitted write transaction rolls back") {
   Fixture f;
   {
     auto tx = store::WriteTransaction::begin(f.db);
     REQUIRE(tx.ok());
-    REQUIRE_FALSE(f.mirror.upsert_app("acme", {"a", "b", "c", "d"}).ok());  // nested BEGIN is refused
+    // A nested write transaction is a savepoint: released into the outer one, undone with it.
+    REQUIRE(f.mirror.upsert_app("acme", {"a", "b", "c", "d"}).ok());
     auto s =
         f.db.prepare("INSERT INTO apps (team, id, bundle_id, name, sku) VALUES ('acme', 'x', 'y', 'z', 'w')");
     REQUIRE(s->run().ok());

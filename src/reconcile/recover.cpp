@@ -159,9 +159,13 @@ util::Result<RecoveryReport> resolve_pending(const std::string& team, store::Dat
     // A create/replace that exists happened; a delete that is gone happened.
     const bool happened = is_delete ? !exists : exists;
     if (happened) {
-      for (const auto& k : change->unmanage) (void)managed.unmark_managed(team, k);
+      // Recorded before the entry is closed: a failure here leaves it pending for the next cycle.
+      for (const auto& k : change->unmanage)
+        if (auto st = managed.unmark_managed(team, k); !st) return std::move(st).error();
       if (!is_delete)
-        for (const auto& k : change->manage) (void)managed.mark_managed(team, k, "created", clock.now());
+        for (const auto& k : change->manage)
+          if (auto st = managed.mark_managed(team, k, "created", clock.now()); !st)
+            return std::move(st).error();
       ++report.resolved_present;
     } else {
       ++report.resolved_absent;

@@ -172,12 +172,20 @@ util::Result<std::string> Database::query_text(std::string_view sql) {
 }
 
 util::Result<WriteTransaction> WriteTransaction::begin(Database& db) {
+  if (sqlite3_get_autocommit(db.handle()) == 0) {
+    if (auto st = db.exec("SAVEPOINT ascsync_nested"); !st) return std::move(st).error();
+    return WriteTransaction(db, true);
+  }
   if (auto st = db.exec("BEGIN IMMEDIATE"); !st) return std::move(st).error();
-  return WriteTransaction(db);
+  return WriteTransaction(db, false);
 }
 
 WriteTransaction::~WriteTransaction() {
-  if (m_db != nullptr && sqlite3_get_autocommit(m_db->handle()) == 0) (void)m_db->exec("ROLLBACK");
+  if (m_db == nullptr || sqlite3_get_autocommit(m_db->handle()) != 0) return;
+  if (m_nested)
+    (void)m_db->exec("ROLLBACK TO ascsync_nested; RELEASE ascsync_nested");
+  else
+    (void)m_db->exec("ROLLBACK");
 }
 
 util::Status WriteTransaction::commit() {
@@ -185,6 +193,7 @@ util::Status WriteTransaction::commit() {
   m_db = nullptr;
   if (db == nullptr)
     return util::make_error(util::ErrorKind::internal, "transaction already finished (a bug)");
+  if (m_nested) return db->exec("RELEASE ascsync_nested");
   auto st = db->exec("COMMIT");
   // A failed COMMIT (e.g. SQLITE_BUSY) can leave the transaction open; never leave it dangling.
   if (!st && sqlite3_get_autocommit(db->handle()) == 0) (void)db->exec("ROLLBACK");

@@ -110,10 +110,15 @@ class Database {
 
 // A BEGIN IMMEDIATE transaction: the write lock is taken up front, so concurrent writers wait
 // (busy_timeout) at the start instead of failing half-way. Rolls back unless committed.
+// Inside a transaction already open on the connection (the executor groups a change's
+// bookkeeping with the next journal intent), it is a SAVEPOINT instead: commit() releases it
+// into the outer transaction and a rollback undoes only its own writes.
 class WriteTransaction {
  public:
   static util::Result<WriteTransaction> begin(Database& db);
-  WriteTransaction(WriteTransaction&& other) noexcept : m_db(other.m_db) { other.m_db = nullptr; }
+  WriteTransaction(WriteTransaction&& other) noexcept : m_db(other.m_db), m_nested(other.m_nested) {
+    other.m_db = nullptr;
+  }
   WriteTransaction& operator=(WriteTransaction&&) = delete;
   WriteTransaction(const WriteTransaction&) = delete;
   WriteTransaction& operator=(const WriteTransaction&) = delete;
@@ -122,8 +127,9 @@ class WriteTransaction {
   util::Status commit();
 
  private:
-  explicit WriteTransaction(Database& db) : m_db(&db) {}
+  WriteTransaction(Database& db, bool nested) : m_db(&db), m_nested(nested) {}
   Database* m_db;
+  bool m_nested = false;
 };
 
 }  // namespace store
