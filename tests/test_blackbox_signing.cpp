@@ -285,3 +285,17 @@ TEST_CASE(
     CHECK(p12_key_matches(s.p12, s.password, s.f.dir));
   }
 }
+
+TEST_CASE("blackbox signing: a key that may not create certificates is blocked, naming the permission") {
+  SigningCli s;
+  sim::FaultRule forbid;
+  forbid.route = "POST /v1/certificates";
+  forbid.error_rate = 1.0;
+  forbid.error_status = 403;
+  s.f.fx.sim->add_fault(forbid);
+  auto apply = s.run({"apply"});
+  CHECK_MESSAGE(apply.exit_code == 1, (apply.out + apply.err));
+  CHECK((apply.out + apply.err).find("may not create certificates") != std::string::npos);
+  CHECK(s.certificate_ids().empty());
+  CHECK(s.custody_keys().empty());
+}

@@ -409,8 +409,10 @@ TEST_CASE("signing flow: a key that may not create certificates gets an error na
   f.fx.sim->add_fault(forbid);
   auto r = f.run();
   CHECK(r.renewed == 0);
+  CHECK(r.failed == 0);
+  CHECK(r.blocked == 2);  // the certificate (missing permission) and the profile that needs it
   REQUIRE_FALSE(r.messages.empty());
-  CHECK(r.messages[0].find("may not create certificates") != std::string::npos);
+  CHECK(r.messages[0].find("blocked: the API key may not create certificates") != std::string::npos);
   CHECK(r.messages[0].find("Access to Certificates") != std::string::npos);
   // Nothing was left behind: the request is abandoned, its key removed.
   CHECK(f.keys->list_keys()->empty());

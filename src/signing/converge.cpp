@@ -28,9 +28,15 @@ ConvergeReport converge(Context& ctx, const core::DesiredState& desired, const A
     }
     auto r = renew_certificate(ctx, d, a);
     if (!r) {
-      ++report.failed;
       failed_names.insert(d.name);
-      note("certificate \"" + d.name + "\" failed: " + r.error().describe());
+      if (r.error().kind == util::ErrorKind::auth) {
+        // The key's role may not do it: retrying cannot help until a person changes the role.
+        ++report.blocked;
+        note("certificate \"" + d.name + "\" blocked: " + r.error().message);
+      } else {
+        ++report.failed;
+        note("certificate \"" + d.name + "\" failed: " + r.error().describe());
+      }
       continue;
     }
     if (r->unknown) {
