@@ -16,6 +16,7 @@
 #include "signing/assess.hpp"
 #include "signing/converge.hpp"
 #include "signing/steps.hpp"
+#include "store/audit.hpp"
 #include "store/database.hpp"
 #include "store/signing.hpp"
 #include "support/shell.hpp"
@@ -208,6 +209,18 @@ TEST_CASE(
   struct stat st {};
   REQUIRE(::stat(p12.c_str(), &st) == 0);
   CHECK((st.st_mode & 0777) == 0600);
+
+  // Audited like the other kinds.
+  store::AuditTrail trail(*f.db);
+  auto audit = trail.audit("acme", 10);
+  REQUIRE(audit.ok());
+  bool renew_row = false, profile_row = false;
+  for (const auto& a : *audit) {
+    if (a.change_kind == "certificate" && a.action == "renew" && a.outcome == "applied") renew_row = true;
+    if (a.change_kind == "profile" && a.action == "create" && a.outcome == "applied") profile_row = true;
+  }
+  CHECK(renew_row);
+  CHECK(profile_row);
 
   // Converged: a second pass writes nothing.
   f.writes_seen = 0;

@@ -4,9 +4,31 @@
 
 #include <set>
 
+#include "store/audit.hpp"
 #include "store/signing.hpp"
 
 namespace signing {
+
+namespace {
+
+// One audit row per certificate or profile action, like the executor's for the other kinds.
+void audit_signing(Context& ctx, const std::string& kind, const std::string& key, const std::string& action,
+                   const std::string& outcome, const std::string& error, nlohmann::json after = nullptr) {
+  store::AuditTrail trail(*ctx.db);
+  store::AuditRecord r;
+  r.plan_id = ctx.plan_id;
+  r.at = ctx.clock->now();
+  r.change_kind = kind;
+  r.change_key = key;
+  r.action = action;
+  r.after = std::move(after);
+  r.outcome = outcome;
+  r.error = error;
+  if (auto st = trail.record_audit(ctx.team, r); !st)
+    spdlog::error("team {}: audit not recorded: {}", ctx.team, st.error().describe());
+}
+
+}  // namespace
 
 ConvergeReport converge(Context& ctx, const core::DesiredState& desired, const Assessment& assessment) {
   (void)desired;
@@ -24,6 +46,7 @@ ConvergeReport converge(Context& ctx, const core::DesiredState& desired, const A
       ++report.blocked;
       failed_names.insert(d.name);
       note("certificate \"" + d.name + "\" blocked: " + *a.blocked);
+      audit_signing(ctx, "certificate", renewal_key(d.name), "renew", "blocked", *a.blocked);
       continue;
     }
     auto r = renew_certificate(ctx, d, a);
@@ -33,9 +56,11 @@ ConvergeReport converge(Context& ctx, const core::DesiredState& desired, const A
         // The key's role may not do it: retrying cannot help until a person changes the role.
         ++report.blocked;
         note("certificate \"" + d.name + "\" blocked: " + r.error().message);
+        audit_signing(ctx, "certificate", renewal_key(d.name), "renew", "blocked", r.error().message);
       } else {
         ++report.failed;
         note("certificate \"" + d.name + "\" failed: " + r.error().describe());
+        audit_signing(ctx, "certificate", renewal_key(d.name), "renew", "failed", r.error().describe());
       }
       continue;
     }
@@ -43,9 +68,16 @@ ConvergeReport converge(Context& ctx, const core::DesiredState& desired, const A
       ++report.unknown;
       failed_names.insert(d.name);
       note("certificate \"" + d.name + "\" unknown: " + r->unknown->message);
+      audit_signing(ctx, "certificate", renewal_key(d.name), "renew", "unknown", r->unknown->message);
       continue;
     }
     ++report.renewed;
+    audit_signing(ctx, "certificate", renewal_key(d.name), "renew", "applied", "",
+                  {{"certificate_id", r->renewed->certificate.id},
+                   {"serial", r->renewed->certificate.serial_number},
+                   {"expires", r->renewed->certificate.expiration_date},
+                   {"fingerprint", r->renewed->fingerprint},
+                   {"read_back", r->renewed->read_back}});
     note("certificate \"" + d.name + "\" renewed: " + r->renewed->certificate.id + " (serial " +
          r->renewed->certificate.serial_number + ", expires " + r->renewed->certificate.expiration_date +
          ")");
@@ -84,6 +116,8 @@ ConvergeReport converge(Context& ctx, const core::DesiredState& desired, const A
       continue;
     }
     ++report.profiles;
+    audit_signing(ctx, "profile", profile_key(d.name), to_string(p.action), "applied", "",
+                  {{"profile_id", r->profile->id}, {"certificate_ids", *ids}});
     note("profile \"" + d.name + "\" " + (p.action == ProfileAction::create ? "created" : "regenerated") +
          ": " + r->profile->id);
   }
@@ -110,6 +144,8 @@ ConvergeReport converge(Context& ctx, const core::DesiredState& desired, const A
       continue;
     }
     ++report.revoked;
+    audit_signing(ctx, "certificate", revocation_key(record.name, record.certificate_id), "revoke", "applied",
+                  why);
     note("certificate \"" + record.name + "\" " + record.certificate_id + " revoked (" + why + ")");
   }
   return report;
