@@ -8,6 +8,7 @@
 #include <filesystem>
 
 #include "store/database.hpp"
+#include "store/journal.hpp"
 #include "store/signing.hpp"
 #include "support/cli_fixture.hpp"
 #include "support/shell.hpp"
@@ -283,6 +284,16 @@ TEST_CASE(
     CHECK(s.custody_keys().size() == 1);
     s.check_no_lost_key();
     CHECK(p12_key_matches(s.p12, s.password, s.f.dir));
+    // Every intent was settled; no request is left "requested".
+    {
+      auto db = store::Database::open(s.f.db_path);
+      REQUIRE(db.ok());
+      store::Journal journal(*db);
+      auto pending = journal.pending("acme");
+      REQUIRE(pending.ok());
+      CHECK(pending->empty());
+    }
+    for (const auto& r : s.records()) CHECK(r.state != "requested");
   }
 }
 
