@@ -11,6 +11,7 @@
 #include "reconcile/cycle.hpp"
 #include "reconcile/session.hpp"
 #include "reconcile/status.hpp"
+#include "signing/report.hpp"
 #include "store/cycle_outcomes.hpp"
 #include "store/events.hpp"
 #include "store/journal.hpp"
@@ -315,6 +316,26 @@ service::CycleResult TeamRuntime::cycle(const std::string& team, std::stop_token
       if (auto exp = util::parse_rfc3339(cert.expiration_date))
         certs.push_back({cert.id, cert.certificate_type, *exp});
     result.certificates = std::move(certs);
+  }
+  if (report->signing && report->refresh) {
+    const auto& snap = report->refresh->snapshot;
+    std::vector<service::CertificateSlots> slots;
+    for (const auto& sl : report->signing->assessment.slots)
+      slots.push_back({sl.certificate_type, sl.used, sl.limit});
+    result.certificate_slots = std::move(slots);
+    auto view = signing::local_view(*worker->db, team);
+    if (view) {
+      std::vector<service::CertificateOwner> owners;
+      for (const auto& c : signing::certificate_rows(*desired, snap, *view))
+        if (c.expires)
+          owners.push_back({c.id, signing::to_string(c.owner), c.name, c.certificate_type, *c.expires});
+      result.certificate_owners = std::move(owners);
+    }
+    std::vector<service::ProfileExpiry> profiles;
+    for (const auto& p : snap.profiles)
+      if (auto exp = util::parse_rfc3339(p.expiration_date))
+        profiles.push_back({p.id, p.name, p.profile_type, *exp});
+    result.profiles = std::move(profiles);
   }
   return result;
 }

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "asc/client.hpp"
+#include "asc/signing_types.hpp"
 #include "core/model.hpp"
 #include "util/result.hpp"
 
@@ -118,6 +119,29 @@ class Api {
   util::Result<CreatedCertificate> create_certificate(const std::string& csr_pem, const std::string& type);
   util::Status delete_certificate(const std::string& id);
   util::Result<std::vector<core::Certificate>> list_certificates();
+
+  // --- Signing reads beyond the snapshot (api_signing.cpp) -------------------------------------
+  // Each fails whole on any failed page or malformed resource (invariants 1 and 8).
+  util::Result<std::vector<BundleId>> list_bundle_ids();
+  util::Result<std::vector<Device>> list_devices();
+  // Every certificate (of `certificate_type`, when not empty) with its certificateContent
+  // decoded: how an unclear certificate request is read back, by public key.
+  util::Result<std::vector<CertificateContent>> list_certificate_contents(
+      const std::string& certificate_type = "");
+  // GET /v1/profiles/{id}/devices: the ids, sorted.
+  util::Result<std::vector<std::string>> list_profile_device_ids(const std::string& profile_id);
+  // GET /v1/profiles?filter[name]=...: every profile with exactly this name (read-back).
+  util::Result<std::vector<core::Profile>> find_profiles_by_name(const std::string& name);
+
+  // --- Profiles (Apple has no PATCH: a change is a new profile and a deleted one) --------------
+  // POST /v1/profiles. device_ids only for development and ad hoc types. Apple refuses a second
+  // profile with a name in use ("Multiple profiles found with the name ..."). Never retried
+  // blindly: after an unclear failure, call find_profiles_by_name.
+  util::Result<core::Profile> create_profile(const std::string& name, const std::string& profile_type,
+                                             const std::string& bundle_id_id,
+                                             const std::vector<std::string>& certificate_ids,
+                                             const std::vector<std::string>& device_ids);
+  util::Status delete_profile(const std::string& id);
 
   // --- Read-backs by natural key (std::nullopt = Apple has none) -------------------------------
   util::Result<std::optional<core::Invitation>> find_user_invitation_by_email(const std::string& email);

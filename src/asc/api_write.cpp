@@ -241,4 +241,31 @@ util::Status Api::delete_certificate(const std::string& id) {
       write("DELETE", "DELETE /v1/certificates/{id}", instance_path("certificates", id), nullptr)));
 }
 
+util::Result<core::Profile> Api::create_profile(const std::string& name, const std::string& profile_type,
+                                                const std::string& bundle_id_id,
+                                                const std::vector<std::string>& certificate_ids,
+                                                const std::vector<std::string>& device_ids) {
+  Json relationships = {
+      {"bundleId", {{"data", {{"type", "bundleIds"}, {"id", bundle_id_id}}}}},
+      {"certificates", {{"data", linkages("certificates", sorted_unique(certificate_ids))}}}};
+  if (!device_ids.empty())
+    relationships["devices"] = {{"data", linkages("devices", sorted_unique(device_ids))}};
+  const Json body = {{"data",
+                      {{"type", "profiles"},
+                       {"attributes", {{"name", name}, {"profileType", profile_type}}},
+                       {"relationships", relationships}}}};
+  auto response = m_client->send(write("POST", "POST /v1/profiles", "/v1/profiles", body));
+  auto profile = decode_single(response, decode_profile);
+  if (!profile) return profile.error();
+  // The response may leave relationship data out: what was sent is what Apple made.
+  if (profile->bundle_id_id.empty()) profile->bundle_id_id = bundle_id_id;
+  if (profile->certificate_ids.empty()) profile->certificate_ids = sorted_unique(certificate_ids);
+  return profile;
+}
+
+util::Status Api::delete_profile(const std::string& id) {
+  return status_of(
+      m_client->send(write("DELETE", "DELETE /v1/profiles/{id}", instance_path("profiles", id), nullptr)));
+}
+
 }  // namespace asc

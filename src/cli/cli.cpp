@@ -40,6 +40,7 @@ int run(int argc, char** argv) {
   runners["run"] = add_run(app, global);
   runners["trigger"] = add_trigger(app, global);
   runners["export"] = add_export(app, global);
+  runners["export-identity"] = add_export_identity(app, global);
   runners["alerts"] = add_alerts(app, global);
 
   try {

@@ -170,6 +170,7 @@ int plan_or_apply(const GlobalOptions& global, const PlanFlags& flags, bool appl
     options.no_refresh = flags.no_refresh;
     options.lock_wait = std::chrono::milliseconds(static_cast<long long>(flags.lock_wait_seconds * 1000));
     options.crash_after_writes = crash_after_writes_from_env();
+    if (const char* at = std::getenv("ASCSYNC_CRASH_AT"); at && *at) options.signing.crash_at_step = at;
     options.timeout = cfg->defaults.cycle_timeout;
     options.fingerprint = !flags.out_file.empty();
     if (saved) {
@@ -202,6 +203,7 @@ int plan_or_apply(const GlobalOptions& global, const PlanFlags& flags, bool appl
     if (flags.json) {
       nlohmann::json j = core::render_json(report->plan, report->guard);
       j["outcome"] = reconcile::to_string(outcome);
+      if (report->signing) j["signing"] = report->signing->to_json();
       if (report->apply) {
         j["apply"] = {{"applied", report->apply->applied}, {"adopted", report->apply->adopted},
                       {"failed", report->apply->failed},   {"skipped", report->apply->skipped},
@@ -219,6 +221,8 @@ int plan_or_apply(const GlobalOptions& global, const PlanFlags& flags, bool appl
       text.color = color;
       text.show_notes = flags.show_notes;
       std::printf("%s", core::render_text(report->plan, &report->guard, text).c_str());
+      if (report->signing && (!report->signing->changes.empty() || report->signing->applied))
+        std::printf("\nCertificates and profiles:\n%s", report->signing->text().c_str());
       if (report->apply) {
         const auto& a = *report->apply;
         for (const auto& o : a.outcomes)

@@ -5,9 +5,12 @@
 #include "cli/cli.hpp"
 #include "cli/commands.hpp"
 #include "cli/table.hpp"
+#include "config/desired_state.hpp"
 #include "core/model.hpp"
+#include "signing/report.hpp"
 #include "store/mirror.hpp"
 #include "util/strings.hpp"
+#include "util/time.hpp"
 
 namespace cli {
 
@@ -18,7 +21,16 @@ std::string yes_no(bool b) {
 }
 
 // Prints one kind of object from a team's mirrored snapshot, sorted by natural key.
-int show_kind(const std::string& kind, const std::string& team, const core::Snapshot& s, bool json) {
+// "in 21 days" / "expired" for the EXPIRES IN column.
+std::string days_left(const std::optional<util::TimePoint>& t, util::TimePoint now) {
+  if (!t) return "?";
+  const auto days = std::chrono::duration_cast<std::chrono::hours>(*t - now).count() / 24;
+  if (*t <= now) return "expired";
+  return std::to_string(days) + "d";
+}
+
+int show_kind(const std::string& kind, const std::string& team, const core::Snapshot& s, bool json,
+              const core::DesiredState& desired, const signing::View& view, util::TimePoint now) {
   std::map<std::string, const core::App*> apps;
   for (const auto& a : s.apps) apps[a.id] = &a;
   auto bundle = [&](const std::string& app_id) {
@@ -116,20 +128,40 @@ int show_kind(const std::string& kind, const std::string& team, const core::Snap
           {core::email_key(t.email),
            {t.email, t.first_name + " " + t.last_name, t.state, t.invite_type, util::join(groups, ",")}});
     }
+  } else if (kind == "profiles") {
+    header = {"NAME", "TYPE", "STATE", "EXPIRES", "IN", "DECLARED", "CERTIFICATES", "ID"};
+    for (const auto& p : signing::profile_rows(desired, s)) {
+      rows.push_back({{"id", p.id},
+                      {"name", p.name},
+                      {"type", p.profile_type},
+                      {"state", p.profile_state},
+                      {"expiration_date", p.expiration_date},
+                      {"declared", p.declared},
+                      {"certificate_ids", p.certificate_ids}});
+      table_rows.push_back(
+          {p.name + "\x1f" + p.id,
+           {p.name, p.profile_type, p.profile_state, p.expiration_date.substr(0, 10),
+            days_left(p.expires, now), yes_no(p.declared), util::join(p.certificate_ids, ","), p.id}});
+    }
   } else {  // certificates
-    header = {"TYPE", "NAME", "SERIAL", "EXPIRES", "ID"};
-    for (const auto& c : s.certificates) {
+    // OWNER: owned (ascsync made it and holds the key), adopted (declared with adopt:) or
+    // foreign (never touched); NAME: the declared name it serves (or served: "replaced").
+    header = {"TYPE", "OWNER", "NAME", "SERIAL", "EXPIRES", "IN", "ID"};
+    for (const auto& c : signing::certificate_rows(desired, s, view)) {
+      std::string name = c.name;
+      if (!name.empty() && !c.current) name += " (replaced)";
       rows.push_back({{"id", c.id},
-                      {"name", c.name},
                       {"display_name", c.display_name},
                       {"type", c.certificate_type},
                       {"serial_number", c.serial_number},
-                      {"platform", c.platform},
                       {"expiration_date", c.expiration_date},
-                      {"activated", c.activated}});
-      table_rows.push_back({c.certificate_type + "\x1f" + c.expiration_date + "\x1f" + c.id,
-                            {c.certificate_type, c.display_name.empty() ? c.name : c.display_name,
-                             c.serial_number, c.expiration_date, c.id}});
+                      {"owner", signing::to_string(c.owner)},
+                      {"declared_name", c.name},
+                      {"current", c.current}});
+      table_rows.push_back(
+          {c.certificate_type + "\x1f" + c.expiration_date + "\x1f" + c.id,
+           {c.certificate_type, signing::to_string(c.owner), name.empty() ? "-" : name, c.serial_number,
+            c.expiration_date.substr(0, 10), days_left(c.expires, now), c.id}});
     }
   }
 
@@ -159,9 +191,9 @@ Runner add_show(CLI::App& app, GlobalOptions& global) {
   auto* sub = app.add_subcommand("show",
                                  "List mirrored objects of one kind, sorted. Reads the mirror only (no API "
                                  "calls); run `ascsync mirror` first for fresh data.");
-  sub->add_option("kind", *kind, "users, invitations, groups, testers or certificates")
+  sub->add_option("kind", *kind, "users, invitations, groups, testers, certificates or profiles")
       ->required()
-      ->check(CLI::IsMember({"users", "invitations", "groups", "testers", "certificates"}));
+      ->check(CLI::IsMember({"users", "invitations", "groups", "testers", "certificates", "profiles"}));
   sub->add_flag("--json", *json, "machine-readable output");
   return [kind, json, &global]() {
     setup_cli_logging(global);
@@ -182,7 +214,22 @@ Runner add_show(CLI::App& app, GlobalOptions& global) {
         std::fprintf(stderr, "error: %s\n", snapshot.error().describe().c_str());
         return k_exit_error;
       }
-      show_kind(*kind, team->name, *snapshot, *json);
+      // Ownership needs the declared certificates (adopt:) and ascsync's signing records.
+      core::DesiredState desired;
+      if (*kind == "certificates" || *kind == "profiles") {
+        if (auto d = config::load_desired_state(team->desired_state))
+          desired = std::move(*d);
+        else
+          std::fprintf(stderr,
+                       "team %s: desired state unreadable, adopted certificates show as foreign: %s\n",
+                       team->name.c_str(), d.error().message.c_str());
+      }
+      auto view = signing::local_view(*db, team->name);
+      if (!view) {
+        std::fprintf(stderr, "error: %s\n", view.error().describe().c_str());
+        return k_exit_error;
+      }
+      show_kind(*kind, team->name, *snapshot, *json, desired, *view, std::chrono::system_clock::now());
     }
     return k_exit_ok;
   };

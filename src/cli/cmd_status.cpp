@@ -3,6 +3,8 @@
 #include "cli/cli.hpp"
 #include "cli/commands.hpp"
 #include "cli/table.hpp"
+#include "config/desired_state.hpp"
+#include "reconcile/signing_phase.hpp"
 #include "reconcile/status.hpp"
 #include "store/mirror.hpp"
 #include "util/clock.hpp"
@@ -71,6 +73,20 @@ void print_team(const nlohmann::json& s, util::TimePoint now) {
     std::printf("                  %s %s: %s — %s\n", c2["type"].get<std::string>().c_str(),
                 c2["key"].get<std::string>().c_str(), c2["reason"].get<std::string>().c_str(),
                 c2["message"].get<std::string>().c_str());
+  if (s.contains("signing"))
+    for (const auto& slot : s["signing"]["slots"]) {
+      std::printf("  slots         %s %lld of %lld used%s:", slot["type"].get<std::string>().c_str(),
+                  slot["used"].get<long long>(), slot["limit"].get<long long>(),
+                  slot["learned"].get<bool>() ? " (limit learned from Apple)" : "");
+      for (const auto& h : slot["holders"]) {
+        std::string who = h["owner"].get<std::string>();
+        if (!h["name"].get<std::string>().empty()) who += " \"" + h["name"].get<std::string>() + "\"";
+        if (h["replaced"].get<bool>()) who += " replaced";
+        std::printf(" %s (%s, expires %s);", h["id"].get<std::string>().c_str(), who.c_str(),
+                    h["expires"].get<std::string>().substr(0, 10).c_str());
+      }
+      std::printf("\n");
+    }
   for (const auto& cert : s["certificates"]) {
     std::printf("  certificate   %s %s (%s) expires %s", cert["type"].get<std::string>().c_str(),
                 cert["name"].get<std::string>().c_str(), cert["id"].get<std::string>().c_str(),
@@ -115,6 +131,12 @@ Runner add_status(CLI::App& app, GlobalOptions& global) {
         std::fprintf(stderr, "error: team %s: %s\n", team->name.c_str(), s.error().describe().c_str());
         return k_exit_error;
       }
+      // Slots and owners need the declared limits and adoptions; a broken desired state still
+      // shows them with the defaults.
+      core::DesiredState desired;
+      if (auto d = config::load_desired_state(team->desired_state)) desired = std::move(*d);
+      if (auto sig = reconcile::signing_status(*db, team->name, desired, now))
+        (*s)["signing"] = std::move(*sig);
       all.push_back(std::move(*s));
     }
     if (*json) {

@@ -19,6 +19,7 @@ Runner add_apply(CLI::App& app, GlobalOptions& global);
 Runner add_run(CLI::App& app, GlobalOptions& global);
 Runner add_trigger(CLI::App& app, GlobalOptions& global);
 Runner add_export(CLI::App& app, GlobalOptions& global);
+Runner add_export_identity(CLI::App& app, GlobalOptions& global);
 Runner add_alerts(CLI::App& app, GlobalOptions& global);
 
 }  // namespace cli

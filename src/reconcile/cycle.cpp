@@ -83,6 +83,7 @@ std::string CycleReport::summary() const {
       break;
   }
   if (apply) out += "; " + std::to_string(apply->writes) + " writes";
+  if (signing && (!signing->changes.empty() || signing->applied)) out += "; " + signing->summary();
   if (deadline_exceeded) out += "; stopped: " + std::string(asc::k_cycle_deadline_exceeded);
   if (paused_for_budget) out += "; " + budget_pause_summary(resume_at);
   return out;
@@ -252,6 +253,14 @@ util::Result<CycleReport> run_cycle_impl(const std::string& team, const core::De
     if (!r) return r.error();
     report.refresh = std::move(*r);
     snapshot = report.refresh->snapshot;
+    if (applying && (desired.manage_signing || has_signing_intents(team, db))) {
+      // Before the generic recovery: certificate and profile intents are settled by public key
+      // and by name here (docs/certificates.md, "Crash recovery").
+      auto settled = settle_signing(team, desired, *api, db, clock, snapshot, options.signing);
+      if (!settled) return settled.error();
+      for (const auto& c : settled->stored) snapshot.certificates.push_back(c);
+      snapshot.normalize();
+    }
     if (applying) {
       auto rec = resolve_pending(team, db, snapshot, clock);
       if (!rec) return rec.error();
@@ -276,11 +285,19 @@ util::Result<CycleReport> run_cycle_impl(const std::string& team, const core::De
   }
   report.guard = core::guard(report.plan, desired.policy, *managed);
   if (options.fingerprint && !applying) report.fingerprint = store::snapshot_fingerprint(snapshot, *managed);
+  if (desired.manage_signing) {
+    auto signing = plan_signing(desired, snapshot, api, db, team, clock);
+    if (!signing) return signing.error();
+    report.signing = std::move(*signing);
+  }
 
   if (!applying) {
     report.outcome = report.plan.empty() ? CycleOutcome::converged : CycleOutcome::changes;
+    if (report.outcome == CycleOutcome::converged && report.signing && report.signing->has_changes())
+      report.outcome = CycleOutcome::changes;
     if (!report.plan.valid() || (!report.plan.empty() && !report.guard.allowed))
       report.outcome = CycleOutcome::blocked;
+    if (report.signing && report.signing->has_blocked()) report.outcome = CycleOutcome::blocked;
     return report;
   }
 
@@ -331,8 +348,28 @@ util::Result<CycleReport> run_cycle_impl(const std::string& team, const core::De
     report.paused_for_budget = report.apply->paused_for_budget;
     report.resume_at = budget_resume_at(*report.paused_for_budget, clock.now());
   }
+  // A saved plan is applied exactly: certificates and profiles are not part of it (they are
+  // re-assessed and shown, and applied by the next `ascsync apply` or daemon cycle).
+  if (report.signing && !options.saved_plan && (!report.apply || report.apply->ok()) && !past_deadline() &&
+      !stop.stop_requested()) {
+    if (report.signing->has_changes() || report.signing->has_blocked()) {
+      spdlog::info("team {}: applying certificates and profiles\n{}", team, report.signing->text());
+      if (auto st =
+              apply_signing(*report.signing, team, desired, *api, db, clock, options.signing, report.plan_id,
+                            options.crash_after_writes, report.apply ? report.apply->writes : 0);
+          !st)
+        return st.error();
+    }
+  }
   settle_conditions(team, db, report.plan, clock);
   report.outcome = (!report.apply || report.apply->ok()) ? CycleOutcome::converged : CycleOutcome::partial;
+  if (report.signing && report.signing->applied) {
+    const auto& a = *report.signing->applied;
+    if (a.failed > 0 || a.unknown > 0)
+      report.outcome = CycleOutcome::partial;
+    else if (a.blocked > 0 && report.outcome == CycleOutcome::converged)
+      report.outcome = CycleOutcome::blocked;
+  }
   spdlog::info("team {}: {}", team, report.summary());
   return report;
 }

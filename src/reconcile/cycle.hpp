@@ -13,6 +13,7 @@
 #include "reconcile/executor.hpp"
 #include "reconcile/recover.hpp"
 #include "reconcile/refresh.hpp"
+#include "reconcile/signing_phase.hpp"
 #include "store/database.hpp"
 #include "store/retention.hpp"
 #include "store/snapshot_fingerprint.hpp"
@@ -50,6 +51,9 @@ struct CycleOptions {
   // runs on the saved plan.
   const core::Plan* saved_plan = nullptr;
   const store::SnapshotFingerprint* saved_fingerprint = nullptr;
+  // Certificates and profiles (when the desired state manages signing): custody directory,
+  // credentials, crash points.
+  SigningOptions signing;
 };
 
 // The start of the error a stale saved plan stops the cycle with.
@@ -87,6 +91,8 @@ struct CycleReport {
   // the next cycle. Not a failure. The error's retry_after_seconds says when budget returns.
   std::optional<util::Error> paused_for_budget;
   std::optional<util::TimePoint> resume_at;
+  // Certificates and profiles, when the desired state manages signing (docs/certificates.md).
+  std::optional<SigningReport> signing;
   // One line for logs, STATUS= and `ascsync apply`.
   std::string summary() const;
 };

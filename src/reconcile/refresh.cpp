@@ -22,7 +22,9 @@ asc::ReadSet read_set_for(const core::DesiredState& desired) {
   r.apps = ReadNeed::required;
   r.users = r.invitations = desired.manage_users ? ReadNeed::required : ReadNeed::skip;
   r.groups = r.testers = desired.manage_testflight ? ReadNeed::required : ReadNeed::skip;
-  r.certificates = r.profiles = ReadNeed::if_allowed;
+  // Managed signing needs them (never plan renewals from a view without certificates); otherwise
+  // they are read for the expiry watch when the key may.
+  r.certificates = r.profiles = desired.manage_signing ? ReadNeed::required : ReadNeed::if_allowed;
   return r;
 }
 

@@ -32,6 +32,29 @@ struct CertificateExpiry {
   util::TimePoint expires;
 };
 
+// Certificate slots of one type (docs/certificates.md, "Slots").
+struct CertificateSlots {
+  std::string type;
+  int used = 0;
+  int limit = 0;
+};
+
+// Who holds a certificate ("owned", "adopted", "foreign") and the declared name it serves.
+struct CertificateOwner {
+  std::string id;
+  std::string owner;
+  std::string name;
+  std::string type;
+  util::TimePoint expires;
+};
+
+struct ProfileExpiry {
+  std::string id;
+  std::string name;
+  std::string type;
+  util::TimePoint expires;
+};
+
 struct ApiRequestCount {
   std::string route;  // a route template, never ids: "GET /v1/betaTesters"
   int status = 0;     // HTTP status, 0 when no response arrived
@@ -57,6 +80,11 @@ struct CycleResult {
   std::optional<long long> rate_limit_limit;
   std::optional<long long> pending_journal_entries;
   std::optional<std::vector<CertificateExpiry>> certificates;  // all the team's certificates
+  // When the desired state manages signing: slots per type, every certificate's owner, and
+  // every profile's expiry (replaced as a whole each cycle).
+  std::optional<std::vector<CertificateSlots>> certificate_slots;
+  std::optional<std::vector<CertificateOwner>> certificate_owners;
+  std::optional<std::vector<ProfileExpiry>> profiles;
   // The cycle hit its deadline (cycle_timeout) and was stopped; outcome is `failed`.
   bool deadline_exceeded = false;
   // paused: when the budget is expected back.

@@ -51,6 +51,25 @@ ServiceMetrics::ServiceMetrics()
       certificate_expiry_timestamp_seconds(m_registry.gauge("ascsync_certificate_expiry_timestamp_seconds",
                                                             "Unix time at which a certificate expires.",
                                                             {"team", "certificate_id", "type"})),
+      certificate_slots_used(
+          m_registry.gauge("ascsync_certificate_slots_used",
+                           "Certificates of the type that hold a slot (not expired), whoever "
+                           "owns them.",
+                           {"team", "type"})),
+      certificate_slots_limit(
+          m_registry.gauge("ascsync_certificate_slots_limit",
+                           "Certificate slots of the type: policy.certificate_slots, or the "
+                           "lower limit Apple enforced.",
+                           {"team", "type"})),
+      certificate_seconds_to_expiry(m_registry.gauge(
+          "ascsync_certificate_seconds_to_expiry",
+          "Seconds from the end of the team's last cycle to the certificate's expiry; owner is owned, "
+          "adopted or foreign, name the declared name it serves.",
+          {"team", "certificate_id", "type", "owner", "name"})),
+      profile_seconds_to_expiry(m_registry.gauge(
+          "ascsync_profile_seconds_to_expiry",
+          "Seconds from the end of the team's last cycle to the provisioning profile's expiry.",
+          {"team", "profile_id", "name", "type"})),
       config_valid(
           m_registry.gauge("ascsync_config_valid",
                            "1 when the last configuration load succeeded, 0 when the daemon runs on the "
@@ -102,6 +121,27 @@ void ServiceMetrics::record_cycle(const std::string& team, const CycleResult& re
     certificate_expiry_timestamp_seconds.remove_where("team", team);
     for (const auto& c : *result.certificates)
       certificate_expiry_timestamp_seconds.set({team, c.id, c.type}, to_double(util::to_unix(c.expires)));
+  }
+  if (result.certificate_slots) {
+    certificate_slots_used.remove_where("team", team);
+    certificate_slots_limit.remove_where("team", team);
+    for (const auto& sl : *result.certificate_slots) {
+      certificate_slots_used.set({team, sl.type}, to_double(sl.used));
+      certificate_slots_limit.set({team, sl.type}, to_double(sl.limit));
+    }
+  }
+  const auto seconds_left = [&](util::TimePoint t) {
+    return to_double(util::to_unix(t)) - to_double(util::to_unix(finished));
+  };
+  if (result.certificate_owners) {
+    certificate_seconds_to_expiry.remove_where("team", team);
+    for (const auto& c : *result.certificate_owners)
+      certificate_seconds_to_expiry.set({team, c.id, c.type, c.owner, c.name}, seconds_left(c.expires));
+  }
+  if (result.profiles) {
+    profile_seconds_to_expiry.remove_where("team", team);
+    for (const auto& p : *result.profiles)
+      profile_seconds_to_expiry.set({team, p.id, p.name, p.type}, seconds_left(p.expires));
   }
   budget_paused_until_timestamp_seconds.set({team},
                                             result.outcome == CycleOutcome::paused && result.paused_until

@@ -40,6 +40,10 @@ class ServiceMetrics {
   GaugeFamily& pending_journal_entries;
   GaugeFamily& objects;
   GaugeFamily& certificate_expiry_timestamp_seconds;
+  GaugeFamily& certificate_slots_used;
+  GaugeFamily& certificate_slots_limit;
+  GaugeFamily& certificate_seconds_to_expiry;
+  GaugeFamily& profile_seconds_to_expiry;
   GaugeFamily& config_valid;
   CounterFamily& config_reloads_total;
   GaugeFamily& plan_changes;
