@@ -79,6 +79,8 @@ class Engine {
 
   // State changes as a person in the web UI makes them (see Simulator for the contracts).
   std::string add_app(const std::string& bundle_id, const std::string& name);
+  std::string add_bundle_id(const std::string& identifier, const std::string& name,
+                            const std::string& platform);
   std::string add_user(const std::string& email, const std::string& first_name, const std::string& last_name,
                        const std::vector<std::string>& roles, bool all_apps_visible,
                        const std::vector<std::string>& visible_app_ids);

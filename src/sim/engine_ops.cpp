@@ -22,6 +22,19 @@ std::string Engine::add_app(const std::string& bundle_id, const std::string& nam
   return id;
 }
 
+std::string Engine::add_bundle_id(const std::string& identifier, const std::string& name,
+                                  const std::string& platform) {
+  std::lock_guard lock(state_mutex);
+  auto& st = state;
+  for (const auto& [id, b] : st.bundle_ids)
+    if (util::iequals(b.identifier, identifier))
+      throw std::invalid_argument("an App ID with identifier " + identifier + " exists");
+  BundleIdRec b{st.new_short_id(), name, platform, identifier, ca.team_id()};
+  const std::string id = b.id;
+  st.bundle_ids[id] = std::move(b);
+  return id;
+}
+
 std::string Engine::add_user(const std::string& email, const std::string& first_name,
                              const std::string& last_name, const std::vector<std::string>& roles,
                              bool all_apps_visible, const std::vector<std::string>& visible_app_ids) {

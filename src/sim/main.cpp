@@ -92,6 +92,7 @@ void load_demo_team(sim::Simulator& s) {
   const auto app1 = s.add_app("com.example.demo.ios", "Demo iOS");
   const auto app2 = s.add_app("com.example.demo.mac", "Demo Mac");
   const auto app3 = s.add_app("com.example.demo.watch", "Demo Watch");
+  s.add_bundle_id("com.example.demo.ios", "Demo iOS");  // the App ID the demo's profile is for
   s.add_user("holder@example.com", "Harriet", "Holder", {"ACCOUNT_HOLDER", "ADMIN"});
   s.add_user("admin@example.com", "Adam", "Admin", {"ADMIN"});
   s.add_user("dev@example.com", "Devi", "Developer", {"DEVELOPER"}, false, {app1, app2});

@@ -377,6 +377,11 @@ std::string Simulator::add_app(const std::string& bundle_id, const std::string& 
   return m_impl->add_app(bundle_id, name);
 }
 
+std::string Simulator::add_bundle_id(const std::string& identifier, const std::string& name,
+                                     const std::string& platform) {
+  return m_impl->add_bundle_id(identifier, name, platform);
+}
+
 std::string Simulator::add_user(const std::string& email, const std::string& first_name,
                                 const std::string& last_name, const std::vector<std::string>& roles,
                                 bool all_apps_visible, const std::vector<std::string>& visible_app_ids) {

@@ -79,6 +79,10 @@ class Simulator {
 
   // --- State, changed as a person in Apple's web UI would (returns the new resource id) -----
   std::string add_app(const std::string& bundle_id, const std::string& name);
+  // Registers an App ID (a bundleIds resource, as the developer portal does; platform IOS,
+  // MAC_OS or UNIVERSAL). Throws std::invalid_argument when the identifier is taken.
+  std::string add_bundle_id(const std::string& identifier, const std::string& name,
+                            const std::string& platform = "IOS");
   std::string add_user(const std::string& email, const std::string& first_name, const std::string& last_name,
                        const std::vector<std::string>& roles, bool all_apps_visible = true,
                        const std::vector<std::string>& visible_app_ids = {});
