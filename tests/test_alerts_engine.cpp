@@ -57,6 +57,17 @@ TEST_CASE("evaluate: certificate tiers, expiry, labels and dedup key") {
   CHECK_FALSE(alerts::tier_for(std::chrono::seconds(31 * 86400), {30, 14, 7, 3, 1}).has_value());
 }
 
+TEST_CASE("evaluate: a certificate ascsync replaced with a renewal raises no expiry alert") {
+  const auto now = at("2026-11-01T00:00:00Z");
+  auto f =
+      cert_facts("acme", now, {certificate("OLD", now + 20 * k_day), certificate("F1", now + 20 * k_day)});
+  f.replaced_certificate_ids = {"OLD"};
+  auto ev = alerts::evaluate(f, alerts::Rules{});
+  REQUIRE(ev.firing.size() == 1);
+  CHECK(ev.firing[0].object == "certificate/F1");           // a foreign one still needs a person
+  CHECK(ev.covered.count(alerts::k_certificate_expiring));  // so the replaced one's alert resolves
+}
+
 TEST_CASE("evaluate: key, rate budget, desired state, journal, staleness, profiles") {
   const auto now = at("2026-11-01T00:00:00Z");
   alerts::TeamFacts f;

@@ -41,6 +41,7 @@ std::string slot_text(const std::vector<core::Certificate>& all, const std::stri
 
 void certificate_alerts(const TeamFacts& f, const Rules& rules, Evaluation& out) {
   for (const auto& c : *f.certificates) {
+    if (f.replaced_certificate_ids.contains(c.id)) continue;
     auto exp = util::parse_rfc3339(c.expiration_date);
     if (!exp) continue;
     const auto remaining = duration_cast<seconds>(*exp - f.now);

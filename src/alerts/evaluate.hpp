@@ -39,6 +39,10 @@ struct TeamFacts {
   // The mirrored certificates and profiles; nullopt when the team has no snapshot yet.
   std::optional<std::vector<core::Certificate>> certificates;
   std::optional<std::vector<core::Profile>> profiles;
+  // Certificates ascsync has replaced with a renewal (their declared name moved on to the
+  // successor; an owned one is revoked as revoke_replaced says): no expiry alert, nothing for a
+  // person to do.
+  std::set<std::string> replaced_certificate_ids;
   std::optional<CycleFacts> cycle;  // nullopt: no cycle ended now (a periodic check)
   // Set when the desired state was checked: empty = valid, else the first diagnostic (file:line:col ...).
   std::optional<std::string> desired_state_error;

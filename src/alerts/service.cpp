@@ -7,6 +7,7 @@
 
 #include "store/journal.hpp"
 #include "store/mirror.hpp"
+#include "store/signing.hpp"
 
 namespace alerts {
 
@@ -104,6 +105,13 @@ util::Result<Changes> AlertService::after_cycle(TeamFacts facts, bool success,
         facts.certificates = snap->certificates;
         facts.profiles = snap->profiles;
       }
+    }
+    if (auto records = store::SigningRecords(db).list(facts.team)) {
+      for (const auto& r : *records)
+        if (r.state == "replaced" && !r.certificate_id.empty())
+          facts.replaced_certificate_ids.insert(r.certificate_id);
+    } else {
+      spdlog::warn("team {}: alerts: signing records not read: {}", facts.team, records.error().describe());
     }
     store::Journal journal(db);
     if (auto pending = journal.pending(facts.team)) {
