@@ -2,55 +2,195 @@
 # The main job: installs, builds (release) and runs the ascsync daemon against the bundled
 # App Store Connect simulator with an example team. A throwaway API key is generated at run time.
 #
-# While it runs: edit config/demo/desired/demo-team.yaml, then in another terminal
+# The story it shows in its first minute:
+#   1. `ascsync apply` issues the team's App Store distribution certificate (ascsync makes the
+#      key, keeps it in its custody directory) and the provisioning profile on top of it;
+#   2. the simulated world is aged 340 days: the certificate now expires in 25 days;
+#   3. the daemon starts; its first cycle raises AscsyncCertificateExpiring (the 30-day tier),
+#      delivered to a local webhook receiver whose lines are shown here;
+#   4. five more days pass: the certificate enters its renewal window (renew_before: 21d), and
+#      the next cycle renews it: a new certificate, the p12 rewritten, the profile regenerated
+#      with it, the old certificate kept for the overlap (revoke_replaced: 7d);
+#   5. the expiry alert resolves.
+# Then it keeps running until Ctrl-C. While it runs, edit .demo/desired/demo-team.yaml and run
 #   build/src/ascsync --config .demo/ascsync.yaml trigger      (or: kill -HUP <daemon pid>)
-# and watch the next cycle apply the change. Ctrl-C stops both.
+# to watch the next cycle apply the change.
+#
+#   scripts/demo.sh --once   runs the same story and exits 0 when every step was seen, non-zero
+#                            naming the step that did not happen (free ports, nothing left running).
+# ASCSYNC_DEMO_BIN_DIR=DIR uses already built ascsync/ascsim binaries (the tests do), and
+# ASCSYNC_DEMO_DIR=DIR works there instead of .demo.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
-scripts/install-deps.sh
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DASCSYNC_BUILD_TESTS=OFF -DASCSYNC_BUILD_BENCH=OFF -DASCSYNC_UNITY=ON -DASCSYNC_WERROR=OFF >/dev/null
-cmake --build build -j"$(nproc)" --target ascsync ascsim
+once=false
+case "${1:-}" in
+  --once) once=true ;;
+  "") ;;
+  *) echo "usage: scripts/demo.sh [--once]" >&2; exit 64 ;;
+esac
 
-sim_port=${ASCSIM_PORT:-8787}
-admin_port=${ASCSYNC_ADMIN_PORT:-9469}
-work="$root/.demo"
+bin="${ASCSYNC_DEMO_BIN_DIR:-}"
+if [[ -z "$bin" ]]; then
+  scripts/install-deps.sh
+  cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DASCSYNC_BUILD_TESTS=OFF -DASCSYNC_BUILD_BENCH=OFF -DASCSYNC_UNITY=ON -DASCSYNC_WERROR=OFF >/dev/null
+  cmake --build build -j"$(nproc)" --target ascsync ascsim
+  bin=build/src
+fi
+bin=$(cd "$bin" && pwd)
+tool=(python3 "$root/scripts/demo_tool.py")
+
+# --once takes free ports (port 0); the interactive demo keeps its well-known ones.
+if $once; then sim_port=0; admin_port=0; else sim_port=${ASCSIM_PORT:-8787}; admin_port=${ASCSYNC_ADMIN_PORT:-9469}; fi
+work="${ASCSYNC_DEMO_DIR:-$root/.demo}"
 rm -rf "$work"
-mkdir -p "$work"
+mkdir -p "$work/desired" "$work/identities"
 chmod 700 "$work"
 
-build/src/ascsim --port "$sim_port" --demo --key-dir "$work/keys" >"$work/ascsim.log" 2>&1 &
-sim_pid=$!
-trap 'kill "$sim_pid" 2>/dev/null || true' EXIT
-for _ in $(seq 50); do grep -q "^key path:" "$work/ascsim.log" 2>/dev/null && break; sleep 0.1; done
-kill -0 "$sim_pid" 2>/dev/null || { cat "$work/ascsim.log"; echo "ascsim did not start (port $sim_port busy? set ASCSIM_PORT)"; exit 1; }
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+trap cleanup EXIT
+
+step() { printf '  \033[32m✓\033[0m %s\n' "$1"; }
+fail() {
+  printf '  \033[31m✗\033[0m step "%s" did not happen\n' "$1" >&2
+  for f in "$work"/daemon.log "$work"/alerts.log; do [[ -s "$f" ]] && { echo "--- $f (last lines)" >&2; tail -n 20 "$f" >&2; }; done
+  exit 1
+}
+# wait_for SECONDS COMMAND...: until COMMAND succeeds.
+wait_for() {
+  local deadline=$((SECONDS + $1)); shift
+  until "$@" >/dev/null 2>&1; do ((SECONDS < deadline)) || return 1; sleep 0.2; done
+}
+secret() { python3 -c 'import secrets; print(secrets.token_hex(24))' >"$1"; chmod 600 "$1"; }
+
+echo "== ascsync demo =="
+# --- the simulator, with the demo team and a throwaway API key --------------------------------
+"$bin/ascsim" --port "$sim_port" --demo --key-dir "$work/keys" >"$work/ascsim.log" 2>&1 &
+pids+=($!)
+wait_for 10 grep -q "^ascsim listening on" "$work/ascsim.log" \
+  || { cat "$work/ascsim.log"; echo "ascsim did not start (port $sim_port busy? set ASCSIM_PORT)"; exit 1; }
+wait_for 10 grep -q "^key path:" "$work/ascsim.log" || fail "simulator started"
+sim_url=$(sed -n 's/^ascsim listening on *//p' "$work/ascsim.log")
 issuer=$(sed -n 's/^issuer id: *//p' "$work/ascsim.log")
 key_id=$(sed -n 's/^key id: *//p' "$work/ascsim.log")
 key_path=$(sed -n 's/^key path: *//p' "$work/ascsim.log")
+step "simulator started at $sim_url"
 
+# --- a local alert receiver (the webhook channel, HMAC-signed) --------------------------------
+secret "$work/hook-secret"
+secret "$work/p12-password"
+: >"$work/alerts.log"
+"${tool[@]}" receiver "$work/hook-secret" "$work/alerts.log" >"$work/receiver.out" 2>&1 &
+pids+=($!)
+wait_for 10 grep -q "^port " "$work/receiver.out" || fail "alert receiver started"
+receiver_port=$(sed -n 's/^port //p' "$work/receiver.out")
+
+cp "$root/config/demo/desired/demo-team.yaml" "$work/desired/demo-team.yaml"
+cat >"$work/desired/signing.yaml" <<YAML
+# Generated by scripts/demo.sh: the demo team's distribution certificate and its profile.
+team: demo
+certificates:
+  - name: app-store
+    type: IOS_DISTRIBUTION
+    renew_before: 21d          # renewed three weeks before it expires
+    revoke_replaced: 7d        # the old one stays a week for builds in flight
+    export: {p12: $work/identities/app-store.p12, password_file: $work/p12-password}
+profiles:
+  - name: Demo App Store
+    type: IOS_APP_STORE
+    bundle_id: com.example.demo.ios
+    certificates: [app-store]
+YAML
+
+interval=1m
+$once && interval=1h  # --once drives every cycle itself
 cat >"$work/ascsync.yaml" <<YAML
 # Generated by scripts/demo.sh: the demo team on the bundled simulator.
 database: $work/ascsync.db
 log: {level: info, format: text}
 admin: {listen: 127.0.0.1:$admin_port}
-defaults: {interval: 1m, jitter: 5s}
+defaults: {interval: $interval, jitter: 5s}
+alerts:
+  certificate_expiry_days: [30, 14, 7, 3, 1]
+  channels:
+    - name: demo-receiver
+      webhook: {url: http://127.0.0.1:$receiver_port/alerts, secret_file: $work/hook-secret}
 teams:
   - name: demo
     issuer_id: $issuer
     key_id: $key_id
     private_key_file: $key_path
-    base_url: http://127.0.0.1:$sim_port
-    desired_state: $root/config/demo/desired/demo-team.yaml
+    base_url: $sim_url
+    desired_state: $work/desired
 YAML
+ascsync=("$bin/ascsync" --config "$work/ascsync.yaml")
+
+# --- 1. issue the certificate and its profile -------------------------------------------------
+"${ascsync[@]}" apply >"$work/apply.log" 2>&1 || { cat "$work/apply.log"; fail "certificate issued"; }
+old_cert=$("${tool[@]}" profile-certs "$sim_url" "Demo App Store" | head -n 1)
+[[ -n "$old_cert" ]] || fail "certificate issued"
+step "certificate 'app-store' issued ($old_cert) and profile 'Demo App Store' made with it"
+
+# --- 2. age the world: 25 days left ------------------------------------------------------------
+"${tool[@]}" post "$sim_url/_sim/clock/age" '{"seconds": 29376000}' >/dev/null || fail "clock moved"
+step "simulated world aged 340 days: the certificate expires in 25 days"
+
+# --- 3. the daemon; the expiry alert fires -----------------------------------------------------
+"${ascsync[@]}" run >"$work/daemon.log" 2>&1 &
+daemon_pid=$!
+pids+=("$daemon_pid")
+wait_for 20 grep -q "admin endpoint on http://" "$work/daemon.log" || fail "daemon started"
+admin_url=$(sed -n 's/.*admin endpoint on \(http:\/\/[0-9.:]*\).*/\1/p' "$work/daemon.log" | head -n 1)
+cycles() { "${tool[@]}" get "$admin_url/status" teams.0.cycles 2>/dev/null || echo 0; }
+cycles_over() { (($(cycles) > $1)); }
+wait_for 60 cycles_over 0 || fail "daemon's first cycle"
+step "daemon running (pid $daemon_pid), first cycle done: $admin_url/status"
+wait_for 60 grep -q "\[FIRING\] AscsyncCertificateExpiring.*object=certificate/$old_cert" "$work/alerts.log" \
+  || fail "expiry alert fired"
+step "alert fired: $(grep -m1 "\[FIRING\] AscsyncCertificateExpiring.*certificate/$old_cert" "$work/alerts.log")"
+
+# --- 4. five more days: inside the renewal window; the next cycle renews ------------------------
+"${tool[@]}" post "$sim_url/_sim/clock/age" '{"seconds": 432000}' >/dev/null || fail "clock moved again"
+before=$(cycles)
+"${tool[@]}" post "$admin_url/trigger" "" >/dev/null || fail "cycle triggered"  # = ascsync trigger
+wait_for 60 cycles_over "$before" || fail "renewal cycle"
+new_cert=$("${tool[@]}" profile-certs "$sim_url" "Demo App Store" | head -n 1)
+[[ -n "$new_cert" && "$new_cert" != "$old_cert" ]] || fail "certificate renewed and profile regenerated"
+step "certificate renewed ($new_cert) and profile 'Demo App Store' regenerated with it"
+p12="$work/identities/app-store.p12"
+[[ -s "$p12" ]] || fail "p12 written"
+if command -v openssl >/dev/null; then
+  openssl pkcs12 -in "$p12" -passin "file:$work/p12-password" -noout 2>/dev/null || fail "p12 opens with its password"
+fi
+step "p12 written: $p12 (password in $work/p12-password)"
+"${tool[@]}" cert-ids "$sim_url" | grep -qx "$old_cert" || fail "old certificate kept for the overlap"
+step "old certificate $old_cert kept for the overlap (revoked 7 days after the renewal)"
+
+# --- 5. the alert resolves -----------------------------------------------------------------------
+wait_for 60 grep -q "\[RESOLVED\] AscsyncCertificateExpiring.*object=certificate/$old_cert" "$work/alerts.log" \
+  || fail "expiry alert resolved"
+step "alert resolved: $(grep -m1 "\[RESOLVED\] AscsyncCertificateExpiring.*certificate/$old_cert" "$work/alerts.log")"
 
 cat <<MSG
-== ascsync demo ==
-simulator   http://127.0.0.1:$sim_port  (state: curl http://127.0.0.1:$sim_port/_sim/state)
-status      curl http://127.0.0.1:$admin_port/status      or  build/src/ascsync --config $work/ascsync.yaml status
-metrics     curl http://127.0.0.1:$admin_port/metrics
-desired     config/demo/desired/demo-team.yaml — edit it, then:
-            build/src/ascsync --config $work/ascsync.yaml trigger   (or kill -HUP the daemon)
-Ctrl-C stops the daemon and the simulator.
 
+where to look
+  status        $bin/ascsync --config $work/ascsync.yaml status     (or curl $admin_url/status)
+  certificates  $bin/ascsync --config $work/ascsync.yaml show certificates
+  alerts        $bin/ascsync --config $work/ascsync.yaml alerts     (deliveries: $work/alerts.log)
+  metrics       curl $admin_url/metrics
+  p12           $p12
+  simulator     $sim_url  (state: curl $sim_url/_sim/state)
+  desired       $work/desired/*.yaml — edit, then: $bin/ascsync --config $work/ascsync.yaml trigger
 MSG
-build/src/ascsync --config "$work/ascsync.yaml" run
+
+if $once; then
+  kill -TERM "$daemon_pid"
+  wait "$daemon_pid" || fail "daemon stopped cleanly"
+  echo "demo: every step seen"
+  exit 0
+fi
+echo "Ctrl-C stops the daemon, the receiver and the simulator. Alert deliveries:"
+tail -n +1 -f "$work/alerts.log" &
+pids+=($!)
+wait "$daemon_pid"
