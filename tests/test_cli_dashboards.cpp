@@ -38,6 +38,11 @@ std::set<std::string> exported_families() {
   r.pending_journal_entries = 0;
   r.certificates =
       std::vector<service::CertificateExpiry>{{"CERT1", "IOS_DISTRIBUTION", util::from_unix(1'900'000'000)}};
+  r.certificate_slots = std::vector<service::CertificateSlots>{{"IOS_DISTRIBUTION", 1, 3}};
+  r.certificate_owners = std::vector<service::CertificateOwner>{
+      {"CERT1", "owned", "app-store", "IOS_DISTRIBUTION", util::from_unix(1'900'000'000)}};
+  r.profiles = std::vector<service::ProfileExpiry>{
+      {"PROF1", "Shop App Store", "IOS_APP_STORE", util::from_unix(1'900'000'000)}};
   m.record_cycle("acme", r, std::chrono::milliseconds(100), util::from_unix(1'800'000'000));
   service::CycleResult late;
   late.outcome = service::CycleOutcome::failed;
