@@ -24,6 +24,7 @@
 #include "asc/api.hpp"
 #include "config/desired_state.hpp"
 #include "core/plan.hpp"
+#include "fsync_counter.hpp"
 #include "reconcile/cycle.hpp"
 #include "sim/simulator.hpp"
 #include "store/database.hpp"
@@ -127,6 +128,7 @@ struct Phase {
   double wall_s = 0;
   double plan_cpu_ms = 0;
   int changes = 0;
+  long long fsyncs = 0;  // SQLite xSync calls during the cycle (bench/fsync_counter.hpp)
   std::string outcome;
   long rss_mb = 0;
 };
@@ -181,9 +183,11 @@ class Bench {
     ph.minimum = minimum;
     ph.formula = formula;
     m_sim->reset_counters();
+    const long long syncs0 = bench::fsync_count();
     const auto t0 = std::chrono::steady_clock::now();
     auto report = reconcile::run_cycle(k_team, *desired, m_api.get(), *m_db, m_clock, {});
     ph.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    ph.fsyncs = bench::fsync_count() - syncs0;
     if (!report) throw std::runtime_error("cycle: " + report.error().describe());
     ph.requests = m_sim->request_count();
     ph.writes = m_sim->write_count();
@@ -240,6 +244,7 @@ int main(int argc, char** argv) {
   p.users = arg_int(argc, argv, "--users", p.users);
   p.max_parallel = arg_int(argc, argv, "--max-parallel", p.max_parallel);
   spdlog::set_level(spdlog::level::warn);
+  bench::install_fsync_counter();  // before the database opens
 
   Bench bench(p);
   std::vector<Phase> phases;
@@ -284,12 +289,14 @@ int main(int argc, char** argv) {
       p.testers, p.groups, k_apps, p.users, p.latency_ms, p.max_parallel);
   std::printf(
       "| phase | outcome | changes | requests | writes | refresh requests | minimum | minimum = | wall s | "
-      "make_plan CPU ms | peak RSS MB |\n");
-  std::printf("|---|---|---:|---:|---:|---:|---:|---|---:|---:|---:|\n");
+      "make_plan CPU ms | fsyncs | fsyncs per write | peak RSS MB |\n");
+  std::printf("|---|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|\n");
   for (const auto& ph : phases)
-    std::printf("| %s | %s | %d | %lld | %lld | %lld | %lld | %s | %.1f | %.1f | %ld |\n", ph.name.c_str(),
-                ph.outcome.c_str(), ph.changes, ph.requests, ph.writes, ph.refresh_requests, ph.minimum,
-                ph.formula.c_str(), ph.wall_s, ph.plan_cpu_ms, ph.rss_mb);
+    std::printf("| %s | %s | %d | %lld | %lld | %lld | %lld | %s | %.1f | %.1f | %lld | %.2f | %ld |\n",
+                ph.name.c_str(), ph.outcome.c_str(), ph.changes, ph.requests, ph.writes, ph.refresh_requests,
+                ph.minimum, ph.formula.c_str(), ph.wall_s, ph.plan_cpu_ms, ph.fsyncs,
+                ph.writes > 0 ? static_cast<double>(ph.fsyncs) / static_cast<double>(ph.writes) : 0.0,
+                ph.rss_mb);
   std::printf(
       "\nPeak RSS includes the in-process simulator holding the same team. Requests are counted by the "
       "simulator (/v1 only). The apply is sequential (one change at a time), so max_parallel does not "

@@ -11,6 +11,7 @@
 #include "store/audit.hpp"
 #include "store/conditions.hpp"
 #include "store/cycle_outcomes.hpp"
+#include "store/database.hpp"
 #include "store/events.hpp"
 #include "store/managed.hpp"
 #include "store/mirror.hpp"
@@ -100,11 +101,13 @@ void record_drift(const std::string& team, store::Database& db, int64_t run_id,
     return;
   }
   store::Conditions conditions(db);
+  auto tx = store::WriteTransaction::begin(db);  // one commit for all of them, not one per row
   for (const auto& e : *events)
     if (managed.count(e.key))
       (void)conditions.set_condition(team, e.key, store::ConditionType::drifted, "ChangedOutsideAscsync",
                                      "App Store Connect shows " + e.kind + " that ascsync did not make",
                                      clock.now());
+  if (tx) (void)tx->commit();
 }
 
 // Conditions of objects the current plan no longer mentions have converged.
@@ -116,16 +119,19 @@ void settle_conditions(const std::string& team, store::Database& db, const core:
   store::Conditions conditions(db);
   auto all = conditions.conditions(team);
   if (!all) return;
+  auto tx = store::WriteTransaction::begin(db);  // one commit for all of them, not one per row
   for (const auto& c : *all) {
     if (c.type == store::to_string(store::ConditionType::ready) || open.count(c.key)) continue;
     (void)conditions.set_condition(team, c.key, store::ConditionType::ready, "Converged",
                                    "matches the desired state", clock.now());
   }
+  if (tx) (void)tx->commit();
 }
 
 void record_blocked(const std::string& team, store::Database& db, const core::Plan& plan,
                     const core::GuardResult& guard, const util::Clock& clock) {
   store::Conditions conditions(db);
+  auto tx = store::WriteTransaction::begin(db);  // one commit for all of them, not one per row
   for (const auto& e : plan.errors)
     (void)conditions.set_condition(team, e.key, store::ConditionType::blocked, "PlanError",
                                    (e.loc.file.empty() ? "" : e.loc.str() + ": ") + e.message, clock.now());
@@ -134,6 +140,7 @@ void record_blocked(const std::string& team, store::Database& db, const core::Pl
     if (c.sends_requests() && !reasons.empty())
       (void)conditions.set_condition(team, c.key, store::ConditionType::blocked, "GuardRefused", reasons,
                                      clock.now());
+  if (tx) (void)tx->commit();
 }
 
 // Sets the client's interrupt for one cycle and clears it afterwards (the daemon reuses clients).
