@@ -310,3 +310,30 @@ TEST_CASE("blackbox signing: a key that may not create certificates is blocked, 
   CHECK(s.certificate_ids().empty());
   CHECK(s.custody_keys().empty());
 }
+
+TEST_CASE("blackbox signing: with custody_passphrase_file the keys are encrypted at rest and still export") {
+  SigningCli s;
+  const std::string pass = s.f.dir + "/custody-pass";
+  test_support::write_text(pass, "custody secret\n");
+  ::chmod(pass.c_str(), 0600);
+  // The team entry gains the passphrase file.
+  std::string cfg = test_support::read_text(s.f.config_path);
+  const std::string anchor = "    desired_state: ";
+  const auto at = cfg.find(anchor);
+  REQUIRE(at != std::string::npos);
+  cfg.insert(at, "    custody_passphrase_file: " + pass + "\n");
+  test_support::write_text(s.f.config_path, cfg);
+
+  auto apply = s.run({"apply"});
+  CHECK_MESSAGE(apply.exit_code == 0, (apply.out + apply.err));
+  const auto keys = s.custody_keys();
+  REQUIRE(keys.size() == 1);
+  const std::string key_text = test_support::read_text(s.f.dir + "/custody/acme/" + keys[0] + ".key.pem");
+  CHECK(key_text.find("-----BEGIN ENCRYPTED PRIVATE KEY-----") != std::string::npos);
+  CHECK(p12_key_matches(s.p12, s.password, s.f.dir));
+  const std::string ci = s.f.dir + "/ci.p12";
+  auto exported = s.run({"export-identity", "app-store", "--out", ci, "--password-file", s.password});
+  CHECK_MESSAGE(exported.exit_code == 0, (exported.out + exported.err));
+  CHECK(p12_key_matches(ci, s.password, s.f.dir));
+  CHECK((apply.out + apply.err + exported.out + exported.err).find("custody secret") == std::string::npos);
+}

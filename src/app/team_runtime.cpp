@@ -220,6 +220,7 @@ service::CycleResult TeamRuntime::cycle(const std::string& team, std::stop_token
   options.mode = reconcile::CycleMode::apply;
   options.lock_wait = std::chrono::seconds(30);
   options.timeout = cfg->defaults.cycle_timeout;
+  options.signing.custody_passphrase_file = tc->custody_passphrase_file;
   // The daemon prunes history at the end of each cycle of the team (docs/configuration.md
   // "Retention"); one-shot `ascsync apply` does not.
   options.retention = store::RetentionPolicy{cfg->retention.days, cfg->retention.max_runs_per_team,

@@ -66,7 +66,9 @@ Runner add_export_identity(CLI::App& app, GlobalOptions& global) {
       std::fprintf(stderr, "error: team %s: %s\n", team.name.c_str(), api.error().describe().c_str());
       return k_exit_error;
     }
-    auto keys = reconcile::open_key_store(team.name, *db, {});
+    reconcile::SigningOptions signing_options;
+    signing_options.custody_passphrase_file = team.custody_passphrase_file;
+    auto keys = reconcile::open_key_store(team.name, *db, signing_options);
     if (!keys) {
       std::fprintf(stderr, "error: %s\n", keys.error().describe().c_str());
       return k_exit_error;

@@ -171,6 +171,7 @@ int plan_or_apply(const GlobalOptions& global, const PlanFlags& flags, bool appl
     options.lock_wait = std::chrono::milliseconds(static_cast<long long>(flags.lock_wait_seconds * 1000));
     options.crash_after_writes = crash_after_writes_from_env();
     if (const char* at = std::getenv("ASCSYNC_CRASH_AT"); at && *at) options.signing.crash_at_step = at;
+    options.signing.custody_passphrase_file = team->custody_passphrase_file;
     options.timeout = cfg->defaults.cycle_timeout;
     options.fingerprint = !flags.out_file.empty();
     if (saved) {

@@ -37,8 +37,8 @@ const std::vector<std::string> k_defaults_keys = {"interval",        "jitter",  
                                                   "request_timeout", "cycle_timeout", "max_response_mib",
                                                   "max_pages"};
 const std::vector<std::string> k_team_keys = {
-    "name",    "issuer_id",     "key_id",   "private_key_file", "base_url",
-    "ca_file", "desired_state", "interval", "max_parallel",     "enabled"};
+    "name",     "issuer_id",    "key_id",  "private_key_file",       "base_url", "ca_file", "desired_state",
+    "interval", "max_parallel", "enabled", "custody_passphrase_file"};
 const std::vector<std::string> k_alerts_keys = {"certificate_expiry_days", "repeat", "team_stale_intervals",
                                                 "journal_stuck_after", "channels"};
 const std::vector<std::string> k_retention_keys = {"days", "max_runs_per_team", "max_plans_per_team",
@@ -473,6 +473,9 @@ class Loader {
     map.require("private_key_file");
     team.private_key_file = team_file(map, "private_key_file", team.enabled, "private key file", true);
     if (map.has("ca_file")) team.ca_file = team_file(map, "ca_file", team.enabled, "CA file", true);
+    if (map.has("custody_passphrase_file"))
+      team.custody_passphrase_file =
+          team_file(map, "custody_passphrase_file", team.enabled, "custody passphrase file", true);
     map.require("desired_state");
     team.desired_state = team_file(map, "desired_state", team.enabled, "desired state", false);
 

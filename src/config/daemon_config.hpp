@@ -87,8 +87,11 @@ struct TeamConfig {
   std::string key_id;
   std::string private_key_file;  // absolute; exists (possibly under $CREDENTIALS_DIRECTORY)
   std::string base_url = k_default_base_url;
-  std::string ca_file;                     // absolute; empty = system trust store
-  std::string desired_state;               // absolute; a file or a directory of *.yaml
+  std::string ca_file;        // absolute; empty = system trust store
+  std::string desired_state;  // absolute; a file or a directory of *.yaml
+  // absolute; empty = certificate keys are kept unencrypted (0600 in a 0700 directory). The
+  // passphrase that encrypts the keys in the custody directory (docs/certificates.md).
+  std::string custody_passphrase_file;
   std::chrono::seconds interval{15 * 60};  // effective: the team override or defaults.interval
   int max_parallel = 1;                    // 1..4 concurrent requests to Apple
   bool enabled = true;

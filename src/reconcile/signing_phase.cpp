@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "custody/passphrase.hpp"
 #include "signing/report.hpp"
 #include "store/journal.hpp"
 #include "store/mirror.hpp"
@@ -119,7 +120,11 @@ util::Result<custody::KeyStore> open_key_store(const std::string& team, store::D
                                                const SigningOptions& options) {
   auto dir = custody::custody_directory(signing_state_dir(db, options), team);
   if (!dir) return dir.error();
-  return custody::KeyStore::open(*dir);
+  if (options.custody_passphrase_file.empty()) return custody::KeyStore::open(*dir);
+  auto passphrase =
+      custody::read_passphrase(custody::PassphraseSource::file(options.custody_passphrase_file), "");
+  if (!passphrase) return passphrase.error();
+  return custody::KeyStore::open(*dir, std::move(*passphrase));
 }
 
 util::Result<signing::Settled> settle_signing(const std::string& team, const core::DesiredState& desired,

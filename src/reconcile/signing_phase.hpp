@@ -27,6 +27,9 @@ struct SigningOptions {
   // Crash tests: stop the process (SIGKILL) at this named step (signing::k_step_*), or after this
   // many successful writes of the cycle (shared with the executor's count).
   std::string crash_at_step;
+  // The team's custody_passphrase_file: keys are written encrypted with it (and read with it).
+  // Empty: keys are written unencrypted.
+  std::string custody_passphrase_file;
 };
 
 struct SigningReport {
