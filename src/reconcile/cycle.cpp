@@ -4,6 +4,7 @@
 
 #include <ctime>
 #include <set>
+#include <sstream>
 
 #include "core/plan_json.hpp"
 #include "core/render.hpp"
@@ -141,6 +142,34 @@ void record_blocked(const std::string& team, store::Database& db, const core::Pl
       (void)conditions.set_condition(team, c.key, store::ConditionType::blocked, "GuardRefused", reasons,
                                      clock.now());
   if (tx) (void)tx->commit();
+}
+
+// The plan being applied: at info a bounded summary (the closing "Plan:" line and the first
+// changes' headlines), so adopting a 10,000-tester team is a few lines, not 10,000; the full
+// rendering at debug (and the plan itself in the audit trail).
+constexpr size_t k_logged_headlines = 20;
+
+void log_applying(const std::string& team, const std::string& rendered) {
+  spdlog::debug("team {}: applying plan\n{}", team, rendered);
+  std::vector<std::string> headlines;
+  size_t total = 0;
+  std::string closing;
+  std::istringstream lines(rendered);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind("Plan:", 0) == 0) closing = line;
+    // A change's headline: two spaces, then its symbol (+, -, ~, -/+, +/-, !, =) and a space.
+    if (line.size() > 3 && line[0] == ' ' && line[1] == ' ' && line[2] != ' ') {
+      const auto space = line.find(' ', 2);
+      if (space == std::string::npos || space > 5) continue;
+      if (++total <= k_logged_headlines) headlines.push_back(line);
+    }
+  }
+  std::string text;
+  for (const auto& h : headlines) text += "\n" + h;
+  if (total > headlines.size())
+    text += "\n  ... and " + std::to_string(total - headlines.size()) +
+            " more (the full plan is logged at debug level and kept in the audit trail)";
+  spdlog::info("team {}: applying plan{}{}", team, closing.empty() ? "" : ": " + closing, text);
 }
 
 // Sets the client's interrupt for one cycle and clears it afterwards (the daemon reuses clients).
@@ -312,7 +341,7 @@ util::Result<CycleReport> run_cycle_impl(const std::string& team, const core::De
   bool anything = false;
   for (const auto& c : report.plan.changes) anything = anything || c.action != core::Action::blocked;
   if (anything) {
-    spdlog::info("team {}: applying plan\n{}", team, core::render_text(report.plan, &report.guard, {}));
+    log_applying(team, core::render_text(report.plan, &report.guard, {}));
     store::AuditTrail audit(db);
     auto plan_id =
         audit.record_plan(team, core::plan_to_json(report.plan), clock.now(), plan_summary_json(report.plan));
