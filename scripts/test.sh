@@ -13,7 +13,8 @@ if [[ "${1:-}" == "--tsan" ]]; then
   cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g" \
     -DASCSYNC_TSAN=ON -DASCSYNC_SANITIZE=OFF -DASCSYNC_WERROR=ON -DASCSYNC_UNITY=ON \
     -DASCSYNC_BUILD_BENCH=OFF >/dev/null
-  # tests_daemon starts the real ascsync binary (test_daemon_systemd), so it is built with TSan too.
+  # test_alerts_daemon runs the real ascsync binary as a child (its exit code is checked, and TSan
+  # makes it 66 on a report), so it is built with TSan too.
   targets=(tests_daemon tests_reconcile tests_alerts ascsync)
   cmake --build "$build" -j"$(nproc)" --target "${targets[@]}"
   export TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$PWD/tests/tsan.supp ${TSAN_OPTIONS:-}"
