@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Runs clang-tidy (Debian 12's clang-tidy 14, the checks in .clang-tidy) over every .cpp in src/
 # and the project headers they include; exits non-zero on any warning. Not part of the test
-# command: a full run takes about 10 minutes on the 2-core machine. Usage: scripts/clang-tidy.sh
-# [FILE...] (default: every tracked src/**.cpp). Environment: ASCSYNC_TIDY_BUILD_DIR (default
-# build-tidy), ASCSYNC_TIDY_JOBS (default 2).
+# command: a full run takes about 9 minutes (8 CPU-minutes) on the 2-core machine.
+# Usage: scripts/clang-tidy.sh [FILE...] (default: every tracked src/**.cpp).
+# Environment: ASCSYNC_TIDY_BUILD_DIR (default build-tidy), ASCSYNC_TIDY_JOBS (default 2).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tidy=$(command -v clang-tidy-14 || command -v clang-tidy || true)
