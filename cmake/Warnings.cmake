@@ -10,10 +10,20 @@ if(ASCSYNC_WERROR)
 endif()
 
 add_library(sanitizers INTERFACE)
+if(ASCSYNC_SANITIZE AND ASCSYNC_TSAN)
+  message(FATAL_ERROR "ASCSYNC_SANITIZE (ASan+UBSan) and ASCSYNC_TSAN cannot be combined: "
+                      "configure a separate build directory for each (scripts/test.sh --tsan uses build-tsan)")
+endif()
 if(ASCSYNC_SANITIZE)
   # GCC 12 reports false -Wmaybe-uninitialized inside libstdc++ (std::function, std::regex,
   # std::optional) when instrumented; the warning stays on in normal builds.
   target_compile_options(sanitizers INTERFACE -fsanitize=address,undefined -fno-omit-frame-pointer
     -fno-sanitize-recover=undefined -Wno-maybe-uninitialized)
   target_link_options(sanitizers INTERFACE -fsanitize=address,undefined)
+endif()
+if(ASCSYNC_TSAN)
+  # ThreadSanitizer (scripts/test.sh --tsan builds with -O1 -g); frame pointers keep the reports'
+  # stacks whole.
+  target_compile_options(sanitizers INTERFACE -fsanitize=thread -fno-omit-frame-pointer)
+  target_link_options(sanitizers INTERFACE -fsanitize=thread)
 endif()

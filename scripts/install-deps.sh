@@ -3,7 +3,8 @@
 #   (no flag)  build and run dependencies
 #   --test     also the test tooling: Stoplight Prism (npm) for the conformance test,
 #              promtool, and what builds and checks the Debian package (dpkg-dev, lintian),
-#              Alertmanager, aiosmtpd and msmtp for the alert tests
+#              Alertmanager, aiosmtpd and msmtp for the alert tests, clang-format and
+#              clang-tidy
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,6 +17,7 @@ if [[ "${1:-}" == "--test" ]]; then
   packages+=(prometheus)  # promtool checks /metrics in the daemon tests
   packages+=(dpkg-dev lintian)  # scripts/package-deb.sh and scripts/check-package.sh
   packages+=(clang-format)      # scripts/check-format.sh
+  packages+=(clang-tidy)        # scripts/clang-tidy.sh (run-clang-tidy-14 comes with it)
   # tests/test_alerts_*: a real Alertmanager, an SMTP sink and a sendmail-compatible client.
   packages+=(prometheus-alertmanager python3-aiosmtpd msmtp)
 fi

@@ -2,8 +2,29 @@
 # Installs everything, builds with AddressSanitizer + UBSan and warnings as errors, builds and
 # checks the Debian package, and runs every test (unit, simulator HTTP, conformance through
 # Prism, black-box). Used by .ci/run. The benchmarks are not built here (see bench/README.md).
+#
+# scripts/test.sh --tsan runs only the ThreadSanitizer suite instead: the service (daemon,
+# scheduler), reconcile and alerts tests built with ASCSYNC_TSAN in build-tsan. Separate from the
+# test command (it is not part of its time budget). Third-party false positives: tests/tsan.supp.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+if [[ "${1:-}" == "--tsan" ]]; then
+  build="${ASCSYNC_TSAN_BUILD_DIR:-build-tsan}"
+  cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g" \
+    -DASCSYNC_TSAN=ON -DASCSYNC_SANITIZE=OFF -DASCSYNC_WERROR=ON -DASCSYNC_UNITY=ON \
+    -DASCSYNC_BUILD_BENCH=OFF >/dev/null
+  # test_alerts_daemon runs the real ascsync binary as a child (its exit code is checked, and TSan
+  # makes it 66 on a report), so it is built with TSan too.
+  targets=(tests_daemon tests_reconcile tests_alerts ascsync)
+  cmake --build "$build" -j"$(nproc)" --target "${targets[@]}"
+  export TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$PWD/tests/tsan.supp ${TSAN_OPTIONS:-}"
+  status=0
+  for t in tests_daemon tests_reconcile tests_alerts; do
+    echo "== $t (ThreadSanitizer)"
+    "$build/tests/$t" --no-version || status=1
+  done
+  exit "$status"
+fi
 scripts/install-deps.sh --test
 scripts/check-format.sh
 export ASCSYNC_TOOLS_DIR="${ASCSYNC_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/ascsync-tools}"

@@ -16,8 +16,6 @@
 #include "util/strings.hpp"
 #include "util/time.hpp"
 
-extern char** environ;
-
 namespace alerts {
 
 namespace {
@@ -162,6 +160,7 @@ util::Status run_program(const std::string& channel, const std::vector<std::stri
   posix_spawn_file_actions_init(&fa);
   posix_spawn_file_actions_adddup2(&fa, in[0], 0);
   std::vector<char*> args;
+  args.reserve(argv.size() + 1);
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
   pid_t pid = 0;
@@ -347,7 +346,7 @@ std::string email_message(const Notification& n, const std::string& from,
 }
 
 std::unique_ptr<Channel> make_channel(const config::AlertChannelConfig& cfg, const ChannelOptions& options,
-                                      std::shared_ptr<util::Clock> clock) {
+                                      const std::shared_ptr<util::Clock>& clock) {
   switch (cfg.kind) {
     case Kind::alertmanager:
       return std::make_unique<AlertmanagerChannel>(cfg, options, clock);

@@ -52,7 +52,7 @@ class Channel {
 };
 
 std::unique_ptr<Channel> make_channel(const config::AlertChannelConfig& cfg, const ChannelOptions& options,
-                                      std::shared_ptr<util::Clock> clock);
+                                      const std::shared_ptr<util::Clock>& clock);
 
 // Payload builders (pure; tested against the documented formats).
 nlohmann::json alertmanager_alert(const Notification& n, util::TimePoint now, const ChannelOptions& options);

@@ -32,7 +32,10 @@ std::chrono::milliseconds backoff_delay(int attempts, const DeliveryOptions& opt
 
 AlertService::AlertService(std::string database, config::AlertsConfig cfg, std::shared_ptr<util::Clock> clock,
                            DeliveryOptions options)
-    : m_database(std::move(database)), m_cfg(std::move(cfg)), m_clock(std::move(clock)), m_options(options) {}
+    : m_database(std::move(database)),
+      m_cfg(std::move(cfg)),
+      m_clock(std::move(clock)),
+      m_options(std::move(options)) {}
 
 AlertService::~AlertService() {
   stop();

@@ -73,7 +73,7 @@ class AlertService {
  private:
   template <typename F>
   auto with_engine(F&& f) -> decltype(f(std::declval<AlertEngine&>()));
-  void deliver_loop(const config::AlertChannelConfig& channel, std::stop_token stop);
+  void deliver_loop(const config::AlertChannelConfig& cfg, std::stop_token stop);
   void stale_loop(std::stop_token stop);
 
   std::string m_database;

@@ -119,15 +119,15 @@ util::Result<std::vector<core::App>> Api::list_apps(CallStats* stats) {
   return list_resources<core::App>(*m_client, "GET /v1/apps", path, decode_app, nullptr, {}, nullptr, stats);
 }
 
-util::Result<std::vector<core::User>> Api::list_users(Query q, FetchStats* fs, CallStats* stats) {
-  q.add("limit", k_limit)
+util::Result<std::vector<core::User>> Api::list_users(Query filter, FetchStats* fs, CallStats* stats) {
+  filter.add("limit", k_limit)
       .add("fields[users]",
            "username,firstName,lastName,roles,allAppsVisible,provisioningAllowed,visibleApps")
       .add("include", "visibleApps")
       .add("limit[visibleApps]", k_include)
       .add("fields[apps]", "bundleId");
   return list_resources<core::User>(
-      *m_client, "GET /v1/users", "/v1/users" + q.str(), decode_user, "visibleApps",
+      *m_client, "GET /v1/users", "/v1/users" + filter.str(), decode_user, "visibleApps",
       [&](core::User& u) -> util::Status {
         auto ids = list_ids(
             *m_client, "GET /v1/users/{id}/relationships/visibleApps",
@@ -140,15 +140,17 @@ util::Result<std::vector<core::User>> Api::list_users(Query q, FetchStats* fs, C
       fs, stats);
 }
 
-util::Result<std::vector<core::Invitation>> Api::list_invitations(Query q, FetchStats* fs, CallStats* stats) {
-  q.add("limit", k_limit)
+util::Result<std::vector<core::Invitation>> Api::list_invitations(Query filter, FetchStats* fs,
+                                                                  CallStats* stats) {
+  filter.add("limit", k_limit)
       .add("fields[userInvitations]",
            "email,firstName,lastName,expirationDate,roles,allAppsVisible,provisioningAllowed,visibleApps")
       .add("include", "visibleApps")
       .add("limit[visibleApps]", k_include)
       .add("fields[apps]", "bundleId");
   return list_resources<core::Invitation>(
-      *m_client, "GET /v1/userInvitations", "/v1/userInvitations" + q.str(), decode_invitation, "visibleApps",
+      *m_client, "GET /v1/userInvitations", "/v1/userInvitations" + filter.str(), decode_invitation,
+      "visibleApps",
       [&](core::Invitation& inv) -> util::Status {
         // 3.8.0 has no linkage-only listing for invitations; the related listing carries ids too.
         auto ids = list_ids(*m_client, "GET /v1/userInvitations/{id}/visibleApps",
@@ -162,25 +164,26 @@ util::Result<std::vector<core::Invitation>> Api::list_invitations(Query q, Fetch
       fs, stats);
 }
 
-util::Result<std::vector<core::BetaGroup>> Api::list_groups(Query q, CallStats* stats) {
-  q.add("limit", k_limit)
+util::Result<std::vector<core::BetaGroup>> Api::list_groups(Query filter, CallStats* stats) {
+  filter.add("limit", k_limit)
       .add("fields[betaGroups]",
            "name,createdDate,isInternalGroup,hasAccessToAllBuilds,publicLinkEnabled,publicLinkLimitEnabled,"
            "publicLinkLimit,publicLink,feedbackEnabled,app")
       .add("include", "app")
       .add("fields[apps]", "bundleId");
-  return list_resources<core::BetaGroup>(*m_client, "GET /v1/betaGroups", "/v1/betaGroups" + q.str(),
+  return list_resources<core::BetaGroup>(*m_client, "GET /v1/betaGroups", "/v1/betaGroups" + filter.str(),
                                          decode_beta_group, nullptr, {}, nullptr, stats);
 }
 
-util::Result<std::vector<core::BetaTester>> Api::list_testers(Query q, FetchStats* fs, CallStats* stats) {
-  q.add("limit", k_limit)
+util::Result<std::vector<core::BetaTester>> Api::list_testers(Query filter, FetchStats* fs,
+                                                              CallStats* stats) {
+  filter.add("limit", k_limit)
       .add("fields[betaTesters]", "email,firstName,lastName,inviteType,state,betaGroups")
       .add("include", "betaGroups")
       .add("limit[betaGroups]", k_include)
       .add("fields[betaGroups]", "name");
   return list_resources<core::BetaTester>(
-      *m_client, "GET /v1/betaTesters", "/v1/betaTesters" + q.str(), decode_beta_tester, "betaGroups",
+      *m_client, "GET /v1/betaTesters", "/v1/betaTesters" + filter.str(), decode_beta_tester, "betaGroups",
       [&](core::BetaTester& t) -> util::Status {
         auto ids = list_ids(
             *m_client, "GET /v1/betaTesters/{id}/relationships/betaGroups",

@@ -214,9 +214,9 @@ std::vector<std::string> ResourceReader::strings(const char* name, Need need) {
   return out;
 }
 
-const Json* ResourceReader::relationship_data(const char* name, Need need) {
+const Json* ResourceReader::relationship_data(const char* relationship, Need need) {
   if (!ok()) return nullptr;
-  const std::string member = std::string("relationships.") + name;
+  const std::string member = std::string("relationships.") + relationship;
   const Json* rel = nullptr;
   const auto rels = m_resource.find("relationships");
   if (rels != m_resource.end() && !rels->is_null()) {
@@ -224,7 +224,7 @@ const Json* ResourceReader::relationship_data(const char* name, Need need) {
       fail("relationships", "object", &*rels);
       return nullptr;
     }
-    const auto it = rels->find(name);
+    const auto it = rels->find(relationship);
     if (it != rels->end()) {
       if (!it->is_object()) {
         fail(member, "object", &*it);
@@ -272,11 +272,11 @@ std::string check_linkage(const Json& item, std::string_view type) {
 
 }  // namespace
 
-std::optional<std::vector<std::string>> ResourceReader::to_many(const char* name, std::string_view type,
-                                                                Need need) {
-  const Json* data = relationship_data(name, need);
+std::optional<std::vector<std::string>> ResourceReader::to_many(const char* relationship,
+                                                                std::string_view type, Need need) {
+  const Json* data = relationship_data(relationship, need);
   if (!data) return std::nullopt;
-  const std::string member = std::string("relationships.") + name + ".data";
+  const std::string member = std::string("relationships.") + relationship + ".data";
   if (!data->is_array()) {
     fail(member, "array", data);
     return std::nullopt;
@@ -293,10 +293,11 @@ std::optional<std::vector<std::string>> ResourceReader::to_many(const char* name
   return out;
 }
 
-std::optional<std::string> ResourceReader::to_one(const char* name, std::string_view type, Need need) {
-  const Json* data = relationship_data(name, need);
+std::optional<std::string> ResourceReader::to_one(const char* relationship, std::string_view type,
+                                                  Need need) {
+  const Json* data = relationship_data(relationship, need);
   if (!data) return std::nullopt;
-  const std::string member = std::string("relationships.") + name + ".data";
+  const std::string member = std::string("relationships.") + relationship + ".data";
   if (auto bad = check_linkage(*data, type); !bad.empty()) {
     fail_text(member + ": " + bad);
     return std::nullopt;
@@ -304,23 +305,23 @@ std::optional<std::string> ResourceReader::to_one(const char* name, std::string_
   return data->at("id").get<std::string>();
 }
 
-bool ResourceReader::to_many_truncated(const char* name) {
+bool ResourceReader::to_many_truncated(const char* relationship) {
   if (!ok()) return false;
   const auto rels = m_resource.find("relationships");
   if (rels == m_resource.end() || !rels->is_object()) return false;
-  const auto rel = rels->find(name);
+  const auto rel = rels->find(relationship);
   if (rel == rels->end() || !rel->is_object()) return false;
-  if (auto bad = check_meta(*rel, std::string("relationships.") + name + "."); !bad.empty()) {
+  if (auto bad = check_meta(*rel, std::string("relationships.") + relationship + "."); !bad.empty()) {
     fail_text(bad);
     return false;
   }
-  return asc::to_many_truncated(m_resource, name);
+  return asc::to_many_truncated(m_resource, relationship);
 }
 
-bool to_many_truncated(const Json& resource, const char* name) {
+bool to_many_truncated(const Json& resource, const char* relationship) {
   const auto rels = resource.find("relationships");
   if (rels == resource.end() || !rels->is_object()) return false;
-  const auto rel = rels->find(name);
+  const auto rel = rels->find(relationship);
   if (rel == rels->end() || !rel->is_object()) return false;
   const auto meta = rel->find("meta");
   if (meta == rel->end() || !meta->is_object()) return false;

@@ -366,9 +366,9 @@ void read_profile(const std::string& file, const YAML::Node& node, const SourceL
     ok = false;
   }
   if (const auto* f = map.field("certificates")) {
-    if (null_list_value(*f, "certificates", diags)) {
-      ok = false;
-    } else if (auto list = map.string_list("certificates")) {
+    // A null value is reported by null_list_value; a malformed list by string_list.
+    auto list = null_list_value(*f, "certificates", diags) ? std::nullopt : map.string_list("certificates");
+    if (list) {
       if (list->empty()) {
         diags.error(f->value_loc, "a profile needs at least one certificate",
                     "name certificates declared under certificates:");
@@ -533,6 +533,7 @@ void resolve_signing(const SigningDeclarations& decl, core::DesiredState& out, D
       }
       if (it == by_name.end()) {
         std::vector<std::string> names;
+        names.reserve(by_name.size());
         for (const auto& [n, c] : by_name) names.push_back(n);
         const std::string near = yaml::closest(ref.name, names);
         diags.error(ref.loc,

@@ -760,6 +760,7 @@ util::Result<core::DesiredState> parse_desired_state(
   Diagnostics& diags = diagnostics ? *diagnostics : local;
   const size_t before = diags.error_count();
   std::vector<std::pair<std::string, std::optional<YAML::Node>>> parsed;
+  parsed.reserve(documents.size());
   for (const auto& [file, text] : documents) parsed.emplace_back(file, yaml::parse_text(text, file, diags));
   return read_documents(parsed, diags, before);
 }

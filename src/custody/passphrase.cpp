@@ -10,6 +10,7 @@ namespace custody {
 
 Passphrase::Passphrase(std::string&& bytes) : m_bytes(std::move(bytes)) {
   // Why: a moved-from std::string keeps short contents in its small-string buffer.
+  // NOLINTNEXTLINE(bugprone-use-after-move): wiping the moved-from buffer is the point.
   OPENSSL_cleanse(bytes.data(), bytes.capacity());
   bytes.clear();
 }

@@ -97,7 +97,7 @@ CycleResult run_cycle(Scheduler::Shared& sh, const std::string& name, std::stop_
   }
 }
 
-void worker_loop(std::shared_ptr<Scheduler::Shared> sh, std::shared_ptr<Scheduler::Team> t) {
+void worker_loop(const std::shared_ptr<Scheduler::Shared>& sh, const std::shared_ptr<Scheduler::Team>& t) {
   std::unique_lock lock(sh->mutex);
   while (!sh->stopping && !t->retired) {
     const util::TimePoint now = sh->clock->now();

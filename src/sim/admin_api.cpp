@@ -140,7 +140,7 @@ nlohmann::json certificate_summary(const CertificateRec& c) {
 }  // namespace
 
 BodilessPosts add_admin_routes(httplib::Server& server, Engine& engine,
-                               std::function<std::string()> base_url) {
+                               const std::function<std::string()>& base_url) {
   BodilessPosts bodiless;
   const auto post_without_body = [&](const char* path, AdminFn fn) {
     auto handler = admin(engine, std::move(fn));

@@ -141,7 +141,7 @@ void add_signing_routes(std::vector<Route>& routes);
 // dispatches these itself.
 using BodilessPosts = std::map<std::string, httplib::Server::Handler>;
 BodilessPosts add_admin_routes(httplib::Server& server, Engine& engine,
-                               std::function<std::string()> base_url);
+                               const std::function<std::string()>& base_url);
 
 // --- helpers shared by the route files ---------------------------------------------------
 

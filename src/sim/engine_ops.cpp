@@ -17,7 +17,7 @@ std::string Engine::add_app(const std::string& bundle_id, const std::string& nam
   AppRec app{st.new_numeric_id(), bundle_id, name, util::to_lower(name) + "-sku", "en-US"};
   for (auto& c : app.sku)
     if (c == ' ') c = '-';
-  const std::string id = app.id;
+  std::string id = app.id;
   st.apps[id] = std::move(app);
   return id;
 }
@@ -59,7 +59,7 @@ std::string Engine::add_user(const std::string& email, const std::string& first_
             first_name,    last_name,
             roles,         all_apps_visible,
             true,          {visible_app_ids.begin(), visible_app_ids.end()}};
-  const std::string id = u.id;
+  std::string id = u.id;
   st.put_user(std::move(u));
   return id;
 }
@@ -80,7 +80,7 @@ std::string Engine::add_beta_group(const std::string& app_id, const std::string&
   g.created_date = now();
   g.is_internal = is_internal;
   g.has_access_to_all_builds = is_internal;
-  const std::string id = g.id;
+  std::string id = g.id;
   st.put_group(std::move(g));
   return id;
 }
@@ -104,7 +104,7 @@ std::string Engine::add_beta_tester(const std::string& email, const std::string&
   t.first_name = first_name;
   t.last_name = last_name;
   t.groups = {group_ids.begin(), group_ids.end()};
-  const std::string id = t.id;
+  std::string id = t.id;
   st.put_tester(std::move(t));
   return id;
 }
@@ -164,7 +164,7 @@ std::string Engine::store_certificate(const IssuedCertificate& issued, const std
   rec.expiration_date = issued.not_after;
   rec.content_base64 = util::base64_encode(issued.der);
   rec.activated = true;
-  const std::string id = rec.id;
+  std::string id = rec.id;
   state.certificates[id] = std::move(rec);
   return id;
 }

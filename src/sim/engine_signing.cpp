@@ -82,7 +82,7 @@ std::string Engine::add_foreign_certificate(const std::string& certificate_type,
     if (auto refusal = slot_refusal(certificate_type)) throw SlotsFull(refusal->detail);
   auto issued = ca.issue(*csr, certificate_type, not_before, validity);
   if (!issued) throw std::runtime_error("add certificate: " + issued.error().describe());
-  const std::string id = store_certificate(*issued, certificate_type);
+  std::string id = store_certificate(*issued, certificate_type);
   process_expirations();
   return id;
 }

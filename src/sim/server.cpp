@@ -221,9 +221,8 @@ void Simulator::Impl::handle_v1(const httplib::Request& req, httplib::Response& 
   } else {
     const ApiKey& key = std::get<ApiKey>(auth);
     key_id = key.key_id;
-    if (!limiter.admit(key_id, now(), remaining)) {
-      reply = error_reply(rate_limited());
-    } else if (!limiter.enter(key_id)) {
+    // enter() only once admit() let the request in (short-circuit).
+    if (!limiter.admit(key_id, now(), remaining) || !limiter.enter(key_id)) {
       reply = error_reply(rate_limited());
     } else {
       const FaultDecision fault = faults.decide(req.method, req.path);
@@ -330,10 +329,11 @@ void Simulator::start() {
         res.set_content(error_document({e}).dump(), "application/json");
         return httplib::Server::HandlerResponse::Handled;
       }));
-  server.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
-    res.status = 500;
-    res.set_content(error_document({injected_error(500)}).dump(), "application/json");
-  });
+  server.set_exception_handler(
+      [](const httplib::Request&, httplib::Response& res, const std::exception_ptr&) {
+        res.status = 500;
+        res.set_content(error_document({injected_error(500)}).dump(), "application/json");
+      });
   const int port =
       o.port == 0 ? server.bind_to_any_port(o.host) : (server.bind_to_port(o.host, o.port) ? o.port : -1);
   if (port <= 0) {

@@ -63,7 +63,7 @@ auto alert_rows(Statement& st, Read read) -> util::Result<std::vector<decltype(r
 
 }  // namespace
 
-util::Status upsert_alert_instance(Database& db, const AlertInstanceRow& i) {
+util::Status upsert_alert_instance(Database& db, const AlertInstanceRow& row) {
   auto st = db.prepare(
       "INSERT INTO alert_instances (dedup_key, team, alertname, object, severity, tier, state, alert, "
       "started_at, "
@@ -73,19 +73,19 @@ util::Status upsert_alert_instance(Database& db, const AlertInstanceRow& i) {
       "excluded.updated_at, "
       "last_notified_at = excluded.last_notified_at, resolved_at = excluded.resolved_at");
   if (!st) return st.error();
-  st->bind_text(1, i.dedup_key)
-      .bind_text(2, i.team)
-      .bind_text(3, i.alertname)
-      .bind_text(4, i.object)
-      .bind_text(5, i.severity)
-      .bind_opt_int(6, i.tier)
-      .bind_text(7, i.state)
-      .bind_text(8, i.alert_json)
-      .bind_text(9, ts(i.started_at))
-      .bind_text(10, ts(i.updated_at))
-      .bind_text(11, ts(i.last_notified_at));
-  if (i.resolved_at)
-    st->bind_text(12, ts(*i.resolved_at));
+  st->bind_text(1, row.dedup_key)
+      .bind_text(2, row.team)
+      .bind_text(3, row.alertname)
+      .bind_text(4, row.object)
+      .bind_text(5, row.severity)
+      .bind_opt_int(6, row.tier)
+      .bind_text(7, row.state)
+      .bind_text(8, row.alert_json)
+      .bind_text(9, ts(row.started_at))
+      .bind_text(10, ts(row.updated_at))
+      .bind_text(11, ts(row.last_notified_at));
+  if (row.resolved_at)
+    st->bind_text(12, ts(*row.resolved_at));
   else
     st->bind_null(12);
   return st->run();

@@ -12,7 +12,7 @@ namespace util {
 std::string format_rfc3339(TimePoint t);
 
 // Parses "YYYY-MM-DDTHH:MM:SS[.fff](Z|+HH:MM|-HH:MM)". Returns std::nullopt when malformed.
-std::optional<TimePoint> parse_rfc3339(std::string_view text);
+std::optional<TimePoint> parse_rfc3339(std::string_view s);
 
 // Seconds since the Unix epoch.
 long long to_unix(TimePoint t);
