@@ -30,7 +30,9 @@ for tool in dpkg-deb dpkg-shlibdeps; do
   command -v "$tool" >/dev/null || { echo "package-deb: $tool is missing (scripts/install-deps.sh --package)" >&2; exit 1; }
 done
 
-cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX=/usr \
+# -O2 as Debian builds its packages (CMake's Release default is -O3).
+cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS_RELEASE="-O2 -DNDEBUG" \
+  -DCMAKE_INSTALL_PREFIX=/usr \
   -DCMAKE_INSTALL_SYSCONFDIR=/etc -DASCSYNC_SYSTEMD_UNIT_DIR=/lib/systemd/system \
   -DASCSYNC_BUILD_TESTS=OFF -DASCSYNC_BUILD_BENCH=OFF -DASCSYNC_UNITY=ON -DASCSYNC_INSTALL_ETC=ON >/dev/null
 cmake --build "$build" -j"$(nproc)" --target ascsync ascsim
