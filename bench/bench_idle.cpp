@@ -30,6 +30,7 @@
 
 #include "asc/api.hpp"
 #include "config/desired_state.hpp"
+#include "forked_side.hpp"
 #include "fsync_counter.hpp"
 #include "reconcile/cycle.hpp"
 #include "sim/simulator.hpp"
@@ -207,25 +208,10 @@ std::string desired_yaml(const Params& p) {
 
 int main(int argc, char** argv) try {
   const Params p = parse(argc, argv);
-  const std::string dir =
-      std::filesystem::temp_directory_path() / ("bench-idle-" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
-  auto key = util::generate_p256_key();
-  if (!util::write_file_atomic(dir + "/AuthKey.p8", util::private_key_to_pem(key.get()), 0600)) return 1;
-
-  int to_child[2];
-  int from_child[2];
-  if (::pipe(to_child) != 0 || ::pipe(from_child) != 0) return 1;
-  // Fork before the simulator exists: the child is single-threaded and shares nothing with it.
-  const pid_t child = ::fork();
-  if (child < 0) return 1;
-  if (child == 0) {
-    ::close(to_child[1]);
-    ::close(from_child[0]);
-    cycling_side(to_child[0], from_child[1], dir, p);
-  }
-  ::close(to_child[0]);
-  ::close(from_child[1]);
+  const bench::Workspace ws = bench::make_workspace("bench-idle");
+  const std::string& dir = ws.dir;
+  const auto& key = ws.key;
+  const bench::ForkedSide forked = bench::fork_side([&](int in, int out) { cycling_side(in, out, dir, p); });
 
   spdlog::set_level(spdlog::level::warn);
   sim::Options options;
@@ -255,7 +241,7 @@ int main(int argc, char** argv) try {
   }
   sim.reset_counters();
   const int port = sim.port();
-  if (!write_all(to_child[1], &port, sizeof port)) return 1;
+  if (!write_all(forked.to_child, &port, sizeof port)) return 1;
 
   std::printf(
       "## bench_idle: %d testers in %d groups (%d apps), %d users, %d certificates; %d ms latency; "
@@ -268,7 +254,7 @@ int main(int argc, char** argv) try {
   bool all_ok = true;
   for (int c = 0; c < p.cycles; ++c) {
     Sample s;
-    if (!read_all(from_child[0], &s, sizeof s)) {
+    if (!read_all(forked.from_child, &s, sizeof s)) {
       std::fprintf(stderr, "the cycling process died\n");
       all_ok = false;
       break;
@@ -282,7 +268,7 @@ int main(int argc, char** argv) try {
     std::fflush(stdout);
   }
   int status = 0;
-  ::waitpid(child, &status, 0);
+  ::waitpid(forked.pid, &status, 0);
   sim.stop();
   std::filesystem::remove_all(dir);
   if (!idle.empty()) {

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "asc/api.hpp"
+#include "forked_side.hpp"
 #include "fsync_counter.hpp"
 #include "reconcile/refresh.hpp"
 #include "sim/simulator.hpp"
@@ -155,25 +156,11 @@ long long pages(long long n) {
 int main(int argc, char** argv) {
   const int latency_ms = argc > 1 ? std::atoi(argv[1]) : 50;
   const int max_parallel = argc > 2 ? std::atoi(argv[2]) : 1;
-  const std::string dir =
-      std::filesystem::temp_directory_path() / ("bench-mirror-" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
-  auto key = util::generate_p256_key();
-  if (!util::write_file_atomic(dir + "/AuthKey.p8", util::private_key_to_pem(key.get()), 0600)) return 1;
-
-  int to_child[2];
-  int from_child[2];
-  if (::pipe(to_child) != 0 || ::pipe(from_child) != 0) return 1;
-  // Fork before the simulator exists: the child is single-threaded and shares nothing with it.
-  const pid_t child = ::fork();
-  if (child < 0) return 1;
-  if (child == 0) {
-    ::close(to_child[1]);
-    ::close(from_child[0]);
-    mirroring_side(to_child[0], from_child[1], dir, max_parallel);
-  }
-  ::close(to_child[0]);
-  ::close(from_child[1]);
+  const bench::Workspace ws = bench::make_workspace("bench-mirror");
+  const std::string& dir = ws.dir;
+  const auto& key = ws.key;
+  const bench::ForkedSide forked =
+      bench::fork_side([&](int in, int out) { mirroring_side(in, out, dir, max_parallel); });
 
   spdlog::set_level(spdlog::level::warn);
   sim::Options options;
@@ -203,18 +190,18 @@ int main(int argc, char** argv) {
   sim.reset_counters();
 
   const int port = sim.port();
-  if (!write_all(to_child[1], &port, sizeof port)) return 1;
+  if (!write_all(forked.to_child, &port, sizeof port)) return 1;
   Measurement runs[2];
   long long sim_requests[2] = {0, 0};
   for (int i = 0; i < 2; ++i) {
-    if (!read_all(from_child[0], &runs[i], sizeof runs[i])) {
+    if (!read_all(forked.from_child, &runs[i], sizeof runs[i])) {
       std::fprintf(stderr, "the mirroring process died\n");
       return 1;
     }
     sim_requests[i] = sim.request_count() - (i ? sim_requests[0] : 0);
   }
   int status = 0;
-  ::waitpid(child, &status, 0);
+  ::waitpid(forked.pid, &status, 0);
   sim.stop();
   std::filesystem::remove_all(dir);
 
