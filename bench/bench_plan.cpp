@@ -11,7 +11,7 @@
 
 #include "core/guard.hpp"
 #include "core/plan.hpp"
-#include "core/render.hpp"
+#include "kinds/render.hpp"
 #include "util/time.hpp"
 
 namespace {
@@ -200,8 +200,8 @@ int main(int argc, char** argv) {
       plan = std::move(fresh_plan);
       core::GuardResult g;
       guard_t.push_back(cpu_ms([&] { g = core::guard(plan, sc.world.desired.policy, sc.world.managed); }));
-      text_t.push_back(cpu_ms([&] { sink += core::render_text(plan, &g).size(); }));
-      json_t.push_back(cpu_ms([&] { sink += core::render_json(plan, g).dump().size(); }));
+      text_t.push_back(cpu_ms([&] { sink += kinds::render_text(plan, &g).size(); }));
+      json_t.push_back(cpu_ms([&] { sink += kinds::render_json(plan, g).dump().size(); }));
     }
     std::printf("| %-20s | %7zu | %5zu | %8.1f | %8.1f | %8.1f | %8.1f |\n", sc.name, plan.changes.size(),
                 plan.notes.size(), median(plan_t), median(guard_t), median(text_t), median(json_t));

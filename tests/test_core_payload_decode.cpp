@@ -1,34 +1,40 @@
-// Typed payloads: a change's JSON payload is read strictly; a missing or mistyped member is an
-// error naming the change and the member, never a default.
+// Typed payloads: a change's JSON payload (a saved plan, a journal entry) is read strictly by its
+// kind's handler; a missing or mistyped member is an error naming the change and the member,
+// never a default.
 #include <doctest/doctest.h>
 
-#include "core/payload_json.hpp"
+#include "support/plan_json_view.hpp"
 
 namespace {
 
-core::Change group_create_change() {
-  core::Change c;
-  c.kind = core::ChangeKind::group;
-  c.action = core::Action::create;
-  c.key = "group:com.acme.app/QA";
-  c.payload = {{"app_id", "app-1"},
-               {"bundle_id", "com.acme.app"},
-               {"name", "QA"},
-               {"attributes",
-                {{"name", "QA"},
-                 {"isInternalGroup", false},
-                 {"hasAccessToAllBuilds", true},
-                 {"publicLinkEnabled", true},
-                 {"publicLinkLimitEnabled", true},
-                 {"publicLinkLimit", 100},
-                 {"feedbackEnabled", false}}}};
-  return c;
+nlohmann::json group_create_doc() {
+  return test_support::change_doc("group", "create", "group:com.acme.app/QA",
+                                  {{"app_id", "app-1"},
+                                   {"bundle_id", "com.acme.app"},
+                                   {"name", "QA"},
+                                   {"attributes",
+                                    {{"name", "QA"},
+                                     {"isInternalGroup", false},
+                                     {"hasAccessToAllBuilds", true},
+                                     {"publicLinkEnabled", true},
+                                     {"publicLinkLimitEnabled", true},
+                                     {"publicLinkLimit", 100},
+                                     {"feedbackEnabled", false}}}});
+}
+
+template <class P>
+util::Result<P> decode(const nlohmann::json& doc) {
+  auto c = kinds::change_from_json(doc);
+  if (!c) return std::move(c).error();
+  const P* p = std::get_if<P>(&c->payload);
+  REQUIRE(p != nullptr);
+  return *p;
 }
 
 }  // namespace
 
 TEST_CASE("payload decode: a group create reads every attribute") {
-  const auto p = core::decode_group(group_create_change());
+  const auto p = decode<core::GroupPayload>(group_create_doc());
   REQUIRE(p.ok());
   CHECK(p->app_id == "app-1");
   CHECK(p->name == "QA");
@@ -55,50 +61,52 @@ TEST_CASE("payload decode: a missing or mistyped member is an error naming it") 
   };
   for (const auto& tc : cases) {
     CAPTURE(tc.name);
-    auto c = group_create_change();
-    c.payload.merge_patch(tc.patch);
-    const auto p = core::decode_group(c);
+    auto doc = group_create_doc();
+    doc["payload"].merge_patch(tc.patch);
+    const auto p = decode<core::GroupPayload>(doc);
     REQUIRE_FALSE(p.ok());
     CHECK(p.error().message.find(tc.message) != std::string::npos);
     CHECK(p.error().message.find("change group:com.acme.app/QA (create group)") != std::string::npos);
-    CHECK_FALSE(core::check_payload(c).ok());
+    CHECK_FALSE(kinds::change_from_json(doc).ok());
   }
 }
 
 TEST_CASE("payload decode: tester group references and membership batches") {
-  core::Change t;
-  t.kind = core::ChangeKind::tester;
-  t.action = core::Action::create;
-  t.key = "tester:a@x.com";
-  t.payload = {{"email", "a@x.com"},
-               {"firstName", "A"},
-               {"lastName", "B"},
-               {"groups",
-                {{{"key", "group:com.acme.app/QA"}, {"id", nullptr}}, {{"key", "group:x/Y"}, {"id", "g2"}}}}};
-  const auto tp = core::decode_tester(t);
+  auto t = test_support::change_doc(
+      "tester", "create", "tester:a@x.com",
+      {{"email", "a@x.com"},
+       {"firstName", "A"},
+       {"lastName", "B"},
+       {"groups",
+        {{{"key", "group:com.acme.app/QA"}, {"id", nullptr}}, {{"key", "group:x/Y"}, {"id", "g2"}}}}});
+  const auto tp = decode<core::TesterPayload>(t);
   REQUIRE(tp.ok());
   REQUIRE(tp->groups.size() == 2);
   CHECK_FALSE(tp->groups[0].id.has_value());
   CHECK(tp->groups[1].id == "g2");
-  t.payload["groups"][1].erase("key");
-  const auto bad = core::decode_tester(t);
+  t["payload"]["groups"][1].erase("key");
+  const auto bad = decode<core::TesterPayload>(t);
   REQUIRE_FALSE(bad.ok());
   CHECK(bad.error().message.find("payload member \"groups[1].key\" is missing") != std::string::npos);
 
-  core::Change m;
-  m.kind = core::ChangeKind::membership;
-  m.action = core::Action::add_members;
-  m.key = "membership:com.acme.app/QA";
-  m.payload = {{"group_id", "g1"},
-               {"group_key", "group:com.acme.app/QA"},
-               {"testers", {{{"id", "t1"}, {"email", "a@x.com"}}}}};
-  const auto mp = core::decode_membership(m);
+  auto m = test_support::change_doc("membership", "add_members", "membership:com.acme.app/QA",
+                                    {{"group_id", "g1"},
+                                     {"group_key", "group:com.acme.app/QA"},
+                                     {"testers", {{{"id", "t1"}, {"email", "a@x.com"}}}}});
+  const auto mp = decode<core::MembershipPayload>(m);
   REQUIRE(mp.ok());
   CHECK(mp->group.id == "g1");
   REQUIRE(mp->testers.size() == 1);
   CHECK(mp->testers[0].id == "t1");
 
   // An action the kind has no rule for is refused, not guessed.
-  m.action = core::Action::update;
-  CHECK_FALSE(core::decode_membership(m).ok());
+  m["action"] = "update";
+  CHECK_FALSE(decode<core::MembershipPayload>(m).ok());
+}
+
+TEST_CASE("payload encode: every kind writes back exactly what it reads") {
+  const auto doc = group_create_doc();
+  auto c = kinds::change_from_json(doc);
+  REQUIRE(c.ok());
+  CHECK(kinds::change_to_json(*c)["payload"] == doc["payload"]);
 }

@@ -1,8 +1,7 @@
 // Whole plans: execution order, and idempotence (apply the plan's effects, plan again: nothing).
 #include <doctest/doctest.h>
 
-#include "core/payload_json.hpp"
-#include "core/plan_json.hpp"
+#include "kinds/plan_json.hpp"
 #include "support/plan_fixture.hpp"
 
 using core::Action;
@@ -165,13 +164,13 @@ TEST_CASE("every change that sends requests decodes into its typed payload, thro
   const CycleWorld w = kitchen_sink();
   const auto p = make_plan(w.desired, w.snapshot, w.managed, fixed_now());
   REQUIRE(p.valid());
-  const auto back = core::plan_from_json(nlohmann::json::parse(core::plan_to_json(p).dump()));
+  const auto back = kinds::plan_from_json(nlohmann::json::parse(kinds::plan_to_json(p).dump()));
   REQUIRE(back.ok());
   int checked = 0;
   for (const auto& c : back->changes) {
     if (!c.sends_requests()) continue;
     CAPTURE(c.key);
-    const auto s = core::check_payload(c);
+    const auto s = kinds::change_from_json(kinds::change_to_json(c));
     CHECK_MESSAGE(s.ok(), (s.ok() ? std::string() : s.error().message));
     ++checked;
   }

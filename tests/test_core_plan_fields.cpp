@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include "support/plan_fixture.hpp"
+#include "support/plan_json_view.hpp"
 
 using core::Action;
 using namespace plan_fixture;
@@ -84,11 +85,11 @@ TEST_CASE("fields: an update sends the undeclared attributes unchanged") {
   const auto& c = p.changes[0];
   CHECK(c.action == Action::update);
   CHECK(c.reason.find("roles, provisioningAllowed differ") == 0);
-  CHECK(c.payload["roles"] == nlohmann::json{"ADMIN"});
-  CHECK(c.payload["provisioningAllowed"] == false);
-  CHECK(c.payload["allAppsVisible"] == false);                     // kept
-  CHECK(c.payload["visible_app_ids"] == nlohmann::json{"app-2"});  // kept
-  CHECK(c.before["visibleApps"] == c.after["visibleApps"]);
+  CHECK(test_support::payload_json(c)["roles"] == nlohmann::json{"ADMIN"});
+  CHECK(test_support::payload_json(c)["provisioningAllowed"] == false);
+  CHECK(test_support::payload_json(c)["allAppsVisible"] == false);                     // kept
+  CHECK(test_support::payload_json(c)["visible_app_ids"] == nlohmann::json{"app-2"});  // kept
+  CHECK(test_support::before_json(c)["visibleApps"] == test_support::after_json(c)["visibleApps"]);
 }
 
 TEST_CASE("fields: visible_apps without all_apps_visible means these apps only") {
@@ -102,9 +103,9 @@ TEST_CASE("fields: visible_apps without all_apps_visible means these apps only")
   REQUIRE(p.changes.size() == 1);
   const auto& c = p.changes[0];
   CHECK(c.action == Action::update);
-  CHECK(c.payload["allAppsVisible"] == false);
-  CHECK(c.payload["visible_app_ids"] == nlohmann::json{"app-1"});
-  CHECK(c.payload["provisioningAllowed"] == true);  // undeclared, kept
+  CHECK(test_support::payload_json(c)["allAppsVisible"] == false);
+  CHECK(test_support::payload_json(c)["visible_app_ids"] == nlohmann::json{"app-1"});
+  CHECK(test_support::payload_json(c)["provisioningAllowed"] == true);  // undeclared, kept
 
   // Already limited to that app: nothing to do.
   s.users = {user("u1", "bob@acme.com", {"DEVELOPER"}, {"app-1"}, false, true)};
@@ -118,9 +119,9 @@ TEST_CASE("fields: an invitation ascsync creates uses the documented defaults") 
   REQUIRE(p.changes.size() == 1);
   const auto& c = p.changes[0];
   CHECK(c.action == Action::create);
-  CHECK(c.payload["allAppsVisible"] == false);
-  CHECK(c.payload["provisioningAllowed"] == false);
-  CHECK(c.payload["visible_app_ids"] == nlohmann::json::array());
+  CHECK(test_support::payload_json(c)["allAppsVisible"] == false);
+  CHECK(test_support::payload_json(c)["provisioningAllowed"] == false);
+  CHECK(test_support::payload_json(c)["visible_app_ids"] == nlohmann::json::array());
 }
 
 TEST_CASE(
@@ -141,8 +142,8 @@ TEST_CASE(
   const auto& c = p.changes[0];
   CHECK(c.action == Action::replace);
   CHECK(c.reason.find("roles differ") == 0);
-  CHECK(c.payload["provisioningAllowed"] == true);
-  CHECK(c.payload["visible_app_ids"] == nlohmann::json{"app-2"});
+  CHECK(test_support::payload_json(c)["provisioningAllowed"] == true);
+  CHECK(test_support::payload_json(c)["visible_app_ids"] == nlohmann::json{"app-2"});
 }
 
 TEST_CASE("fields: the account holder is compared on the roles other than ACCOUNT_HOLDER") {
@@ -160,8 +161,8 @@ TEST_CASE("fields: the account holder is compared on the roles other than ACCOUN
   const auto& c = differs.changes[0];
   CHECK(c.action == Action::blocked);
   CHECK(c.reason.find("ACCOUNT_HOLDER is never changed") != std::string::npos);
-  CHECK(c.after["roles"] == nlohmann::json{"ACCOUNT_HOLDER", "DEVELOPER"});
-  CHECK(c.before["roles"] == nlohmann::json{"ACCOUNT_HOLDER", "ADMIN"});
+  CHECK(test_support::after_json(c)["roles"] == nlohmann::json{"ACCOUNT_HOLDER", "DEVELOPER"});
+  CHECK(test_support::before_json(c)["roles"] == nlohmann::json{"ACCOUNT_HOLDER", "ADMIN"});
 }
 
 TEST_CASE("fields: adopting a group declared by name changes none of its attributes") {
@@ -198,7 +199,7 @@ TEST_CASE("fields: a group ascsync creates uses the documented defaults") {
                                 {"publicLinkEnabled", false},
                                 {"publicLinkLimitEnabled", false},
                                 {"feedbackEnabled", true}};
-  CHECK(p.changes[0].payload["attributes"] == attrs);
+  CHECK(test_support::payload_json(p.changes[0])["attributes"] == attrs);
 }
 
 TEST_CASE("fields: an existing internal group whose `internal` is not written still takes team users only") {
@@ -223,14 +224,16 @@ TEST_CASE("fields: a paused public link leaves its limit alone; a written link w
   paused.public_link_enabled = false;  // public_link: {enabled: false}
   auto p = plan(testflight({paused}), s, {k_fields_qa});
   REQUIRE(p.changes.size() == 1);
-  CHECK(p.changes[0].payload["attributes"] == nlohmann::json{{"publicLinkEnabled", false}});
+  CHECK(test_support::payload_json(p.changes[0])["attributes"] ==
+        nlohmann::json{{"publicLinkEnabled", false}});
 
   auto no_cap = bare_group("QA");
   no_cap.public_link_enabled = true;  // public_link: {} or {enabled: true}
   no_cap.public_link_limit_enabled = false;
   p = plan(testflight({no_cap}), s, {k_fields_qa});
   REQUIRE(p.changes.size() == 1);
-  CHECK(p.changes[0].payload["attributes"] == nlohmann::json{{"publicLinkLimitEnabled", false}});
+  CHECK(test_support::payload_json(p.changes[0])["attributes"] ==
+        nlohmann::json{{"publicLinkLimitEnabled", false}});
   CHECK(count_not_adopt(p) == 1);
   CHECK(find(p, Action::update, k_fields_qa) != nullptr);
 }

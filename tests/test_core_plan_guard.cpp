@@ -2,6 +2,7 @@
 #include <doctest/doctest.h>
 
 #include "support/plan_fixture.hpp"
+#include "support/plan_json_view.hpp"
 
 using core::Action;
 using core::ChangeKind;
@@ -11,7 +12,7 @@ namespace {
 
 core::Change destroy(ChangeKind kind, const std::string& key) {
   core::Change c;
-  c.kind = kind;
+  c.payload = test_support::empty_payload(kind);
   c.action = Action::destroy;
   c.key = key;
   c.removes = {key};
@@ -57,7 +58,7 @@ TEST_CASE("an empty plan and a plan without deletions pass") {
   CHECK(core::guard(core::Plan{}, core::Policy{}, {}).allowed);
   core::Plan p;
   core::Change c;
-  c.kind = ChangeKind::invitation;
+  c.payload = core::InvitationPayload{};
   c.action = Action::create;
   c.key = "invitation:a@x.com";
   p.changes.push_back(c);
@@ -156,17 +157,17 @@ TEST_CASE("deletions are re-checked: prune on, managed, not protected") {
 TEST_CASE("ACCOUNT_HOLDER and protected emails are never changed, even if a plan says so") {
   core::Plan p;
   core::Change c;
-  c.kind = ChangeKind::user;
+  c.payload = core::UserPayload{};
   c.action = Action::update;
   c.key = "user:owner@x.com";
-  c.before = {{"roles", {"ACCOUNT_HOLDER", "ADMIN"}}};
-  c.after = {{"roles", {"ADMIN"}}};
+  c.before = core::Attributes{{"roles", std::vector<std::string>{"ACCOUNT_HOLDER", "ADMIN"}}};
+  c.after = core::Attributes{{"roles", std::vector<std::string>{"ADMIN"}}};
   p.changes = {c};
   auto g = core::guard(p, core::Policy{}, {"user:owner@x.com"});
   CHECK_FALSE(g.allowed);
   CHECK(has_reason(g, "ACCOUNT_HOLDER is never changed"));
 
-  p.changes[0].before = {{"roles", {"ADMIN"}}};
+  p.changes[0].before = core::Attributes{{"roles", std::vector<std::string>{"ADMIN"}}};
   core::Policy protect;
   protect.protected_emails = {"owner@x.com"};
   g = core::guard(p, protect, {});

@@ -1,11 +1,13 @@
 // Renderers: golden text in the Terraform spirit, and the JSON document's shape.
 #include <doctest/doctest.h>
 
-#include "core/plan_json.hpp"
-#include "core/render.hpp"
+#include "kinds/plan_json.hpp"
+#include "kinds/render.hpp"
 #include "support/plan_fixture.hpp"
+#include "support/plan_json_view.hpp"
 
 using core::Action;
+using Strings = std::vector<std::string>;
 using namespace plan_fixture;
 
 namespace {
@@ -67,14 +69,14 @@ TEST_CASE("text: Terraform-style golden output") {
 
 Plan: 4 to add, 1 to change, 1 to destroy.
 )";
-  CHECK(core::render_text(p, &g) == expected);
+  CHECK(kinds::render_text(p, &g) == expected);
 }
 
 TEST_CASE("text: colors only when asked, on the symbols") {
   const Small w = small();
   const auto p = small_plan(w);
-  const std::string plain = core::render_text(p, nullptr);
-  const std::string colored = core::render_text(p, nullptr, {true, false});
+  const std::string plain = kinds::render_text(p, nullptr);
+  const std::string colored = kinds::render_text(p, nullptr, {true, false});
   CHECK(plain.find('\x1b') == std::string::npos);
   CHECK(colored.find("\x1b[32m+\x1b[0m user \"alice@acme.com\" will be invited") != std::string::npos);
   CHECK(colored.find("\x1b[31m-\x1b[0m tester \"old@x.com\"") != std::string::npos);
@@ -84,49 +86,48 @@ TEST_CASE("text: colors only when asked, on the symbols") {
 TEST_CASE("text: no changes") {
   core::Plan p;
   p.team = "acme";
-  CHECK(core::render_text(p, nullptr) == "No changes. App Store Connect matches the desired state.\n");
+  CHECK(kinds::render_text(p, nullptr) == "No changes. App Store Connect matches the desired state.\n");
 }
 
 TEST_CASE("text: replace, adopt, blocked, notes, errors and a refusing guard") {
   core::Plan p;
   p.team = "acme";
-  core::Change adopt{core::ChangeKind::group,
-                     Action::adopt,
+  core::Change adopt{Action::adopt,
                      "group:com.acme.app/QA",
                      "exists and is declared",
-                     nullptr,
-                     nullptr,
-                     nullptr,
+                     std::nullopt,
+                     std::nullopt,
+                     core::GroupPayload{},
                      {"group:com.acme.app/QA"},
                      {},
                      {}};
-  core::Change replace{core::ChangeKind::invitation,
-                       Action::replace,
-                       "invitation:c@acme.com",
-                       "roles differ",
-                       {{"roles", {"DEVELOPER"}}, {"firstName", "C"}},
-                       {{"roles", {"ADMIN", "DEVELOPER"}}, {"firstName", "C"}},
-                       nullptr,
-                       {},
-                       {},
-                       {}};
-  core::Change blocked{core::ChangeKind::user,
-                       Action::blocked,
+  core::Change replace{
+      Action::replace,
+      "invitation:c@acme.com",
+      "roles differ",
+      core::Attributes{{"roles", Strings{"DEVELOPER"}}, {"firstName", std::string("C")}},
+      core::Attributes{{"roles", Strings{"ADMIN", "DEVELOPER"}}, {"firstName", std::string("C")}},
+      core::InvitationPayload{},
+      {},
+      {},
+      {}};
+  core::Change blocked{Action::blocked,
                        "user:owner@acme.com",
                        "ACCOUNT_HOLDER is never changed",
-                       {{"roles", {"ACCOUNT_HOLDER"}}},
-                       {{"roles", {"ADMIN"}}},
-                       nullptr,
+                       core::Attributes{{"roles", Strings{"ACCOUNT_HOLDER"}}},
+                       core::Attributes{{"roles", Strings{"ADMIN"}}},
+                       core::UserPayload{},
                        {},
                        {},
                        {}};
-  core::Change removal{core::ChangeKind::membership,
-                       Action::remove_members,
+  core::MembershipPayload removed;
+  removed.testers = {{"t1", "x@y.com"}};
+  core::Change removal{Action::remove_members,
                        "membership:com.acme.app/QA",
                        "not declared; prune.group_memberships, managed",
-                       nullptr,
-                       nullptr,
-                       {{"testers", {{{"id", "t1"}, {"email", "x@y.com"}}}}},
+                       std::nullopt,
+                       std::nullopt,
+                       removed,
                        {},
                        {},
                        {"membership:com.acme.app/QA/x@y.com"}};
@@ -155,31 +156,31 @@ The plan is invalid: 1 error; nothing will be applied.
 The guard blocks this plan; nothing will be applied:
   - the plan has 1 error; fix the declaration first
 )";
-  CHECK(core::render_text(p, &refused, {false, true}) == expected);
-  CHECK(core::render_text(p, nullptr).find("1 object left alone or waiting (notes not shown).") !=
+  CHECK(kinds::render_text(p, &refused, {false, true}) == expected);
+  CHECK(kinds::render_text(p, nullptr).find("1 object left alone or waiting (notes not shown).") !=
         std::string::npos);
 }
 
 TEST_CASE("text: a new group lists its declared attributes; adopted memberships are counted") {
   core::Plan p;
   p.team = "acme";
-  p.changes.push_back({core::ChangeKind::group,
-                       Action::create,
-                       "group:com.acme.app/QA",
-                       "declared",
-                       nullptr,
-                       {{"isInternalGroup", false}, {"publicLinkLimit", nullptr}, {"feedbackEnabled", true}},
-                       nullptr,
-                       {},
-                       {},
-                       {}});
-  p.changes.push_back({core::ChangeKind::membership,
-                       Action::adopt,
+  p.changes.push_back(
+      {Action::create,
+       "group:com.acme.app/QA",
+       "declared",
+       std::nullopt,
+       core::Attributes{
+           {"isInternalGroup", false}, {"publicLinkLimit", std::monostate{}}, {"feedbackEnabled", true}},
+       core::GroupPayload{},
+       {},
+       {},
+       {}});
+  p.changes.push_back({Action::adopt,
                        "membership:com.acme.app/QA",
                        "in the group",
-                       nullptr,
-                       nullptr,
-                       nullptr,
+                       std::nullopt,
+                       std::nullopt,
+                       core::MembershipPayload{},
                        {"membership:com.acme.app/QA/a@x.com", "membership:com.acme.app/QA/b@x.com"},
                        {},
                        {}});
@@ -192,14 +193,14 @@ TEST_CASE("text: a new group lists its declared attributes; adopted memberships 
 
 Plan: 2 to adopt, 1 to add, 0 to change, 0 to destroy.
 )";
-  CHECK(core::render_text(p, nullptr) == expected);
+  CHECK(kinds::render_text(p, nullptr) == expected);
 }
 
 TEST_CASE("JSON: document shape, summary and guard") {
   const Small w = small();
   const auto p = small_plan(w);
   const auto g = core::guard(p, w.desired.policy, w.managed);
-  const auto j = core::render_json(p, g);
+  const auto j = kinds::render_json(p, g);
   CHECK(j["format_version"] == "1.0");
   CHECK(j["team"] == "acme");
   CHECK(j["valid"] == true);
@@ -228,16 +229,16 @@ TEST_CASE("JSON: a plan reads back exactly as it was written") {
   auto p = small_plan(w);
   p.notes.push_back({"tester:z@y.com", "left alone"});
   p.errors.push_back({"app:x", "bad", {"a.yaml", 3, 4}});
-  const auto back = core::plan_from_json(nlohmann::json::parse(core::plan_to_json(p).dump()));
+  const auto back = kinds::plan_from_json(nlohmann::json::parse(kinds::plan_to_json(p).dump()));
   REQUIRE(back.ok());
   CHECK(back->team == p.team);
   REQUIRE(back->changes.size() == p.changes.size());
   for (size_t i = 0; i < p.changes.size(); ++i) {
     const auto& a = p.changes[i];
     const auto& b = back->changes[i];
-    CHECK(core::change_to_json(a) == core::change_to_json(b));
+    CHECK(kinds::change_to_json(a) == kinds::change_to_json(b));
     CHECK(a.action == b.action);
-    CHECK(a.kind == b.kind);
+    CHECK(a.kind() == b.kind());
   }
   REQUIRE(back->errors.size() == 1);
   CHECK(back->errors[0].loc.str() == "a.yaml:3:4");
@@ -258,7 +259,7 @@ TEST_CASE("JSON: a plan reads back exactly as it was written") {
   };
   for (const auto& b : bad) {
     CAPTURE(b.message);
-    const auto r = core::plan_from_json(b.doc);
+    const auto r = kinds::plan_from_json(b.doc);
     REQUIRE_FALSE(r.ok());
     CHECK(r.error().message.find(b.message) != std::string::npos);
   }
@@ -267,17 +268,16 @@ TEST_CASE("JSON: a plan reads back exactly as it was written") {
 TEST_CASE("text: a plan whose only changes are blocked never says it matches the desired state") {
   core::Plan p;
   p.team = "acme";
-  p.changes = {{core::ChangeKind::user,
-                Action::blocked,
+  p.changes = {{Action::blocked,
                 "user:owner@acme.com",
                 "ACCOUNT_HOLDER is never changed",
-                {{"roles", {"ACCOUNT_HOLDER", "ADMIN"}}},
-                {{"roles", {"ACCOUNT_HOLDER", "DEVELOPER"}}},
-                nullptr,
+                core::Attributes{{"roles", Strings{"ACCOUNT_HOLDER", "ADMIN"}}},
+                core::Attributes{{"roles", Strings{"ACCOUNT_HOLDER", "DEVELOPER"}}},
+                core::UserPayload{},
                 {},
                 {},
                 {}}};
-  const std::string text = core::render_text(p, nullptr);
+  const std::string text = kinds::render_text(p, nullptr);
   CHECK(text.find("matches the desired state") == std::string::npos);
   CHECK(text.find("No changes will be made, but App Store Connect does not match the desired state.") !=
         std::string::npos);
@@ -287,5 +287,5 @@ TEST_CASE("text: a plan whose only changes are blocked never says it matches the
   core::Plan invalid;
   invalid.team = "acme";
   invalid.errors = {{"app:com.gone", "app \"com.gone\" is not an app of this team", {"team.yaml", 4, 5}}};
-  CHECK(core::render_text(invalid, nullptr).find("matches the desired state") == std::string::npos);
+  CHECK(kinds::render_text(invalid, nullptr).find("matches the desired state") == std::string::npos);
 }

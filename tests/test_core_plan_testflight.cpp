@@ -5,6 +5,7 @@
 #include <set>
 
 #include "support/plan_fixture.hpp"
+#include "support/plan_json_view.hpp"
 
 using core::Action;
 using namespace plan_fixture;
@@ -48,11 +49,11 @@ TEST_CASE("a missing group is created with every attribute Apple fixes at creati
   REQUIRE(p.valid());
   REQUIRE(p.changes.size() == 1);
   const auto& c = p.changes[0];
-  CHECK(c.kind == core::ChangeKind::group);
+  CHECK(c.kind() == core::ChangeKind::group);
   CHECK(c.action == Action::create);
   CHECK(c.key == k_qa);
-  CHECK(c.payload["app_id"] == "app-1");
-  CHECK(c.payload["name"] == "QA");
+  CHECK(test_support::payload_json(c)["app_id"] == "app-1");
+  CHECK(test_support::payload_json(c)["name"] == "QA");
   const nlohmann::json attrs = {{"name", "QA"},
                                 {"isInternalGroup", false},
                                 {"hasAccessToAllBuilds", true},
@@ -60,7 +61,7 @@ TEST_CASE("a missing group is created with every attribute Apple fixes at creati
                                 {"publicLinkLimitEnabled", true},
                                 {"publicLinkLimit", 100},
                                 {"feedbackEnabled", true}};
-  CHECK(c.payload["attributes"] == attrs);
+  CHECK(test_support::payload_json(c)["attributes"] == attrs);
   CHECK(c.manage == std::vector<std::string>{k_qa});
 }
 
@@ -97,9 +98,9 @@ TEST_CASE("mutable group attributes are updated in place, only those that differ
     REQUIRE(p.changes.size() == 1);
     const auto& c = p.changes[0];
     CHECK(c.action == Action::update);
-    CHECK(c.payload["group_id"] == "g1");
-    CHECK(c.payload["attributes"] == tc.patch);
-    for (const auto& [attr, value] : tc.patch.items()) CHECK(c.after[attr] == value);
+    CHECK(test_support::payload_json(c)["group_id"] == "g1");
+    CHECK(test_support::payload_json(c)["attributes"] == tc.patch);
+    for (const auto& [attr, value] : tc.patch.items()) CHECK(test_support::after_json(c)[attr] == value);
   }
 }
 
@@ -129,15 +130,15 @@ TEST_CASE("attributes fixed at creation: replace only with prune.groups on a man
     REQUIRE(c != nullptr);
     CHECK(c->reason.find("hasAccessToAllBuilds") != std::string::npos);
     if (tc.expected == Action::replace) {
-      CHECK(c->payload["group_id"] == "g1");
-      CHECK(c->payload["attributes"]["hasAccessToAllBuilds"] == true);
+      CHECK(test_support::payload_json(*c)["group_id"] == "g1");
+      CHECK(test_support::payload_json(*c)["attributes"]["hasAccessToAllBuilds"] == true);
       CHECK(c->removes == std::vector<std::string>{k_qa});
       // The new group gets its declared member back by key: its id is only known after creation.
       const core::Change* add = find(p, Action::add_members, k_qa_members);
       REQUIRE(add != nullptr);
-      CHECK(add->payload["group_id"].is_null());
-      CHECK(add->payload["group_key"] == k_qa);
-      CHECK(emails_in(add->payload["testers"]) == std::vector<std::string>{"a@x.com"});
+      CHECK(test_support::payload_json(*add)["group_id"].is_null());
+      CHECK(test_support::payload_json(*add)["group_key"] == k_qa);
+      CHECK(emails_in(test_support::payload_json(*add)["testers"]) == std::vector<std::string>{"a@x.com"});
       CHECK(p.deletion_count() == 1);
     } else {
       CHECK(c->reason.find("needs prune.groups and a managed group") != std::string::npos);
@@ -155,7 +156,7 @@ TEST_CASE("an existing declared group is adopted when policy.adopt_existing is o
   REQUIRE(p.changes.size() == 1);
   CHECK(p.changes[0].action == Action::adopt);
   CHECK(p.changes[0].key == k_qa);
-  CHECK(p.changes[0].payload["group_id"] == "g1");
+  CHECK(test_support::payload_json(p.changes[0])["group_id"] == "g1");
   d.policy.adopt_existing = false;
   CHECK(plan(d, s).changes.empty());
 }
@@ -174,11 +175,11 @@ TEST_CASE("a new tester is created straight into all its groups in one change") 
   CHECK(creates[0].key == "group:com.acme.other/Beta");  // groups first, so the tester can reference it
   const auto& t = creates[1];
   CHECK(t.key == "tester:new@x.com");
-  CHECK(t.payload["email"] == "New@X.com");
-  CHECK(t.payload["firstName"] == "Nina");
+  CHECK(test_support::payload_json(t)["email"] == "New@X.com");
+  CHECK(test_support::payload_json(t)["firstName"] == "Nina");
   const nlohmann::json groups = {{{"key", k_qa}, {"id", "g1"}},
                                  {{"key", "group:com.acme.other/Beta"}, {"id", nullptr}}};
-  CHECK(t.payload["groups"] == groups);
+  CHECK(test_support::payload_json(t)["groups"] == groups);
   CHECK(t.manage == std::vector<std::string>{"tester:new@x.com", "membership:com.acme.app/QA/new@x.com",
                                              "membership:com.acme.other/Beta/new@x.com"});
   CHECK(of(p, Action::add_members).empty());
@@ -202,9 +203,9 @@ TEST_CASE("existing testers missing from a group are added in one batch per grou
   REQUIRE(adds.size() == 2);
   CHECK(adds[0].key == "membership:com.acme.app/Beta");
   CHECK(adds[1].key == k_qa_members);
-  CHECK(adds[1].payload["group_id"] == "g1");
+  CHECK(test_support::payload_json(adds[1])["group_id"] == "g1");
   const nlohmann::json testers = {{{"id", "t1"}, {"email", "a@x.com"}}, {{"id", "t2"}, {"email", "b@x.com"}}};
-  CHECK(adds[1].payload["testers"] == testers);
+  CHECK(test_support::payload_json(adds[1])["testers"] == testers);
   CHECK(adds[1].manage ==
         std::vector<std::string>{"membership:com.acme.app/QA/a@x.com", "membership:com.acme.app/QA/b@x.com"});
   CHECK(p.summary().add == 3);
@@ -260,8 +261,8 @@ TEST_CASE(
       REQUIRE(p.changes.size() == 1);
       const auto& c = p.changes[0];
       CHECK(c.action == Action::remove_members);
-      CHECK(c.payload["group_id"] == "g1");
-      CHECK(emails_in(c.payload["testers"]) == std::vector<std::string>{"gone@x.com"});
+      CHECK(test_support::payload_json(c)["group_id"] == "g1");
+      CHECK(emails_in(test_support::payload_json(c)["testers"]) == std::vector<std::string>{"gone@x.com"});
       CHECK(c.removes == std::vector<std::string>{"membership:com.acme.app/QA/gone@x.com"});
       CHECK(p.summary().destroy == 1);
     } else {
@@ -299,7 +300,7 @@ TEST_CASE("testers declared nowhere go only with prune.testers, when managed and
     const core::Change* c = find(p, Action::destroy, "tester:old@x.com");
     CHECK((c != nullptr) == tc.removed);
     if (c) {
-      CHECK(c->payload["tester_id"] == "t9");
+      CHECK(test_support::payload_json(*c)["tester_id"] == "t9");
       CHECK(c->unmanage ==
             std::vector<std::string>{"tester:old@x.com", "membership:com.acme.app/QA/old@x.com"});
       // Deleting the tester takes its memberships with it: no separate membership removal.
@@ -328,7 +329,7 @@ TEST_CASE("undeclared groups of declared apps go only with prune.groups, when ma
     if (managed_group) {
       REQUIRE(deletes.size() == 1);
       CHECK(deletes[0].key == "group:com.acme.app/Old");
-      CHECK(deletes[0].payload["group_id"] == "g2");
+      CHECK(test_support::payload_json(deletes[0])["group_id"] == "g2");
     } else {
       CHECK(deletes.empty());
       CHECK(has_note(p, "group:com.acme.app/Old", "unmanaged"));
@@ -354,7 +355,7 @@ TEST_CASE("internal groups accept only team users") {
   CHECK(has_note(p, "membership:com.acme.app/Team/soon@acme.com", "accepts the team invitation"));
   const core::Change* t = find(p, Action::create, "tester:dev@acme.com");
   REQUIRE(t != nullptr);
-  CHECK(t->payload["firstName"] == "First");  // names come from the users section
+  CHECK(test_support::payload_json(*t)["firstName"] == "First");  // names come from the users section
   CHECK(find(p, Action::create, "tester:soon@acme.com") == nullptr);
 }
 

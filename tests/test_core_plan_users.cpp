@@ -4,6 +4,7 @@
 #include <functional>
 
 #include "support/plan_fixture.hpp"
+#include "support/plan_json_view.hpp"
 
 using core::Action;
 using namespace plan_fixture;
@@ -26,14 +27,14 @@ TEST_CASE("a declared email that is neither user nor invitation gets an invitati
   REQUIRE(p.valid());
   REQUIRE(p.changes.size() == 1);
   const auto& c = p.changes[0];
-  CHECK(c.kind == core::ChangeKind::invitation);
+  CHECK(c.kind() == core::ChangeKind::invitation);
   CHECK(c.action == Action::create);
   CHECK(c.key == "invitation:alice@acme.com");
-  CHECK(c.payload["email"] == "Alice@Acme.com");
-  CHECK(c.payload["roles"] == nlohmann::json{"DEVELOPER"});
-  CHECK(c.payload["visible_app_ids"] == nlohmann::json{"app-2"});
-  CHECK(c.payload["firstName"] == "First");
-  CHECK(c.after["visibleApps"] == nlohmann::json{"com.acme.other"});
+  CHECK(test_support::payload_json(c)["email"] == "Alice@Acme.com");
+  CHECK(test_support::payload_json(c)["roles"] == nlohmann::json{"DEVELOPER"});
+  CHECK(test_support::payload_json(c)["visible_app_ids"] == nlohmann::json{"app-2"});
+  CHECK(test_support::payload_json(c)["firstName"] == "First");
+  CHECK(test_support::after_json(c)["visibleApps"] == nlohmann::json{"com.acme.other"});
   CHECK(c.manage == std::vector<std::string>{"invitation:alice@acme.com"});
   CHECK(c.removes.empty());
   CHECK(c.reason.find("team.yaml:10:3") != std::string::npos);
@@ -76,13 +77,13 @@ TEST_CASE("an existing user whose grants differ is updated, attribute by attribu
     const auto& c = p.changes[0];
     CHECK(c.action == Action::update);
     CHECK(c.key == "user:bob@acme.com");
-    CHECK(c.payload["user_id"] == "u1");
+    CHECK(test_support::payload_json(c)["user_id"] == "u1");
     for (const auto& attr : tc.differing) {
       CHECK(c.reason.find(attr) != std::string::npos);
-      CHECK(c.before[attr] != c.after[attr]);
+      CHECK(test_support::before_json(c)[attr] != test_support::after_json(c)[attr]);
     }
-    CHECK(c.payload["roles"] == nlohmann::json(tc.want.roles));
-    CHECK(c.payload.contains("visible_app_ids") == !tc.want.all_apps_visible.value());
+    CHECK(test_support::payload_json(c)["roles"] == nlohmann::json(tc.want.roles));
+    CHECK(test_support::payload_json(c).contains("visible_app_ids") == !tc.want.all_apps_visible.value());
   }
 }
 
@@ -159,9 +160,9 @@ TEST_CASE("a pending invitation whose terms differ or that expired is replaced")
     REQUIRE(p.changes.size() == 1);
     const auto& c = p.changes[0];
     CHECK(c.action == Action::replace);
-    CHECK(c.payload["invitation_id"] == "i1");
-    CHECK(c.payload["roles"] == nlohmann::json{"DEVELOPER"});
-    CHECK(c.payload["visible_app_ids"] == nlohmann::json{"app-1"});
+    CHECK(test_support::payload_json(c)["invitation_id"] == "i1");
+    CHECK(test_support::payload_json(c)["roles"] == nlohmann::json{"DEVELOPER"});
+    CHECK(test_support::payload_json(c)["visible_app_ids"] == nlohmann::json{"app-1"});
     CHECK(c.reason.find(tc.reason_part) != std::string::npos);
     CHECK(c.removes.empty());  // the declared invitation is re-issued, nothing the admins want is lost
   }
@@ -241,9 +242,9 @@ TEST_CASE("undeclared users and invitations go only with prune on, when managed"
       REQUIRE(p.changes.size() == 2);
       // Invitations are cancelled before users are removed.
       CHECK(p.changes[0].key == "invitation:carol@acme.com");
-      CHECK(p.changes[0].payload["invitation_id"] == "i1");
+      CHECK(test_support::payload_json(p.changes[0])["invitation_id"] == "i1");
       CHECK(p.changes[1].key == "user:bob@acme.com");
-      CHECK(p.changes[1].payload["user_id"] == "u1");
+      CHECK(test_support::payload_json(p.changes[1])["user_id"] == "u1");
       for (const auto& c : p.changes) {
         CHECK(c.action == Action::destroy);
         CHECK(c.removes == std::vector<std::string>{c.key});

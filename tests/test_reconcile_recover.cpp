@@ -2,7 +2,7 @@
 // cannot be decoded blocks the team instead of being closed unread.
 #include <doctest/doctest.h>
 
-#include "core/plan_json.hpp"
+#include "kinds/plan_json.hpp"
 #include "reconcile/executor.hpp"
 #include "reconcile/recover.hpp"
 #include "store/database.hpp"
@@ -52,16 +52,10 @@ struct RecoverFixture {
 
 core::Change invitation_create(const std::string& email) {
   core::Change c;
-  c.kind = core::ChangeKind::invitation;
   c.action = core::Action::create;
   c.key = "invitation:" + email;
-  c.payload = {{"email", email},
-               {"firstName", "A"},
-               {"lastName", "B"},
-               {"roles", {"DEVELOPER"}},
-               {"allAppsVisible", true},
-               {"provisioningAllowed", false},
-               {"visible_app_ids", nlohmann::json::array()}};
+  c.payload =
+      core::InvitationPayload{"", email, core::InvitationTerms{"A", "B", {"DEVELOPER"}, true, false, {}}};
   c.manage = {c.key};
   return c;
 }
@@ -71,7 +65,7 @@ core::Change invitation_create(const std::string& email) {
 TEST_CASE("recovery: a readable pending create is settled by read-back") {
   RecoverFixture f;
   const auto id = f.pending("invitation", "create", "invitation:ann@x.com",
-                            core::change_to_json(invitation_create("ann@x.com")));
+                            kinds::change_to_json(invitation_create("ann@x.com")));
   core::Snapshot fresh;
   fresh.invitations.push_back({"i1", "Ann@X.com", "A", "B", {"DEVELOPER"}, false, false, "", {}});
   auto r = reconcile::resolve_pending("acme", *f.db, fresh, f.clock);
@@ -90,13 +84,13 @@ TEST_CASE("recovery: an undecodable pending entry stays pending and blocks the t
     const char* name;
     nlohmann::json request;
   };
-  nlohmann::json no_email = core::change_to_json(invitation_create("bob@x.com"));
+  nlohmann::json no_email = kinds::change_to_json(invitation_create("bob@x.com"));
   no_email["payload"].erase("email");
-  nlohmann::json wrong_type = core::change_to_json(invitation_create("bob@x.com"));
+  nlohmann::json wrong_type = kinds::change_to_json(invitation_create("bob@x.com"));
   wrong_type["payload"]["allAppsVisible"] = "yes";
-  nlohmann::json unknown_kind = core::change_to_json(invitation_create("bob@x.com"));
+  nlohmann::json unknown_kind = kinds::change_to_json(invitation_create("bob@x.com"));
   unknown_kind["kind"] = "certificate";
-  nlohmann::json unknown_action = core::change_to_json(invitation_create("bob@x.com"));
+  nlohmann::json unknown_action = kinds::change_to_json(invitation_create("bob@x.com"));
   unknown_action["action"] = "renew";
   for (const auto& tc : std::vector<Case>{{"unknown kind", unknown_kind},
                                           {"unknown action", unknown_action},
@@ -107,7 +101,7 @@ TEST_CASE("recovery: an undecodable pending entry stays pending and blocks the t
     RecoverFixture f;
     // A readable entry before it is still settled; the undecodable one is left alone.
     f.pending("invitation", "create", "invitation:ann@x.com",
-              core::change_to_json(invitation_create("ann@x.com")));
+              kinds::change_to_json(invitation_create("ann@x.com")));
     const auto bad = f.pending("invitation", "create", "invitation:bob@x.com", tc.request);
     core::Snapshot fresh;  // neither object exists: a blind close would let the next plan create bob again
     auto r = reconcile::resolve_pending("acme", *f.db, fresh, f.clock);
@@ -132,22 +126,17 @@ namespace {
 core::Change group_create_first(const std::string& app_id, const std::string& old_id,
                                 const std::string& new_name) {
   core::Change c;
-  c.kind = core::ChangeKind::group;
   c.action = core::Action::replace;
   c.order = core::ReplaceOrder::create_before_destroy;
   c.key = "group:com.acme.shop/" + new_name;
   c.reason = "test";
-  c.payload = {{"app_id", app_id},
-               {"bundle_id", "com.acme.shop"},
-               {"name", new_name},
-               {"group_id", old_id},
-               {"attributes",
-                {{"name", new_name},
-                 {"isInternalGroup", false},
-                 {"hasAccessToAllBuilds", false},
-                 {"publicLinkEnabled", false},
-                 {"publicLinkLimitEnabled", false},
-                 {"feedbackEnabled", true}}}};
+  core::GroupPayload p;
+  p.group_id = old_id;
+  p.app_id = app_id;
+  p.bundle_id = "com.acme.shop";
+  p.name = new_name;
+  p.attributes = {false, false, false, false, std::nullopt, true};
+  c.payload = p;
   c.manage = {c.key};
   return c;
 }
@@ -246,9 +235,9 @@ TEST_CASE(
 TEST_CASE("create_before_destroy: a crash between the halves is read back half by half") {
   RecoverFixture f;
   core::Change c = group_create_first("app-1", "g-old", "QA2");
-  nlohmann::json create_half = core::change_to_json(c);
+  nlohmann::json create_half = kinds::change_to_json(c);
   create_half["half"] = "create";
-  nlohmann::json delete_half = core::change_to_json(c);
+  nlohmann::json delete_half = kinds::change_to_json(c);
   delete_half["half"] = "delete";
   core::BetaGroup old_group;
   old_group.id = "g-old";
@@ -295,7 +284,7 @@ TEST_CASE("create_before_destroy: a crash between the halves is read back half b
     CHECK(r->resolved_present == 1);
   }
   SUBCASE("an entry that names no half blocks") {
-    const auto id = f.pending("group", "replace", c.key, core::change_to_json(c));
+    const auto id = f.pending("group", "replace", c.key, kinds::change_to_json(c));
     auto r = reconcile::resolve_pending("acme", *f.db, core::Snapshot{}, f.clock);
     REQUIRE_FALSE(r.ok());
     CHECK(r.error().message.find("journal entry " + std::to_string(id)) != std::string::npos);
@@ -303,6 +292,8 @@ TEST_CASE("create_before_destroy: a crash between the halves is read back half b
   }
 }
 
+// A change's payload is typed, so the executor cannot be handed one it cannot read: the JSON
+// boundary (a saved plan, a journal entry) refuses it, before anything is journaled or sent.
 TEST_CASE("executor: a change whose payload does not decode fails before anything is journaled or sent") {
   test_support::ReconcileFixture f;
   f.add_apps({"com.acme.shop"});
@@ -312,14 +303,12 @@ TEST_CASE("executor: a change whose payload does not decode fails before anythin
   core::Change c = group_create_first(f.app_ids["com.acme.shop"], "unused", "QA");
   c.action = core::Action::create;
   c.order = core::ReplaceOrder::destroy_before_create;
-  c.payload.erase("group_id");
-  c.payload["attributes"].erase("feedbackEnabled");  // the old executor would have sent `true`
-  const core::Snapshot snapshot;
-  const auto report = apply_one(f, c, snapshot);
-  CHECK(report.failed == 1);
-  CHECK(report.writes == 0);
-  CHECK(report.stopped_early);
-  CHECK(report.first_error().find("payload member \"attributes.feedbackEnabled\" is missing") !=
+  nlohmann::json saved = kinds::change_to_json(c);
+  saved["payload"].erase("group_id");
+  saved["payload"]["attributes"].erase("feedbackEnabled");  // the old executor would have sent `true`
+  const auto read = kinds::change_from_json(saved);
+  REQUIRE_FALSE(read.ok());
+  CHECK(read.error().message.find("payload member \"attributes.feedbackEnabled\" is missing") !=
         std::string::npos);
   CHECK(oldest_first(f).empty());
   CHECK(f.world().groups.empty());

@@ -2,7 +2,7 @@
 
 #include <set>
 
-#include "core/plan_json.hpp"
+#include "kinds/plan_json.hpp"
 #include "reconcile/cycle.hpp"
 #include "util/crypto.hpp"
 #include "util/files.hpp"
@@ -54,7 +54,7 @@ nlohmann::json saved_plan_to_json(const SavedPlan& saved) {
          {"mirror", {{"fingerprint", t.mirror.digest()}, {"collections", t.mirror.collections}}},
          {"desired_state",
           {{"path", t.desired_state}, {"digest", t.desired.digest()}, {"files", t.desired.files}}},
-         {"plan", core::plan_to_json(t.plan)}});
+         {"plan", kinds::plan_to_json(t.plan)}});
   }
   return {{"format", k_saved_plan_format},      {"format_version", k_saved_plan_version},
           {"ascsync_version", ASCSYNC_VERSION}, {"created_at", util::format_rfc3339(saved.created_at)},
@@ -105,7 +105,7 @@ util::Result<SavedTeamPlan> team_from_json(const nlohmann::json& j, const std::s
   if (j["desired_state"].contains("digest") && j["desired_state"]["digest"] != t.desired.digest())
     return bad_saved_plan(where, at + ".desired_state.digest does not match its files (edited by hand?)");
   if (!j.contains("plan")) return bad_saved_plan(where, at + ".plan is missing");
-  auto plan = core::plan_from_json(j["plan"]);
+  auto plan = kinds::plan_from_json(j["plan"]);
   if (!plan) return bad_saved_plan(where, at + ".plan: " + plan.error().message);
   t.plan = std::move(*plan);
   return t;

@@ -9,7 +9,7 @@
 #include "cli/cli.hpp"
 #include "cli/commands.hpp"
 #include "config/desired_state.hpp"
-#include "core/render.hpp"
+#include "kinds/render.hpp"
 #include "reconcile/cycle.hpp"
 #include "reconcile/session.hpp"
 #include "util/clock.hpp"
@@ -202,7 +202,7 @@ int plan_or_apply(const GlobalOptions& global, const PlanFlags& flags, bool appl
         (outcome == reconcile::CycleOutcome::converged || outcome == reconcile::CycleOutcome::changes))
       outcome = reconcile::CycleOutcome::blocked;
     if (flags.json) {
-      nlohmann::json j = core::render_json(report->plan, report->guard);
+      nlohmann::json j = kinds::render_json(report->plan, report->guard);
       j["outcome"] = reconcile::to_string(outcome);
       if (report->signing) j["signing"] = report->signing->to_json();
       if (report->apply) {
@@ -218,10 +218,10 @@ int plan_or_apply(const GlobalOptions& global, const PlanFlags& flags, bool appl
       all.push_back(std::move(j));
     } else {
       if (teams->size() > 1) std::printf("== team %s ==\n", team->name.c_str());
-      core::TextOptions text;
+      kinds::TextOptions text;
       text.color = color;
       text.show_notes = flags.show_notes;
-      std::printf("%s", core::render_text(report->plan, &report->guard, text).c_str());
+      std::printf("%s", kinds::render_text(report->plan, &report->guard, text).c_str());
       if (report->signing && (!report->signing->changes.empty() || report->signing->applied))
         std::printf("\nCertificates and profiles:\n%s", report->signing->text().c_str());
       if (report->apply) {

@@ -52,11 +52,10 @@ bool is_managed(const std::string& key, const ManagedSet& managed) {
 }
 
 bool before_has_account_holder(const Change& c) {
-  if (!c.before.is_object()) return false;
-  const auto roles = c.before.find("roles");
-  if (roles == c.before.end() || !roles->is_array()) return false;
-  return std::any_of(roles->begin(), roles->end(),
-                     [](const nlohmann::json& r) { return r == "ACCOUNT_HOLDER"; });
+  if (!c.before) return false;
+  const auto* roles = c.before->find("roles");
+  const auto* list = roles ? std::get_if<std::vector<std::string>>(roles) : nullptr;
+  return list && std::find(list->begin(), list->end(), "ACCOUNT_HOLDER") != list->end();
 }
 
 class Reasons {
@@ -96,11 +95,11 @@ GuardResult guard(const Plan& plan, const Policy& policy, const ManagedSet& mana
     if (!c.sends_requests()) continue;
     const bool touches_existing =
         c.action == Action::update || c.action == Action::replace || c.action == Action::destroy;
-    if (touches_existing && c.kind == ChangeKind::user && before_has_account_holder(c)) {
+    if (touches_existing && c.kind() == ChangeKind::user && before_has_account_holder(c)) {
       reasons.add(c.key + ": ACCOUNT_HOLDER is never changed or removed");
     }
-    if (touches_existing &&
-        (c.kind == ChangeKind::user || c.kind == ChangeKind::invitation || c.kind == ChangeKind::tester)) {
+    if (touches_existing && (c.kind() == ChangeKind::user || c.kind() == ChangeKind::invitation ||
+                             c.kind() == ChangeKind::tester)) {
       if (protected_emails.count(key_email(c.key))) {
         reasons.add(c.key + ": listed in policy.protected_emails, never changed or removed");
       }

@@ -65,9 +65,9 @@ bool Plan::empty() const {
 }
 
 namespace {
-int payload_count(const nlohmann::json& payload, const char* field) {
-  const auto it = payload.find(field);
-  return it != payload.end() && it->is_array() ? static_cast<int>(it->size()) : 0;
+int tester_count(const Change& c) {
+  const auto* m = std::get_if<MembershipPayload>(&c.payload);
+  return m ? static_cast<int>(m->testers.size()) : 0;
 }
 }  // namespace
 
@@ -86,7 +86,7 @@ PlanSummary Plan::summary() const {
         s.destroy += 1;
         break;
       case Action::add_members:
-        s.add += payload_count(c.payload, "testers");
+        s.add += tester_count(c);
         break;
       case Action::update:
         s.change += 1;
@@ -95,7 +95,7 @@ PlanSummary Plan::summary() const {
         s.blocked += 1;
         break;
       case Action::remove_members:
-        s.destroy += payload_count(c.payload, "testers");
+        s.destroy += tester_count(c);
         break;
       case Action::destroy:
         s.destroy += 1;
@@ -184,8 +184,8 @@ int bucket(const Change& c) {
       return 0;
     case Action::create:
     case Action::replace:
-      if (c.kind == ChangeKind::group) return 1;
-      if (c.kind == ChangeKind::invitation || c.kind == ChangeKind::user) return 2;
+      if (c.kind() == ChangeKind::group) return 1;
+      if (c.kind() == ChangeKind::invitation || c.kind() == ChangeKind::user) return 2;
       return 3;
     case Action::add_members:
       return 4;
@@ -196,7 +196,7 @@ int bucket(const Change& c) {
     case Action::remove_members:
       return 7;
     case Action::destroy:
-      switch (c.kind) {
+      switch (c.kind()) {
         case ChangeKind::membership:
           return 7;
         case ChangeKind::tester:
@@ -224,7 +224,7 @@ Plan make_plan(const DesiredState& desired, const Snapshot& snapshot, const Mana
 
   std::stable_sort(plan.changes.begin(), plan.changes.end(), [](const Change& a, const Change& b) {
     const int ba = bucket(a), bb = bucket(b);
-    const int ka = static_cast<int>(a.kind), kb = static_cast<int>(b.kind);
+    const int ka = static_cast<int>(a.kind()), kb = static_cast<int>(b.kind());
     return std::tie(ba, ka, a.key) < std::tie(bb, kb, b.key);
   });
   std::stable_sort(plan.notes.begin(), plan.notes.end(),

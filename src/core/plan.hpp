@@ -3,14 +3,16 @@
 // declared. A plan is a value: make_plan() builds it (pure), guard() vets it, the renderers show it
 // and the executor carries it out change by change. docs/planning.md describes every rule and the
 // payload of each change.
-#include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
 
+#include "core/attributes.hpp"
 #include "core/desired.hpp"
 #include "core/keys.hpp"
 #include "core/model.hpp"
+#include "core/payloads.hpp"
 #include "util/clock.hpp"
 
 namespace core {
@@ -39,19 +41,20 @@ const char* to_string(Action action);
 const char* to_string(ReplaceOrder order);
 
 struct Change {
-  ChangeKind kind = ChangeKind::user;
   Action action = Action::create;
-  std::string key;        // natural key of the object (members_key() for batched membership changes)
-  std::string reason;     // one human sentence: why this change
-  nlohmann::json before;  // relevant attributes now; null when the object does not exist yet
-  nlohmann::json after;   // relevant attributes afterwards; null when the object goes away
-  nlohmann::json
-      payload;  // everything the executor needs (ids, attributes, references); see docs/planning.md
+  std::string key;     // natural key of the object (members_key() for batched membership changes)
+  std::string reason;  // one human sentence: why this change
+  std::optional<Attributes> before;  // relevant attributes now; none when the object does not exist yet
+  std::optional<Attributes> after;   // relevant attributes afterwards; none when the object goes away
+  // Everything the executor needs (ids, attributes, references), typed per kind; its alternative
+  // is the change's kind. See docs/planning.md#payloads.
+  Payload payload;
   std::vector<std::string> manage;    // keys to record as managed once the change succeeded
   std::vector<std::string> unmanage;  // keys to forget once the change succeeded
   std::vector<std::string> removes;   // keys of the objects this change deletes (guard, deletion cap)
   ReplaceOrder order = ReplaceOrder::destroy_before_create;  // replace only: which half goes first
 
+  ChangeKind kind() const { return static_cast<ChangeKind>(payload.index()); }
   // True when the executor has to send at least one request (not adopt, not blocked).
   bool sends_requests() const;
 };

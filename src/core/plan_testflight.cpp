@@ -17,13 +17,16 @@ std::string app_group_index(const std::string& app_id, const std::string& name) 
   return app_id + '\n' + name;
 }
 
-nlohmann::json group_json(const BetaGroup& g) {
+AttrValue limit_value(const std::optional<int>& limit) {
+  return limit ? AttrValue(static_cast<int64_t>(*limit)) : AttrValue();
+}
+
+Attributes group_attrs(const BetaGroup& g) {
   return {{"isInternalGroup", g.is_internal},
           {"hasAccessToAllBuilds", g.has_access_to_all_builds},
           {"publicLinkEnabled", g.public_link_enabled},
           {"publicLinkLimitEnabled", g.public_link_limit_enabled},
-          {"publicLinkLimit",
-           g.public_link_limit ? nlohmann::json(*g.public_link_limit) : nlohmann::json(nullptr)},
+          {"publicLinkLimit", limit_value(g.public_link_limit)},
           {"feedbackEnabled", g.feedback_enabled}};
 }
 
@@ -66,33 +69,42 @@ BetaGroup group_after(const BetaGroup& have, const DesiredGroup& g) {
 }
 
 // Attributes as POST /v1/betaGroups takes them.
-nlohmann::json group_create_payload(const App& app, const BetaGroup& g) {
-  nlohmann::json attrs = {{"name", g.name},
-                          {"isInternalGroup", g.is_internal},
-                          {"hasAccessToAllBuilds", g.has_access_to_all_builds},
-                          {"publicLinkEnabled", g.public_link_enabled},
-                          {"publicLinkLimitEnabled", g.public_link_limit_enabled},
-                          {"feedbackEnabled", g.feedback_enabled}};
-  if (g.public_link_limit_enabled && g.public_link_limit) attrs["publicLinkLimit"] = *g.public_link_limit;
-  return {{"app_id", app.id}, {"bundle_id", app.bundle_id}, {"name", g.name}, {"attributes", attrs}};
+GroupPayload group_create_payload(const App& app, const BetaGroup& g) {
+  GroupPayload p;
+  p.app_id = app.id;
+  p.bundle_id = app.bundle_id;
+  p.name = g.name;
+  p.attributes.is_internal = g.is_internal;
+  p.attributes.has_access_to_all_builds = g.has_access_to_all_builds;
+  p.attributes.public_link_enabled = g.public_link_enabled;
+  p.attributes.public_link_limit_enabled = g.public_link_limit_enabled;
+  if (g.public_link_limit_enabled && g.public_link_limit)
+    p.attributes.public_link_limit = *g.public_link_limit;
+  p.attributes.feedback_enabled = g.feedback_enabled;
+  return p;
 }
 
 // The PATCH attributes that differ from what is declared; empty when the group matches.
 // Undeclared attributes are not compared (invariant 9). A limit declared off ("no cap") does
 // not compare the number Apple still stores.
-nlohmann::json group_mutable_diff(const BetaGroup& have, const DesiredGroup& want) {
-  nlohmann::json d = nlohmann::json::object();
+// Also returns the same attributes by name, for the plan's before/after.
+GroupAttributes group_mutable_diff(const BetaGroup& have, const DesiredGroup& want, Attributes& named) {
+  GroupAttributes d;
   if (want.public_link_enabled && have.public_link_enabled != *want.public_link_enabled) {
-    d["publicLinkEnabled"] = *want.public_link_enabled;
+    d.public_link_enabled = *want.public_link_enabled;
+    named.set("publicLinkEnabled", *want.public_link_enabled);
   }
   if (const auto on = limit_enabled(want); on && have.public_link_limit_enabled != *on) {
-    d["publicLinkLimitEnabled"] = *on;
+    d.public_link_limit_enabled = *on;
+    named.set("publicLinkLimitEnabled", *on);
   }
   if (want.public_link_limit && have.public_link_limit != want.public_link_limit) {
-    d["publicLinkLimit"] = *want.public_link_limit;
+    d.public_link_limit = *want.public_link_limit;
+    named.set("publicLinkLimit", static_cast<int64_t>(*want.public_link_limit));
   }
   if (want.feedback_enabled && have.feedback_enabled != *want.feedback_enabled) {
-    d["feedbackEnabled"] = *want.feedback_enabled;
+    d.feedback_enabled = *want.feedback_enabled;
+    named.set("feedbackEnabled", *want.feedback_enabled);
   }
   return d;
 }
@@ -106,14 +118,10 @@ std::vector<std::string> fixed_diff(const BetaGroup& have, const DesiredGroup& w
   return out;
 }
 
-nlohmann::json group_ref(const std::string& key, const std::optional<std::string>& id) {
-  return {{"key", key}, {"id", id ? nlohmann::json(*id) : nlohmann::json(nullptr)}};
-}
-
 // A tester that does not exist yet, created with every group it belongs to in one request.
 struct TesterCreate {
   std::string email;
-  nlohmann::json groups = nlohmann::json::array();
+  std::vector<GroupRef> groups;
   std::vector<std::string> group_names;  // "<bundleId>/<name>", for display
   std::vector<std::string> manage;
 };
@@ -202,13 +210,13 @@ class TestFlightPlanner {
       } else {
         m_removed_testers.insert(ek);
         Change c{
-            ChangeKind::tester,
             Action::destroy,
             key,
             "not declared; prune.testers, managed",
-            {{"firstName", t.first_name}, {"lastName", t.last_name}, {"groups", group_names(t.group_ids)}},
-            nullptr,
-            {{"tester_id", t.id}, {"email", t.email}},
+            Attributes{
+                {"firstName", t.first_name}, {"lastName", t.last_name}, {"groups", group_names(t.group_ids)}},
+            std::nullopt,
+            TesterPayload{t.id, t.email, "", "", {}},
             {},
             membership_keys_of(t),
             {key}};
@@ -261,12 +269,11 @@ class TestFlightPlanner {
     bool fresh = existing == nullptr;
     if (!existing) {
       const BetaGroup created = group_to_create(g);
-      m_ctx.add({ChangeKind::group,
-                 Action::create,
+      m_ctx.add({Action::create,
                  key,
                  "declared at " + g.loc.str() + ", not in App Store Connect",
-                 nullptr,
-                 group_json(created),
+                 std::nullopt,
+                 group_attrs(created),
                  group_create_payload(*app, created),
                  {key},
                  {},
@@ -286,12 +293,13 @@ class TestFlightPlanner {
       const std::string what = util::join(fixed, ", ");
       // The replacement keeps every attribute the YAML leaves out.
       const BetaGroup replacement = group_after(existing, g);
-      Change c{ChangeKind::group,       Action::replace, key,   "", group_json(existing),
-               group_json(replacement), nullptr,         {key}, {}, {}};
+      Change c{Action::replace, key, "", group_attrs(existing), group_attrs(replacement), GroupPayload{},
+               {key},           {},  {}};
       if (m_policy.prune.groups && managed) {
         c.reason = what + " can only be set at creation (prune.groups, managed)";
-        c.payload = group_create_payload(app, replacement);
-        c.payload["group_id"] = existing.id;
+        GroupPayload p = group_create_payload(app, replacement);
+        p.group_id = existing.id;
+        c.payload = std::move(p);
         c.removes = {key};
         c.unmanage = existing_membership_keys(existing, g.bundle_id);
         m_ctx.add(std::move(c));
@@ -304,31 +312,36 @@ class TestFlightPlanner {
       m_ctx.add(std::move(c));
     }
     if (!managed && m_policy.adopt_existing) {
-      m_ctx.add({ChangeKind::group,
-                 Action::adopt,
+      GroupPayload adopted;
+      adopted.group_id = existing.id;
+      m_ctx.add({Action::adopt,
                  key,
                  "exists in App Store Connect and is declared at " + g.loc.str(),
-                 nullptr,
-                 nullptr,
-                 {{"group_id", existing.id}},
+                 std::nullopt,
+                 std::nullopt,
+                 std::move(adopted),
                  {key},
                  {},
                  {}});
     }
-    auto diff = group_mutable_diff(existing, g);
-    if (!diff.empty()) {
-      nlohmann::json before = group_json(existing);
-      nlohmann::json after = before;
-      for (const auto& [name, value] : diff.items()) after[name] = value;
+    Attributes changed;
+    GroupPayload update;
+    update.group_id = existing.id;
+    update.attributes = group_mutable_diff(existing, g, changed);
+    if (!changed.empty()) {
+      Attributes before = group_attrs(existing);
+      Attributes after = before;
       std::vector<std::string> names;
-      for (const auto& [name, value] : diff.items()) names.push_back(name);
-      m_ctx.add({ChangeKind::group,
-                 Action::update,
+      for (const auto& [name, value] : changed) {
+        after.set(name, value);
+        names.push_back(name);
+      }
+      m_ctx.add({Action::update,
                  key,
                  util::join(names, ", ") + " differ from the declaration at " + g.loc.str(),
                  std::move(before),
                  std::move(after),
-                 {{"group_id", existing.id}, {"attributes", diff}},
+                 std::move(update),
                  {},
                  {},
                  {}});
@@ -374,10 +387,10 @@ class TestFlightPlanner {
     }
     auto& external = m_external_by_app[app.id];
     std::unordered_set<std::string> declared;
-    nlohmann::json adds = nlohmann::json::array();
+    std::vector<MemberRef> adds;
     std::vector<std::string> add_keys;
     std::vector<std::string> adopt_keys;
-    nlohmann::json adopt_emails = nlohmann::json::array();
+    std::vector<std::string> adopt_emails;
     for (const auto& email : g.member_emails) {
       const std::string ek = email_key(email);
       if (!declared.insert(ek).second) continue;
@@ -388,7 +401,7 @@ class TestFlightPlanner {
       if (t == m_tester_by_email.end()) {
         auto& create = m_creates[ek];
         if (create.email.empty()) create.email = email;
-        create.groups.push_back(group_ref(key, group_id));
+        create.groups.push_back(GroupRef{key, group_id});
         create.group_names.push_back(g.bundle_id + "/" + g.name);
         create.manage.push_back(mkey);
       } else if (current.count(ek)) {
@@ -397,42 +410,40 @@ class TestFlightPlanner {
           adopt_emails.push_back(t->second->email);
         }
       } else {
-        adds.push_back({{"id", t->second->id}, {"email", t->second->email}});
+        adds.push_back({t->second->id, t->second->email});
         add_keys.push_back(mkey);
       }
     }
     const std::string mkey_all = members_key(g.bundle_id, g.name);
-    nlohmann::json group_fields = {
-        {"group_id", group_id ? nlohmann::json(*group_id) : nlohmann::json(nullptr)},
-        {"group_key", key},
-        {"app_id", app.id},
-        {"bundle_id", g.bundle_id},
-        {"group_name", g.name}};
+    MembershipPayload group_fields;
+    group_fields.group = GroupRef{key, group_id};
+    group_fields.app_id = app.id;
+    group_fields.bundle_id = g.bundle_id;
+    group_fields.group_name = g.name;
     if (!adopt_keys.empty()) {
-      nlohmann::json payload = group_fields;
-      payload["emails"] = std::move(adopt_emails);
-      m_ctx.add({ChangeKind::membership,
-                 Action::adopt,
+      MembershipPayload payload = group_fields;
+      payload.adopted_emails = std::move(adopt_emails);
+      m_ctx.add({Action::adopt,
                  mkey_all,
                  "members are in the group and declared at " + g.loc.str(),
-                 nullptr,
-                 nullptr,
+                 std::nullopt,
+                 std::nullopt,
                  std::move(payload),
                  std::move(adopt_keys),
                  {},
                  {}});
     }
     if (!adds.empty()) {
-      nlohmann::json payload = group_fields;
-      payload["testers"] = adds;
-      nlohmann::json emails = nlohmann::json::array();
-      for (const auto& a : adds) emails.push_back(a["email"]);
-      m_ctx.add({ChangeKind::membership,
-                 Action::add_members,
+      std::vector<std::string> emails;
+      emails.reserve(adds.size());
+      for (const auto& a : adds) emails.push_back(a.email);
+      MembershipPayload payload = group_fields;
+      payload.testers = std::move(adds);
+      m_ctx.add({Action::add_members,
                  mkey_all,
                  "declared members at " + g.loc.str() + " are not in the group",
-                 nullptr,
-                 {{"testers", emails}},
+                 std::nullopt,
+                 Attributes{{"testers", std::move(emails)}},
                  std::move(payload),
                  std::move(add_keys),
                  {},
@@ -443,12 +454,12 @@ class TestFlightPlanner {
 
   void plan_member_removals(const App& app, const DesiredGroup& g, const BetaGroup& existing,
                             const std::string& key, const std::unordered_set<std::string>& declared,
-                            const nlohmann::json& group_fields) {
+                            const MembershipPayload& group_fields) {
     const auto it = m_members_of.find(existing.id);
     if (it == m_members_of.end()) return;
     auto& external = m_external_by_app[app.id];
     const bool group_managed = m_ctx.is_managed(key);
-    nlohmann::json removes = nlohmann::json::array();
+    std::vector<MemberRef> removes;
     std::vector<std::string> remove_keys;
     for (const BetaTester* t : it->second) {
       const std::string ek = email_key(t->email);
@@ -467,21 +478,21 @@ class TestFlightPlanner {
         if (!existing.is_internal) external.insert(ek);
         continue;
       }
-      removes.push_back({{"id", t->id}, {"email", t->email}});
+      removes.push_back({t->id, t->email});
       remove_keys.push_back(mkey);
     }
     if (remove_keys.empty()) return;
-    nlohmann::json payload = group_fields;
-    payload["testers"] = removes;
-    nlohmann::json emails = nlohmann::json::array();
-    for (const auto& r : removes) emails.push_back(r["email"]);
-    m_ctx.add({ChangeKind::membership,
-               Action::remove_members,
+    std::vector<std::string> emails;
+    emails.reserve(removes.size());
+    for (const auto& r : removes) emails.push_back(r.email);
+    MembershipPayload payload = group_fields;
+    payload.testers = std::move(removes);
+    m_ctx.add({Action::remove_members,
                members_key(g.bundle_id, g.name),
                std::string("not declared at ") + g.loc.str() + "; prune.group_memberships, " +
                    (group_managed ? "group managed" : "managed"),
-               {{"testers", emails}},
-               nullptr,
+               Attributes{{"testers", std::move(emails)}},
+               std::nullopt,
                std::move(payload),
                {},
                remove_keys,
@@ -504,14 +515,14 @@ class TestFlightPlanner {
       const std::string key = tester_key(ek);
       std::vector<std::string> manage = {key};
       manage.insert(manage.end(), create.manage.begin(), create.manage.end());
-      m_ctx.add({ChangeKind::tester,
-                 Action::create,
+      m_ctx.add({Action::create,
                  key,
                  "declared member of " + std::to_string(create.group_names.size()) +
                      (create.group_names.size() == 1 ? " group" : " groups") + ", not a tester yet",
-                 nullptr,
-                 {{"firstName", first}, {"lastName", last}, {"groups", sorted_unique(create.group_names)}},
-                 {{"email", email}, {"firstName", first}, {"lastName", last}, {"groups", create.groups}},
+                 std::nullopt,
+                 Attributes{
+                     {"firstName", first}, {"lastName", last}, {"groups", sorted_unique(create.group_names)}},
+                 TesterPayload{"", email, first, last, create.groups},
                  std::move(manage),
                  {},
                  {}});
@@ -531,13 +542,12 @@ class TestFlightPlanner {
       const std::string ek = email_key(t.email);
       const std::string key = tester_key(ek);
       if (!m_declared_testers.count(ek) || m_ctx.is_managed(key) || m_ctx.is_protected(ek)) continue;
-      m_ctx.add({ChangeKind::tester,
-                 Action::adopt,
+      m_ctx.add({Action::adopt,
                  key,
                  "exists in App Store Connect and is declared",
-                 nullptr,
-                 nullptr,
-                 {{"tester_id", t.id}, {"email", t.email}},
+                 std::nullopt,
+                 std::nullopt,
+                 TesterPayload{t.id, t.email, "", "", {}},
                  {key},
                  {},
                  {}});
@@ -573,13 +583,17 @@ class TestFlightPlanner {
       }
       std::vector<std::string> unmanage = existing_membership_keys(g, bundle_id);
       unmanage.insert(unmanage.begin(), key);
-      m_ctx.add({ChangeKind::group,
-                 Action::destroy,
+      GroupPayload gone;
+      gone.group_id = g.id;
+      gone.app_id = g.app_id;
+      gone.bundle_id = bundle_id;
+      gone.name = g.name;
+      m_ctx.add({Action::destroy,
                  key,
                  "not declared; prune.groups, managed",
-                 group_json(g),
-                 nullptr,
-                 {{"group_id", g.id}, {"app_id", g.app_id}, {"bundle_id", bundle_id}, {"name", g.name}},
+                 group_attrs(g),
+                 std::nullopt,
+                 std::move(gone),
                  {},
                  std::move(unmanage),
                  {key}});

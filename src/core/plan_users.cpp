@@ -89,7 +89,7 @@ Terms invitation_terms(const Invitation& i) {
           i.provisioning_allowed, sorted_unique(i.visible_app_ids)};
 }
 
-nlohmann::json visible_apps_json(const PlanContext& ctx, const std::vector<std::string>& app_ids) {
+std::vector<std::string> visible_apps_of(const PlanContext& ctx, const std::vector<std::string>& app_ids) {
   std::vector<std::string> bundle_ids;
   bundle_ids.reserve(app_ids.size());
   for (const auto& id : app_ids) bundle_ids.push_back(ctx.bundle_id_of(id));
@@ -97,17 +97,17 @@ nlohmann::json visible_apps_json(const PlanContext& ctx, const std::vector<std::
 }
 
 // Display form. Names are shown for invitations only: a user's name cannot be changed.
-nlohmann::json terms_json(const PlanContext& ctx, const Terms& t, bool with_names) {
-  nlohmann::json j = nlohmann::json::object();
+Attributes terms_attrs(const PlanContext& ctx, const Terms& t, bool with_names) {
+  Attributes a;
   if (with_names) {
-    j["firstName"] = t.first_name;
-    j["lastName"] = t.last_name;
+    a.set("firstName", t.first_name);
+    a.set("lastName", t.last_name);
   }
-  j["roles"] = t.roles;
-  j["allAppsVisible"] = t.all_apps_visible;
-  j["provisioningAllowed"] = t.provisioning_allowed;
-  j["visibleApps"] = visible_apps_json(ctx, t.visible_app_ids);
-  return j;
+  a.set("roles", t.roles);
+  a.set("allAppsVisible", t.all_apps_visible);
+  a.set("provisioningAllowed", t.provisioning_allowed);
+  a.set("visibleApps", visible_apps_of(ctx, t.visible_app_ids));
+  return a;
 }
 
 // Attribute names (as in the JSON) where `have` differs from what `want` declares; undeclared
@@ -127,14 +127,15 @@ std::vector<std::string> differing(const Terms& have, const DesiredTerms& want, 
 }
 
 // The invitation as POST /v1/userInvitations needs it.
-nlohmann::json invitation_payload(const std::string& email, const Terms& t) {
-  nlohmann::json p = {{"email", email},
-                      {"firstName", t.first_name},
-                      {"lastName", t.last_name},
-                      {"roles", t.roles},
-                      {"allAppsVisible", t.all_apps_visible},
-                      {"provisioningAllowed", t.provisioning_allowed}};
-  p["visible_app_ids"] = t.all_apps_visible ? std::vector<std::string>{} : t.visible_app_ids;
+InvitationPayload invitation_payload(const std::string& email, const Terms& t) {
+  InvitationPayload p;
+  p.email = email;
+  p.terms = InvitationTerms{t.first_name,
+                            t.last_name,
+                            t.roles,
+                            t.all_apps_visible,
+                            t.provisioning_allowed,
+                            t.all_apps_visible ? std::vector<std::string>{} : t.visible_app_ids};
   return p;
 }
 
@@ -166,8 +167,9 @@ void plan_declared_user(PlanContext& ctx, const DesiredUser& du, const User& use
 
   if (!ctx.is_managed(key) && !holder && !protected_email) {
     const std::string inv_key = invitation_key(ek);
-    Change c{ChangeKind::user, Action::adopt, key, "", nullptr, nullptr, nullptr, {key}, {}, {}};
-    c.payload = {{"user_id", user.id}, {"email", user.username}};
+    Change c{Action::adopt, key,          "",
+             std::nullopt,  std::nullopt, UserPayload{user.id, user.username, std::nullopt},
+             {key},         {},           {}};
     if (ctx.is_managed(inv_key) && !invitation_pending) {
       // Our invitation was accepted: the user it became is ours, whatever adopt_existing says.
       c.reason = "accepted the invitation ascsync sent";
@@ -188,17 +190,16 @@ void plan_declared_user(PlanContext& ctx, const DesiredUser& du, const User& use
     want.roles.emplace_back(k_account_holder);  // never taken away
     want.roles = sorted_unique(std::move(want.roles));
   }
-  Change c{ChangeKind::user,
-           Action::update,
+  Change c{Action::update,
            key,
            "",
-           terms_json(ctx, have, false),
-           terms_json(ctx, want, false),
-           nullptr,
+           terms_attrs(ctx, have, false),
+           terms_attrs(ctx, want, false),
+           UserPayload{},
            {},
            {},
            {}};
-  if (want.all_apps_visible) c.after["visibleApps"] = c.before["visibleApps"];
+  if (want.all_apps_visible) c.after->set("visibleApps", *c.before->find("visibleApps"));
   const std::string what = util::join(diff, ", ");
   if (holder) {
     c.action = Action::blocked;
@@ -208,13 +209,10 @@ void plan_declared_user(PlanContext& ctx, const DesiredUser& du, const User& use
     c.reason = "listed in policy.protected_emails, never changed (declared " + what + " differ)";
   } else {
     c.reason = what + " differ from the declaration at " + du.loc.str();
-    c.payload = {{"user_id", user.id},
-                 {"email", user.username},
-                 {"roles", want.roles},
-                 {"allAppsVisible", want.all_apps_visible},
-                 {"provisioningAllowed", want.provisioning_allowed}};
+    UserAccess access{want.roles, want.all_apps_visible, want.provisioning_allowed, std::nullopt};
     // PATCH /v1/users/{id} replaces visibleApps only when the relationship is sent.
-    if (!want.all_apps_visible) c.payload["visible_app_ids"] = want.visible_app_ids;
+    if (!want.all_apps_visible) access.visible_app_ids = want.visible_app_ids;
+    c.payload = UserPayload{user.id, user.username, std::move(access)};
   }
   ctx.add(std::move(c));
 }
@@ -233,25 +231,24 @@ void plan_pending_invitation(PlanContext& ctx, const DesiredUser& du, const Invi
 
   if (diff.empty() && !expired) {
     if (!ctx.is_managed(key) && ctx.desired.policy.adopt_existing && !protected_email) {
-      Change c{ChangeKind::invitation,
-               Action::adopt,
-               key,
-               "pending invitation matches the declaration at " + du.loc.str(),
-               nullptr,
-               nullptr,
-               nullptr,
-               {key},
-               {},
-               {}};
-      c.payload = {{"invitation_id", inv.id}, {"email", inv.email}};
+      Change c{Action::adopt, key,          "pending invitation matches the declaration at " + du.loc.str(),
+               std::nullopt,  std::nullopt, InvitationPayload{inv.id, inv.email, std::nullopt},
+               {key},         {},           {}};
       ctx.add(std::move(c));
     }
     return;
   }
   // Apple has no PATCH on invitations: changing one means deleting it and inviting again.
-  Change c{ChangeKind::invitation,      Action::replace, key,   "", terms_json(ctx, have, true),
-           terms_json(ctx, want, true), nullptr,         {key}, {}, {}};
-  if (want.all_apps_visible) c.after["visibleApps"] = c.before["visibleApps"];
+  Change c{Action::replace,
+           key,
+           "",
+           terms_attrs(ctx, have, true),
+           terms_attrs(ctx, want, true),
+           InvitationPayload{},
+           {key},
+           {},
+           {}};
+  if (want.all_apps_visible) c.after->set("visibleApps", *c.before->find("visibleApps"));
   std::string why =
       diff.empty() ? "" : util::join(diff, ", ") + " differ from the declaration at " + du.loc.str();
   if (expired) why += (why.empty() ? "" : "; ") + std::string("expired on ") + inv.expiration_date;
@@ -261,8 +258,9 @@ void plan_pending_invitation(PlanContext& ctx, const DesiredUser& du, const Invi
     c.reason = "listed in policy.protected_emails, never changed (" + why + ")";
   } else {
     c.reason = why;
-    c.payload = invitation_payload(du.email, want);
-    c.payload["invitation_id"] = inv.id;
+    InvitationPayload p = invitation_payload(du.email, want);
+    p.invitation_id = inv.id;
+    c.payload = std::move(p);
   }
   ctx.add(std::move(c));
 }
@@ -270,17 +268,16 @@ void plan_pending_invitation(PlanContext& ctx, const DesiredUser& du, const Invi
 void plan_new_invitation(PlanContext& ctx, const DesiredUser& du, const DesiredTerms& declared) {
   const std::string key = invitation_key(du.email);
   const Terms want = declared.merged(nullptr);  // creation: the documented defaults
-  Change c{ChangeKind::invitation,
-           Action::create,
+  Change c{Action::create,
            key,
            "declared at " + du.loc.str() + ", neither a team user nor invited yet",
-           nullptr,
-           terms_json(ctx, want, true),
+           std::nullopt,
+           terms_attrs(ctx, want, true),
            invitation_payload(du.email, want),
            {key},
            {},
            {}};
-  if (want.all_apps_visible) c.after.erase("visibleApps");
+  if (want.all_apps_visible) c.after->erase("visibleApps");
   ctx.add(std::move(c));
 }
 
@@ -341,17 +338,15 @@ void plan_users(PlanContext& ctx) {
       ctx.note(key, keep);
       continue;
     }
-    Change c{ChangeKind::user,
-             Action::destroy,
+    Change c{Action::destroy,
              key,
              "not declared; prune.users, managed",
-             terms_json(ctx, user_terms(user), false),
-             nullptr,
-             nullptr,
+             terms_attrs(ctx, user_terms(user), false),
+             std::nullopt,
+             UserPayload{user.id, user.username, std::nullopt},
              {},
              {key, invitation_key(ek)},
              {key}};
-    c.payload = {{"user_id", user.id}, {"email", user.username}};
     ctx.add(std::move(c));
   }
 
@@ -366,17 +361,15 @@ void plan_users(PlanContext& ctx) {
       ctx.note(key, keep);
       continue;
     }
-    Change c{ChangeKind::invitation,
-             Action::destroy,
+    Change c{Action::destroy,
              key,
              "not declared; prune.invitations, managed",
-             terms_json(ctx, invitation_terms(inv), true),
-             nullptr,
-             nullptr,
+             terms_attrs(ctx, invitation_terms(inv), true),
+             std::nullopt,
+             InvitationPayload{inv.id, inv.email, std::nullopt},
              {},
              {key},
              {key}};
-    c.payload = {{"invitation_id", inv.id}, {"email", inv.email}};
     ctx.add(std::move(c));
   }
 }

@@ -6,8 +6,8 @@
 #include <set>
 #include <sstream>
 
-#include "core/plan_json.hpp"
-#include "core/render.hpp"
+#include "kinds/plan_json.hpp"
+#include "kinds/render.hpp"
 #include "store/apply_lock.hpp"
 #include "store/audit.hpp"
 #include "store/conditions.hpp"
@@ -341,10 +341,10 @@ util::Result<CycleReport> run_cycle_impl(const std::string& team, const core::De
   bool anything = false;
   for (const auto& c : report.plan.changes) anything = anything || c.action != core::Action::blocked;
   if (anything) {
-    log_applying(team, core::render_text(report.plan, &report.guard, {}));
+    log_applying(team, kinds::render_text(report.plan, &report.guard, {}));
     store::AuditTrail audit(db);
-    auto plan_id =
-        audit.record_plan(team, core::plan_to_json(report.plan), clock.now(), plan_summary_json(report.plan));
+    auto plan_id = audit.record_plan(team, kinds::plan_to_json(report.plan), clock.now(),
+                                     plan_summary_json(report.plan));
     if (!plan_id) return plan_id.error();
     report.plan_id = *plan_id;
     ApplyContext ctx;

@@ -4,8 +4,8 @@
 
 #include <csignal>
 
-#include "core/payload_json.hpp"
-#include "core/plan_json.hpp"
+#include "kinds/dispatch.hpp"
+#include "kinds/plan_json.hpp"
 #include "store/audit.hpp"
 #include "store/conditions.hpp"
 #include "store/database.hpp"
@@ -26,16 +26,10 @@ namespace {
 using nlohmann::json;
 using util::ErrorKind;
 
-// What one change's execution produced.
-struct Done {
-  json result = json::object();
-  bool unknown = false;  // the write may or may not have happened
-};
-
 // Requests a change may need, checked against the budget before it starts.
 constexpr int k_requests_per_change = 3;
 
-class Executor {
+class Executor final : public kinds::ApplyEnv {
  public:
   Executor(const core::Plan& plan, ApplyContext& ctx)
       : m_plan(plan),
@@ -44,9 +38,27 @@ class Executor {
         m_journal(*ctx.db),
         m_managed(*ctx.db),
         m_audit(*ctx.db),
-        m_conditions(*ctx.db) {
-    for (const auto& g : ctx.snapshot->groups) m_groups[g.id] = &g;
+        m_conditions(*ctx.db) {}
+
+  // kinds::ApplyEnv
+  asc::Api& api() override { return *m_ctx.api; }
+  const core::Snapshot& snapshot() const override { return *m_ctx.snapshot; }
+  void wrote() override {
+    ++m_report.writes;
+    if (m_ctx.crash_after_writes > 0 && m_report.writes >= m_ctx.crash_after_writes) {
+      spdlog::critical("crash point reached after {} writes (ASCSYNC_CRASH_AFTER_WRITES)", m_report.writes);
+      spdlog::default_logger()->flush();
+      std::raise(SIGKILL);
+    }
   }
+  void mirror(kinds::MirrorUpdate update) override { m_mirror_updates.push_back(std::move(update)); }
+  std::optional<std::string> group_id(const core::GroupRef& ref) const override {
+    if (ref.id) return *ref.id;
+    const auto it = m_created_groups.find(ref.key);
+    if (it != m_created_groups.end()) return it->second;
+    return std::nullopt;
+  }
+  void group_created(const std::string& key, const std::string& id) override { m_created_groups[key] = id; }
 
   ApplyReport run() {
     for (const auto& change : m_plan.changes) {
@@ -82,6 +94,7 @@ class Executor {
           break;
       }
     }
+    flush_mirror();
     if (auto st = commit_bookkeeping(); !st)
       spdlog::error(
           "team {}: the apply's last bookkeeping was not saved ({}); the next cycle reads its "
@@ -109,6 +122,17 @@ class Executor {
     m_bookkeeping.emplace(std::move(*tx));
   }
 
+  // The mirror updates of the requests sent so far, in the bookkeeping transaction. A failed one
+  // is logged, not fatal: the next refresh replaces the mirror's rows anyway.
+  void flush_mirror() {
+    if (m_mirror_updates.empty()) return;
+    begin_bookkeeping();
+    for (auto& update : m_mirror_updates)
+      if (auto st = update(m_mirror, m_ctx.team); !st)
+        spdlog::error("team {}: mirror update failed: {}", m_ctx.team, st.error().describe());
+    m_mirror_updates.clear();
+  }
+
   util::Status commit_bookkeeping() {
     if (!m_bookkeeping) return util::ok_status();
     auto st = m_bookkeeping->commit();
@@ -117,16 +141,17 @@ class Executor {
   }
 
   void record(const core::Change& c, const std::string& outcome, const std::string& error) {
+    flush_mirror();
     begin_bookkeeping();
     m_report.outcomes.push_back({c.key, core::to_string(c.action), outcome, error});
     store::AuditRecord a;
     a.plan_id = m_ctx.plan_id;
     a.at = m_ctx.clock->now();
-    a.change_kind = core::to_string(c.kind);
+    a.change_kind = core::to_string(c.kind());
     a.change_key = c.key;
     a.action = core::to_string(c.action);
-    a.before = c.before;
-    a.after = c.after;
+    a.before = kinds::attributes_to_json(c.before);
+    a.after = kinds::attributes_to_json(c.after);
     a.outcome = outcome;
     a.error = error;
     if (auto r = m_audit.record_audit(m_ctx.team, a); !r)
@@ -143,6 +168,7 @@ class Executor {
   // Records which keys ascsync manages after `c`. A failure is an error: a created object that is
   // not recorded as managed would never be pruned, and an adopted one would be planned again.
   util::Status apply_managed(const core::Change& c, std::string_view how) {
+    flush_mirror();
     begin_bookkeeping();
     for (const auto& k : c.unmanage)
       if (auto st = m_managed.unmark_managed(m_ctx.team, k); !st) return st;
@@ -186,11 +212,12 @@ class Executor {
   // Records the intent for `c` (or for one half of a create-before-destroy replace: "create" or
   // "delete", kept in the request's "half" field for recovery).
   util::Result<int64_t> journal_intent(const core::Change& c, const char* half) {
+    flush_mirror();
     store::JournalEntry entry;
-    entry.kind = core::to_string(c.kind);
+    entry.kind = core::to_string(c.kind());
     entry.action = core::to_string(c.action);
     entry.natural_key = c.key;
-    entry.request = core::change_to_json(c);
+    entry.request = kinds::change_to_json(c);
     if (half) entry.request[k_journal_half_field] = half;
     entry.plan_id = m_ctx.plan_id;
     auto id = m_journal.record_pending(m_ctx.team, entry, m_ctx.clock->now());
@@ -219,15 +246,13 @@ class Executor {
       execute_create_first(c);
       return;
     }
-    // A payload the executor cannot read is a bug: refuse before anything is journaled or sent.
-    if (auto s = core::check_payload(c); !s) return fail(c, std::nullopt, s.error(), true);
     auto id = journal_intent(c, nullptr);
     if (!id) {
       // Without the intent on disk no request may be sent.
       fail(c, std::nullopt, id.error(), true);
       return;
     }
-    auto done = dispatch(c);
+    auto done = kinds::apply(*this, c, kinds::Half::whole);
     if (!done) {
       fail(c, *id, done.error(), false);
       return;
@@ -242,6 +267,7 @@ class Executor {
   }
 
   void complete_done(int64_t id, const json& result) {
+    flush_mirror();
     begin_bookkeeping();
     if (auto r = m_journal.complete(id, "done", result, "", m_ctx.clock->now()); !r)
       spdlog::error("team {}: journal entry {} not completed: {}", m_ctx.team, id, r.error().describe());
@@ -253,38 +279,25 @@ class Executor {
   // delete half was never written or resolves as not happened (the old id is still there), and
   // the next plan sees the old object and removes it again.
   void execute_create_first(const core::Change& c) {
-    std::optional<core::GroupPayload> group;
-    std::optional<core::InvitationPayload> invitation;
-    std::string old_id;
-    if (c.kind == core::ChangeKind::group) {
-      auto p = core::decode_group(c);
-      if (!p) return fail(c, std::nullopt, p.error(), true);
-      old_id = p->group_id;
-      group = std::move(*p);
-    } else if (c.kind == core::ChangeKind::invitation) {
-      auto p = core::decode_invitation(c);
-      if (!p) return fail(c, std::nullopt, p.error(), true);
-      old_id = p->invitation_id;
-      invitation = std::move(*p);
-    } else {
+    const std::string old_id = kinds::replaced_id(c);
+    if (old_id.empty()) {
       return fail(
           c, std::nullopt,
-          util::make_error(ErrorKind::internal, std::string("the executor cannot create a new ") +
-                                                    core::to_string(c.kind) + " before deleting the old one"),
+          util::make_error(ErrorKind::internal, std::string("a ") + core::to_string(c.kind()) +
+                                                    " replace without the id of the object it replaces"),
           true);
     }
     auto create_id = journal_intent(c, k_half_create);
     if (!create_id) return fail(c, std::nullopt, create_id.error(), true);
-    auto made = group ? create_group(c.key, *group) : create_invitation(*invitation);
+    auto made = kinds::apply(*this, c, kinds::Half::create);
     if (!made) return fail(c, *create_id, made.error(), false);
     if (made->unknown) return unknown_outcome(c);
     // A 409 read back by natural key may find the old object: then Apple refused the new one
     // next to it, and deleting the old one would leave none.
-    const auto made_id = made->result.find(group ? "group_id" : "invitation_id");
-    if (made_id == made->result.end() || *made_id == old_id) {
+    if (made->made_id.empty() || made->made_id == old_id) {
       return fail(c, *create_id,
                   util::make_error(ErrorKind::conflict, "App Store Connect refused a new " +
-                                                            std::string(core::to_string(c.kind)) +
+                                                            std::string(core::to_string(c.kind())) +
                                                             " next to the old one; the old one was kept"),
                   false);
     }
@@ -293,23 +306,16 @@ class Executor {
 
     auto delete_id = journal_intent(c, k_half_delete);
     if (!delete_id) return fail(c, std::nullopt, delete_id.error(), true);
-    auto gone = group ? delete_group(old_id) : delete_invitation(old_id);
+    auto gone = kinds::apply(*this, c, kinds::Half::destroy);
     if (!gone) return fail(c, *delete_id, gone.error(), false);
-    complete_done(*delete_id, {{"deleted", old_id}});
+    complete_done(*delete_id, gone->result);
     succeeded(c);
-  }
-
-  util::Status delete_group(const std::string& id) {
-    auto s = m_ctx.api->delete_beta_group(id);
-    if (!s && s.error().kind != ErrorKind::not_found) return s.error();
-    wrote();
-    (void)mirror_ok(m_mirror.delete_group(m_ctx.team, id));
-    return util::ok_status();
   }
 
   void fail(const core::Change& c, std::optional<int64_t> id, const util::Error& e, bool local) {
     const std::string msg = e.describe();
     spdlog::warn("team {}: {} {} failed: {}", m_ctx.team, core::to_string(c.action), c.key, msg);
+    flush_mirror();
     begin_bookkeeping();
     if (id) (void)m_journal.complete(*id, "failed", nullptr, msg, m_ctx.clock->now());
     record(c, "failed", msg);
@@ -321,240 +327,6 @@ class Executor {
     if (asc::is_budget_pause(e)) m_report.paused_for_budget = e;
   }
 
-  // Called after every successful write request.
-  void wrote() {
-    ++m_report.writes;
-    if (m_ctx.crash_after_writes > 0 && m_report.writes >= m_ctx.crash_after_writes) {
-      spdlog::critical("crash point reached after {} writes (ASCSYNC_CRASH_AFTER_WRITES)", m_report.writes);
-      spdlog::default_logger()->flush();
-      std::raise(SIGKILL);
-    }
-  }
-
-  util::Status mirror_ok(util::Status s) {
-    if (!s) spdlog::error("team {}: mirror update failed: {}", m_ctx.team, s.error().describe());
-    return s;
-  }
-
-  // Resolves a group reference: its id, or the id of a group this apply created.
-  std::optional<std::string> group_id(const core::GroupRef& ref) {
-    if (ref.id) return *ref.id;
-    auto it = m_created_groups.find(ref.key);
-    if (it != m_created_groups.end()) return it->second;
-    return std::nullopt;
-  }
-
-  util::Result<Done> dispatch(const core::Change& c) {
-    using core::Action;
-    using core::ChangeKind;
-    switch (c.kind) {
-      case ChangeKind::invitation: {
-        auto p = core::decode_invitation(c);
-        if (!p) return p.error();
-        if (c.action == Action::create) return create_invitation(*p);
-        if (c.action == Action::replace) {
-          if (auto s = delete_invitation(p->invitation_id); !s) return s.error();
-          return create_invitation(*p);
-        }
-        if (c.action == Action::destroy) {
-          if (auto s = delete_invitation(p->invitation_id); !s) return s.error();
-          return Done{};
-        }
-        break;
-      }
-      case ChangeKind::user: {
-        auto p = core::decode_user(c);
-        if (!p) return p.error();
-        if (c.action == Action::update) return update_user(*p);
-        if (c.action == Action::destroy) {
-          auto s = m_ctx.api->delete_user(p->user_id);
-          if (!s && s.error().kind != ErrorKind::not_found) return s.error();
-          wrote();
-          (void)mirror_ok(m_mirror.delete_user(m_ctx.team, p->user_id));
-          return Done{};
-        }
-        break;
-      }
-      case ChangeKind::group: {
-        auto p = core::decode_group(c);
-        if (!p) return p.error();
-        if (c.action == Action::create) return create_group(c.key, *p);
-        if (c.action == Action::replace) {
-          if (auto s = delete_group(p->group_id); !s) return s.error();
-          return create_group(c.key, *p);
-        }
-        if (c.action == Action::update) return update_group(*p);
-        if (c.action == Action::destroy) {
-          if (auto s = delete_group(p->group_id); !s) return s.error();
-          return Done{};
-        }
-        break;
-      }
-      case ChangeKind::tester: {
-        auto p = core::decode_tester(c);
-        if (!p) return p.error();
-        if (c.action == Action::create) return create_tester(*p);
-        if (c.action == Action::destroy) {
-          auto s = m_ctx.api->delete_beta_tester(p->tester_id);
-          if (!s && s.error().kind != ErrorKind::not_found) return s.error();
-          wrote();
-          (void)mirror_ok(m_mirror.delete_tester(m_ctx.team, p->tester_id));
-          return Done{};
-        }
-        break;
-      }
-      case ChangeKind::membership: {
-        auto p = core::decode_membership(c);
-        if (!p) return p.error();
-        if (c.action == Action::add_members || c.action == Action::remove_members)
-          return change_members(*p, c.action == Action::add_members);
-        break;
-      }
-    }
-    return util::make_error(ErrorKind::internal, std::string("the executor has no rule for ") +
-                                                     core::to_string(c.action) + " " +
-                                                     core::to_string(c.kind));
-  }
-
-  util::Status delete_invitation(const std::string& id) {
-    auto s = m_ctx.api->delete_user_invitation(id);
-    if (!s && s.error().kind != ErrorKind::not_found) return s.error();  // gone already: fine
-    wrote();
-    (void)mirror_ok(m_mirror.delete_invitation(m_ctx.team, id));
-    return util::ok_status();
-  }
-
-  util::Result<Done> create_invitation(const core::InvitationPayload& p) {
-    const core::InvitationTerms& t = *p.terms;  // decode_invitation sets it for create and replace
-    auto inv =
-        m_ctx.api->create_user_invitation(p.email, t.first_name, t.last_name, t.roles, t.all_apps_visible,
-                                          t.provisioning_allowed, t.visible_app_ids);
-    if (!inv) {
-      // 409 (already invited / already a user) or an unclear outcome: read back by email.
-      if (inv.error().kind == ErrorKind::conflict || util::is_retryable(inv.error().kind)) {
-        auto found = m_ctx.api->find_user_invitation_by_email(p.email);
-        if (!found) return Done{json::object(), true};
-        if (*found) {
-          (void)mirror_ok(m_mirror.upsert_invitation(m_ctx.team, **found));
-          return Done{{{"invitation_id", (*found)->id}, {"read_back", true}}};
-        }
-        if (inv.error().kind != ErrorKind::conflict) return Done{json::object(), true};
-      }
-      return inv.error();
-    }
-    wrote();
-    (void)mirror_ok(m_mirror.upsert_invitation(m_ctx.team, *inv));
-    return Done{{{"invitation_id", inv->id}}};
-  }
-
-  util::Result<Done> update_user(const core::UserPayload& p) {
-    const core::UserAccess& a = *p.access;  // decode_user sets it for update
-    auto user = m_ctx.api->update_user(p.user_id, a.roles, a.all_apps_visible, a.provisioning_allowed,
-                                       a.visible_app_ids.value_or(std::vector<std::string>{}));
-    if (!user) return user.error();
-    wrote();
-    (void)mirror_ok(m_mirror.upsert_user(m_ctx.team, *user));
-    return Done{{{"user_id", user->id}}};
-  }
-
-  util::Result<Done> create_group(const std::string& key, const core::GroupPayload& p) {
-    const core::GroupAttributes& a = p.attributes;  // decode_group sets every creation attribute
-    auto group = m_ctx.api->create_beta_group(
-        p.app_id, p.name, a.is_internal.value_or(false), a.has_access_to_all_builds.value_or(false),
-        a.public_link_enabled.value_or(false), a.public_link_limit, a.feedback_enabled.value_or(true));
-    if (!group) {
-      if (group.error().kind == ErrorKind::conflict || util::is_retryable(group.error().kind)) {
-        auto found = m_ctx.api->find_beta_group(p.app_id, p.name);
-        if (!found) return Done{json::object(), true};
-        if (*found) {
-          (void)mirror_ok(m_mirror.upsert_group(m_ctx.team, **found));
-          m_created_groups[key] = (*found)->id;
-          return Done{{{"group_id", (*found)->id}, {"read_back", true}}};
-        }
-        if (group.error().kind != ErrorKind::conflict) return Done{json::object(), true};
-      }
-      return group.error();
-    }
-    wrote();
-    (void)mirror_ok(m_mirror.upsert_group(m_ctx.team, *group));
-    m_created_groups[key] = group->id;
-    return Done{{{"group_id", group->id}}};
-  }
-
-  util::Result<Done> update_group(const core::GroupPayload& p) {
-    const auto it = m_groups.find(p.group_id);
-    if (it == m_groups.end())
-      return util::make_error(ErrorKind::internal, "group " + p.group_id + " is not in the snapshot");
-    const core::BetaGroup& cur = *it->second;
-    // The PATCH carries every mutable attribute: the changed ones, the rest as they are now.
-    const core::GroupAttributes& d = p.attributes;
-    const bool link = d.public_link_enabled.value_or(cur.public_link_enabled);
-    const bool limit_on = d.public_link_limit_enabled.value_or(cur.public_link_limit_enabled);
-    std::optional<int> limit;
-    if (limit_on) limit = d.public_link_limit ? d.public_link_limit : cur.public_link_limit;
-    auto group = m_ctx.api->update_beta_group(cur, cur.name, link, limit,
-                                              d.feedback_enabled.value_or(cur.feedback_enabled));
-    if (!group) return group.error();
-    wrote();
-    (void)mirror_ok(m_mirror.upsert_group(m_ctx.team, *group));
-    return Done{{{"group_id", group->id}}};
-  }
-
-  util::Result<Done> create_tester(const core::TesterPayload& p) {
-    std::vector<std::string> group_ids;
-    for (const auto& ref : p.groups) {
-      auto id = group_id(ref);
-      if (!id)
-        return util::make_error(ErrorKind::client,
-                                "group " + ref.key + " was not created; the tester waits for it");
-      group_ids.push_back(*id);
-    }
-    auto tester = m_ctx.api->create_beta_tester(p.email, p.first_name, p.last_name, group_ids);
-    if (!tester) {
-      if (tester.error().kind == ErrorKind::conflict || util::is_retryable(tester.error().kind)) {
-        auto found = m_ctx.api->find_beta_tester_by_email(p.email);
-        if (!found) return Done{json::object(), true};
-        if (*found) {
-          // The tester exists (e.g. created before a crash): make sure it is in every group.
-          core::BetaTester t = **found;
-          std::vector<std::string> missing;
-          for (const auto& g : group_ids)
-            if (std::find(t.group_ids.begin(), t.group_ids.end(), g) == t.group_ids.end())
-              missing.push_back(g);
-          for (const auto& g : missing) {
-            if (auto s = m_ctx.api->add_testers_to_group(g, {t.id}); !s) return s.error();
-            wrote();
-            t.group_ids.push_back(g);
-          }
-          (void)mirror_ok(m_mirror.upsert_tester(m_ctx.team, t));
-          return Done{{{"tester_id", t.id}, {"read_back", true}}};
-        }
-        if (tester.error().kind != ErrorKind::conflict) return Done{json::object(), true};
-      }
-      return tester.error();
-    }
-    wrote();
-    core::BetaTester t = *tester;
-    if (t.group_ids.empty()) t.group_ids = group_ids;
-    (void)mirror_ok(m_mirror.upsert_tester(m_ctx.team, t));
-    return Done{{{"tester_id", t.id}}};
-  }
-
-  util::Result<Done> change_members(const core::MembershipPayload& p, bool add) {
-    auto gid = group_id(p.group);
-    if (!gid) return util::make_error(ErrorKind::client, "group " + p.group.key + " was not created");
-    std::vector<std::string> ids;
-    ids.reserve(p.testers.size());
-    for (const auto& t : p.testers) ids.push_back(t.id);
-    auto s =
-        add ? m_ctx.api->add_testers_to_group(*gid, ids) : m_ctx.api->remove_testers_from_group(*gid, ids);
-    if (!s) return s.error();
-    wrote();
-    (void)mirror_ok(add ? m_mirror.add_memberships(m_ctx.team, *gid, ids)
-                        : m_mirror.remove_memberships(m_ctx.team, *gid, ids));
-    return Done{{{"group_id", *gid}, {"testers", ids.size()}}};
-  }
-
   const core::Plan& m_plan;
   ApplyContext& m_ctx;
   store::Mirror m_mirror;
@@ -563,8 +335,8 @@ class Executor {
   store::AuditTrail m_audit;
   store::Conditions m_conditions;
   std::optional<store::WriteTransaction> m_bookkeeping;  // see begin_bookkeeping()
-  std::map<std::string, const core::BetaGroup*> m_groups;
-  std::map<std::string, std::string> m_created_groups;  // group key -> id created by this apply
+  std::vector<kinds::MirrorUpdate> m_mirror_updates;     // see flush_mirror()
+  std::map<std::string, std::string> m_created_groups;   // group key -> id created by this apply
   ApplyReport m_report;
 };
 

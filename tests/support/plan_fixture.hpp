@@ -1,4 +1,7 @@
 #pragma once
+#include <nlohmann/json.hpp>
+
+#include "kinds/dispatch.hpp"
 // Test helpers for the planner: terse builders for desired state and snapshots, and a tiny
 // in-test model of what the executor's API calls do to App Store Connect, so tests can apply a
 // plan to a snapshot and plan again. Header-only.
@@ -248,15 +251,15 @@ class EffectModel {
   void apply(const core::Change& c, core::Snapshot& s) {
     using core::Action;
     using core::ChangeKind;
-    const auto& p = c.payload;
+    const nlohmann::json p = kinds::payload_to_json(c);
     switch (c.action) {
       case Action::adopt:
       case Action::blocked:
         return;
       case Action::create:
-        if (c.kind == ChangeKind::invitation) return invite(p, s);
-        if (c.kind == ChangeKind::group) return create_group(p, c.key, s);
-        if (c.kind == ChangeKind::tester) {
+        if (c.kind() == ChangeKind::invitation) return invite(p, s);
+        if (c.kind() == ChangeKind::group) return create_group(p, c.key, s);
+        if (c.kind() == ChangeKind::tester) {
           core::BetaTester t;
           t.id = next_id("tester");
           t.email = p.at("email");
@@ -268,18 +271,18 @@ class EffectModel {
         }
         break;
       case Action::replace:
-        if (c.kind == ChangeKind::invitation) {
+        if (c.kind() == ChangeKind::invitation) {
           erase_id(s.invitations, p.at("invitation_id"));
           return invite(p, s);
         }
-        if (c.kind == ChangeKind::group) {
+        if (c.kind() == ChangeKind::group) {
           erase_id(s.groups, p.at("group_id"));
           drop_group_from_testers(s, p.at("group_id"));
           return create_group(p, c.key, s);
         }
         break;
       case Action::update:
-        if (c.kind == ChangeKind::user) {
+        if (c.kind() == ChangeKind::user) {
           auto& u = by_id(s.users, p.at("user_id"));
           u.roles = p.at("roles").get<std::vector<std::string>>();
           u.all_apps_visible = p.at("allAppsVisible");
@@ -288,7 +291,7 @@ class EffectModel {
             u.visible_app_ids = p.at("visible_app_ids").get<std::vector<std::string>>();
           return;
         }
-        if (c.kind == ChangeKind::group) {
+        if (c.kind() == ChangeKind::group) {
           auto& g = by_id(s.groups, p.at("group_id"));
           const auto& a = p.at("attributes");
           if (a.contains("publicLinkEnabled")) g.public_link_enabled = a.at("publicLinkEnabled");
@@ -313,16 +316,16 @@ class EffectModel {
         return;
       }
       case Action::destroy:
-        if (c.kind == ChangeKind::user) return erase_id(s.users, p.at("user_id"));
-        if (c.kind == ChangeKind::invitation) return erase_id(s.invitations, p.at("invitation_id"));
-        if (c.kind == ChangeKind::tester) return erase_id(s.testers, p.at("tester_id"));
-        if (c.kind == ChangeKind::group) {
+        if (c.kind() == ChangeKind::user) return erase_id(s.users, p.at("user_id"));
+        if (c.kind() == ChangeKind::invitation) return erase_id(s.invitations, p.at("invitation_id"));
+        if (c.kind() == ChangeKind::tester) return erase_id(s.testers, p.at("tester_id"));
+        if (c.kind() == ChangeKind::group) {
           erase_id(s.groups, p.at("group_id"));
           return drop_group_from_testers(s, p.at("group_id"));
         }
         break;
     }
-    FAIL("the effect model does not know " << core::to_string(c.kind) << " " << core::to_string(c.action));
+    FAIL("the effect model does not know " << core::to_string(c.kind()) << " " << core::to_string(c.action));
   }
 
   int m_counter = 0;

@@ -1,9 +1,16 @@
 #include <sstream>
 
-#include "core/render.hpp"
+#include "kinds/dispatch.hpp"
+#include "kinds/render.hpp"
+#include "kinds/wording.hpp"
 #include "util/strings.hpp"
 
-namespace core {
+namespace kinds {
+
+using core::Action;
+using core::Change;
+using core::Plan;
+using core::PlanSummary;
 namespace {
 
 constexpr const char* k_green = "\x1b[32m";
@@ -25,113 +32,75 @@ class Painter {
   bool m_on;
 };
 
-// Values as Terraform shows them: strings quoted, lists as ["a", "b"].
-std::string value_text(const nlohmann::json& v) {
-  if (v.is_array()) {
-    std::vector<std::string> parts;
-    parts.reserve(v.size());
-    for (const auto& e : v) parts.push_back(value_text(e));
-    // Appending, not "[" + ...: GCC 12 at -O3 warns falsely (-Wrestrict) on `const char* + string&&`.
-    std::string out = "[";
-    out += util::join(parts, ", ");
-    out += ']';
-    return out;
-  }
-  return v.dump();
-}
-
 // The key without its "<kind>:" prefix.
 std::string display_name(const std::string& key) {
   const auto colon = key.find(':');
   return colon == std::string::npos ? key : key.substr(colon + 1);
 }
 
-std::string count_of(size_t n, const char* singular, const char* plural) {
-  return std::to_string(n) + " " + (n == 1 ? singular : plural);
-}
-
-struct Header {
+struct Symbol {
   const char* symbol;
   const char* color;
-  std::string kind;  // as shown; invitations being created read as users being invited
-  std::string verb;
   bool with_reason;
 };
 
-Header header_for(const Change& c) {
-  const std::string kind = to_string(c.kind);
+Symbol symbol_for(const core::Change& c) {
   switch (c.action) {
-    case Action::adopt:
-      if (c.kind == ChangeKind::membership) {
-        return {"=", k_cyan, kind, "will adopt " + count_of(c.manage.size(), "member", "members"), true};
-      }
-      return {"=", k_cyan, kind, "will be adopted", true};
-    case Action::create:
-      if (c.kind == ChangeKind::invitation) return {"+", k_green, "user", "will be invited", false};
-      return {"+", k_green, kind, "will be created", false};
-    case Action::replace:
+    case core::Action::adopt:
+      return {"=", k_cyan, true};
+    case core::Action::create:
+      return {"+", k_green, false};
+    case core::Action::replace:
       // Terraform's symbols: "-/+" destroys the old object first, "+/-" creates the new one first.
-      if (c.order == ReplaceOrder::create_before_destroy)
-        return {"+/-", k_yellow, kind,
-                "will be replaced, the new one created before the old one is destroyed", true};
-      if (c.kind == ChangeKind::invitation) return {"-/+", k_yellow, kind, "will be re-issued", true};
-      return {"-/+", k_yellow, kind, "will be replaced", true};
-    case Action::add_members: {
-      const auto it = c.payload.find("testers");
-      const size_t n = it != c.payload.end() ? it->size() : 0;
-      return {"+", k_green, kind, "will add " + count_of(n, "tester", "testers"), false};
-    }
-    case Action::update:
-      return {"~", k_yellow, kind, "will be updated in-place", false};
-    case Action::blocked:
-      return {"!", k_magenta, kind, "will not be changed", true};
-    case Action::remove_members: {
-      const auto it = c.payload.find("testers");
-      const size_t n = it != c.payload.end() ? it->size() : 0;
-      return {"-", k_red, kind, "will remove " + count_of(n, "tester", "testers"), true};
-    }
-    case Action::destroy:
-      if (c.kind == ChangeKind::invitation) return {"-", k_red, kind, "will be cancelled", true};
-      if (c.kind == ChangeKind::user) return {"-", k_red, kind, "will be removed from the team", true};
-      if (c.kind == ChangeKind::group) return {"-", k_red, kind, "will be deleted", true};
-      return {"-", k_red, kind, "will be removed", true};
+      return {c.order == core::ReplaceOrder::create_before_destroy ? "+/-" : "-/+", k_yellow, true};
+    case core::Action::add_members:
+      return {"+", k_green, false};
+    case core::Action::update:
+      return {"~", k_yellow, false};
+    case core::Action::blocked:
+      return {"!", k_magenta, true};
+    case core::Action::remove_members:
+      return {"-", k_red, true};
+    case core::Action::destroy:
+      return {"-", k_red, true};
   }
-  return {"?", k_reset, kind, "", true};
+  return {"?", k_reset, true};
 }
 
 void render_change(std::ostringstream& out, const Change& c, const Painter& paint) {
-  const Header h = header_for(c);
-  out << "  " << paint(h.symbol, h.color) << " " << h.kind << " \"" << display_name(c.key) << "\" " << h.verb;
+  const Symbol h = symbol_for(c);
+  const Wording w = wording(c);
+  out << "  " << paint(h.symbol, h.color) << " " << w.shown_kind << " \"" << display_name(c.key) << "\" "
+      << w.verb;
   if (h.with_reason && !c.reason.empty()) out << (c.action == Action::blocked ? ": " : " (") << c.reason;
   if (h.with_reason && !c.reason.empty() && c.action != Action::blocked) out << ")";
   out << "\n";
   const std::string indent = "      ";
   switch (c.action) {
     case Action::create:
-      for (const auto& [name, value] : c.after.items()) {
-        if (value.is_null() || value == "") continue;  // undeclared, not worth a line
-        out << indent << name << ": " << value_text(value) << "\n";
+      if (!c.after) break;
+      for (const auto& [name, value] : *c.after) {
+        const auto* text = std::get_if<std::string>(&value);
+        if (core::is_null(value) || (text && text->empty())) continue;  // undeclared, not worth a line
+        out << indent << name << ": " << core::attr_text(value) << "\n";
       }
       break;
     case Action::update:
     case Action::replace:
     case Action::blocked:
-      if (!c.before.is_object() || !c.after.is_object()) break;
-      for (const auto& [name, value] : c.after.items()) {
-        const auto old = c.before.find(name);
-        if (old != c.before.end() && *old == value) continue;
-        out << indent << paint("~", k_yellow) << " " << name << ": "
-            << (old == c.before.end() ? "null" : value_text(*old)) << " -> " << value_text(value) << "\n";
+      if (!c.before || !c.after) break;
+      for (const auto& [name, value] : *c.after) {
+        const core::AttrValue* old = c.before->find(name);
+        if (old && *old == value) continue;
+        out << indent << paint("~", k_yellow) << " " << name << ": " << (old ? core::attr_text(*old) : "null")
+            << " -> " << core::attr_text(value) << "\n";
       }
       break;
     case Action::add_members:
     case Action::remove_members: {
       const bool add = c.action == Action::add_members;
-      const auto it = c.payload.find("testers");
-      if (it == c.payload.end()) break;
-      for (const auto& t : *it) {
-        out << indent << paint(add ? "+" : "-", add ? k_green : k_red) << " " << t.value("email", "") << "\n";
-      }
+      for (const auto& email : w.listed)
+        out << indent << paint(add ? "+" : "-", add ? k_green : k_red) << " " << email << "\n";
       break;
     }
     case Action::adopt:
@@ -142,7 +111,7 @@ void render_change(std::ostringstream& out, const Change& c, const Painter& pain
 
 }  // namespace
 
-std::string render_text(const Plan& plan, const GuardResult* guard_result, const TextOptions& options) {
+std::string render_text(const Plan& plan, const core::GuardResult* guard_result, const TextOptions& options) {
   const Painter paint(options.color);
   std::ostringstream out;
   if (!plan.changes.empty()) {
@@ -195,4 +164,4 @@ std::string render_text(const Plan& plan, const GuardResult* guard_result, const
   return out.str();
 }
 
-}  // namespace core
+}  // namespace kinds

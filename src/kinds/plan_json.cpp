@@ -1,8 +1,18 @@
-#include "core/plan_json.hpp"
+#include "kinds/plan_json.hpp"
 
+#include <algorithm>
 #include <string_view>
 
-namespace core {
+#include "kinds/dispatch.hpp"
+
+namespace kinds {
+
+using core::Action;
+using core::Change;
+using core::ChangeKind;
+using core::Plan;
+using core::PlanSummary;
+using core::ReplaceOrder;
 namespace {
 
 // Every value of a scoped enum whose to_string() is an exhaustive switch (-Wswitch under
@@ -18,6 +28,8 @@ std::optional<E> enum_from_string(const std::string& s) {
     if (s == name) return e;
   }
 }
+
+util::Error bad(const std::string& what);
 
 util::Error bad(const std::string& what) {
   return util::make_error(util::ErrorKind::client, "malformed plan JSON: " + what);
@@ -39,12 +51,49 @@ std::string string_or_empty(const nlohmann::json& j, const char* field) {
   return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
-nlohmann::json field_or_null(const nlohmann::json& j, const char* field) {
+struct AttrJson {
+  nlohmann::json operator()(std::monostate) const { return nullptr; }
+  nlohmann::json operator()(bool b) const { return b; }
+  nlohmann::json operator()(int64_t n) const { return n; }
+  nlohmann::json operator()(const std::string& s) const { return s; }
+  nlohmann::json operator()(const std::vector<std::string>& v) const { return v; }
+};
+
+// A before/after member: absent or null is none; else an object of null, boolean, integer,
+// string or string-array values.
+util::Result<std::optional<core::Attributes>> attributes_from_json(const nlohmann::json& j, const char* field,
+                                                                   const std::string& key) {
   const auto it = j.find(field);
-  return it == j.end() ? nlohmann::json(nullptr) : *it;
+  if (it == j.end() || it->is_null()) return std::optional<core::Attributes>();
+  if (!it->is_object()) return bad("change " + key + ": " + field + " must be an object or null");
+  core::Attributes a;
+  for (const auto& [name, v] : it->items()) {
+    if (v.is_null()) {
+      a.set(name, std::monostate{});
+    } else if (v.is_boolean()) {
+      a.set(name, v.get<bool>());
+    } else if (v.is_number_integer()) {
+      a.set(name, v.get<int64_t>());
+    } else if (v.is_string()) {
+      a.set(name, v.get<std::string>());
+    } else if (v.is_array() && std::all_of(v.begin(), v.end(), [](const auto& e) { return e.is_string(); })) {
+      a.set(name, v.get<std::vector<std::string>>());
+    } else {
+      return bad("change " + key + ": " + field + "." + name +
+                 " must be null, a boolean, an integer, a string or an array of strings");
+    }
+  }
+  return std::optional<core::Attributes>(std::move(a));
 }
 
 }  // namespace
+
+nlohmann::json attributes_to_json(const std::optional<core::Attributes>& attributes) {
+  if (!attributes) return nullptr;
+  nlohmann::json j = nlohmann::json::object();
+  for (const auto& [name, value] : *attributes) j[name] = std::visit(AttrJson{}, value);
+  return j;
+}
 
 std::optional<ChangeKind> change_kind_from_string(const std::string& s) {
   return enum_from_string<ChangeKind>(s);
@@ -59,13 +108,13 @@ std::optional<ReplaceOrder> replace_order_from_string(const std::string& s) {
 }
 
 nlohmann::json change_to_json(const Change& c) {
-  nlohmann::json j = {{"kind", to_string(c.kind)},
+  nlohmann::json j = {{"kind", to_string(c.kind())},
                       {"action", to_string(c.action)},
                       {"key", c.key},
                       {"reason", c.reason},
-                      {"before", c.before},
-                      {"after", c.after},
-                      {"payload", c.payload},
+                      {"before", attributes_to_json(c.before)},
+                      {"after", attributes_to_json(c.after)},
+                      {"payload", payload_to_json(c)},
                       {"manage", c.manage},
                       {"unmanage", c.unmanage},
                       {"removes", c.removes}};
@@ -110,7 +159,6 @@ util::Result<Change> change_from_json(const nlohmann::json& j) {
   if (!kind) return bad("unknown change kind \"" + string_or_empty(j, "kind") + "\"");
   const auto action = action_from_string(string_or_empty(j, "action"));
   if (!action) return bad("unknown action \"" + string_or_empty(j, "action") + "\"");
-  c.kind = *kind;
   c.action = *action;
   c.key = string_or_empty(j, "key");
   if (c.key.empty()) return bad("a change has no key");
@@ -122,9 +170,16 @@ util::Result<Change> change_from_json(const nlohmann::json& j) {
   }
   // A replace written before "order" existed was always destroy-then-create: the default.
   c.reason = string_or_empty(j, "reason");
-  c.before = field_or_null(j, "before");
-  c.after = field_or_null(j, "after");
-  c.payload = field_or_null(j, "payload");
+  auto before = attributes_from_json(j, "before", c.key);
+  if (!before) return std::move(before).error();
+  c.before = std::move(*before);
+  auto after = attributes_from_json(j, "after", c.key);
+  if (!after) return std::move(after).error();
+  c.after = std::move(*after);
+  const auto payload = j.find("payload");
+  static const nlohmann::json k_null;
+  if (auto st = payload_from_json(*kind, payload == j.end() ? k_null : *payload, c); !st)
+    return std::move(st).error();
   if (!read_strings(j, "manage", c.manage) || !read_strings(j, "unmanage", c.unmanage) ||
       !read_strings(j, "removes", c.removes)) {
     return bad("change " + c.key + ": manage, unmanage and removes must be arrays of strings");
@@ -153,11 +208,11 @@ util::Result<Plan> plan_from_json(const nlohmann::json& j) {
   }
   if (const auto errors = j.find("errors"); errors != j.end() && errors->is_array()) {
     for (const auto& e : *errors) {
-      SourceLoc loc{string_or_empty(e, "file"), e.value("line", 0), e.value("column", 0)};
+      core::SourceLoc loc{string_or_empty(e, "file"), e.value("line", 0), e.value("column", 0)};
       plan.errors.push_back({string_or_empty(e, "key"), string_or_empty(e, "message"), std::move(loc)});
     }
   }
   return plan;
 }
 
-}  // namespace core
+}  // namespace kinds

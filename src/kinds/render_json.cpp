@@ -1,9 +1,9 @@
-#include "core/plan_json.hpp"
-#include "core/render.hpp"
+#include "kinds/plan_json.hpp"
+#include "kinds/render.hpp"
 
-namespace core {
+namespace kinds {
 
-nlohmann::json render_json(const Plan& plan, const GuardResult& guard_result) {
+nlohmann::json render_json(const core::Plan& plan, const core::GuardResult& guard_result) {
   nlohmann::json j = plan_to_json(plan);
   j["guard"] = {{"allowed", guard_result.allowed},
                 {"reasons", guard_result.reasons},
@@ -12,4 +12,4 @@ nlohmann::json render_json(const Plan& plan, const GuardResult& guard_result) {
   return j;
 }
 
-}  // namespace core
+}  // namespace kinds

@@ -7,7 +7,7 @@
 #include "core/guard.hpp"
 #include "core/plan.hpp"
 
-namespace core {
+namespace kinds {
 
 struct TextOptions {
   bool color = false;       // ANSI colors; callers turn them on only for a TTY
@@ -20,11 +20,12 @@ struct TextOptions {
 // change, K to destroy.", or "No changes. App Store Connect matches the desired state." only when
 // nothing is blocked, the plan is valid and the guard allows it (else "No changes will be made,
 // but App Store Connect does not match the desired state.").
-std::string render_text(const Plan& plan, const GuardResult* guard_result, const TextOptions& options = {});
+std::string render_text(const core::Plan& plan, const core::GuardResult* guard_result,
+                        const TextOptions& options = {});
 
 // The plan as `ascsync plan --json` prints it: {format_version, team, valid, changes, notes,
 // summary:{adopt, add, change, destroy, blocked}, errors, guard:{allowed, reasons, deletions,
 // max_deletions}}. docs/planning.md describes each field.
-nlohmann::json render_json(const Plan& plan, const GuardResult& guard_result);
+nlohmann::json render_json(const core::Plan& plan, const core::GuardResult& guard_result);
 
-}  // namespace core
+}  // namespace kinds
