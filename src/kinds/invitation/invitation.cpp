@@ -17,7 +17,9 @@ util::Status delete_invitation(ApplyEnv& env, const std::string& id) {
 
 util::Result<Done> create_invitation(ApplyEnv& env, const core::InvitationPayload& p) {
   using util::ErrorKind;
-  const core::InvitationTerms& t = *p.terms;  // from_json sets it for create and replace
+  if (!p.terms)
+    return util::make_error(ErrorKind::internal, "invitation for " + p.email + " has no terms to send");
+  const core::InvitationTerms& t = *p.terms;
   auto inv = env.api().create_user_invitation(p.email, t.first_name, t.last_name, t.roles, t.all_apps_visible,
                                               t.provisioning_allowed, t.visible_app_ids);
   if (!inv) {

@@ -53,7 +53,8 @@ Wording UserKind::wording(const core::Change& c, const Payload&) {
 util::Result<Done> UserKind::apply(ApplyEnv& env, const core::Change& c, const Payload& p, Half) {
   using util::ErrorKind;
   if (c.action == core::Action::update) {
-    const core::UserAccess& a = *p.access;  // from_json sets it for update
+    if (!p.access) return no_rule(c);  // an update always carries the access it sets
+    const core::UserAccess& a = *p.access;
     auto user = env.api().update_user(p.user_id, a.roles, a.all_apps_visible, a.provisioning_allowed,
                                       a.visible_app_ids.value_or(std::vector<std::string>{}));
     if (!user) return user.error();
