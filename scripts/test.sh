@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Installs everything, builds with AddressSanitizer + UBSan and warnings as errors, builds and
-# checks the Debian package, and runs every test (unit, simulator HTTP, conformance through
-# Prism, black-box). Used by .ci/run. The benchmarks are not built here (see bench/README.md).
+# Installs everything, builds with AddressSanitizer + UBSan (the libraries and binaries; the test
+# sources are linked with the sanitizer runtimes but not instrumented, see cmake/Warnings.cmake)
+# and warnings as errors, builds and checks the Debian package, and runs every test (unit,
+# simulator HTTP, conformance through Prism, black-box). Used by .ci/run. The benchmarks are not
+# built here (see bench/README.md).
 #
 # scripts/test.sh --tsan runs only the ThreadSanitizer suite instead: the service (daemon,
 # scheduler), reconcile and alerts tests built with ASCSYNC_TSAN in build-tsan. Separate from the
