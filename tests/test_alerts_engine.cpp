@@ -74,7 +74,7 @@ TEST_CASE("evaluate: key, rate budget, desired state, journal, staleness, profil
   f.team = "acme";
   f.now = now;
   alerts::CycleFacts c;
-  c.outcome = alerts::CycleFacts::Outcome::failed;
+  c.outcome = util::CycleOutcome::failed;
   c.error = "auth: Apple rejected the key [HTTP 401 NOT_AUTHORIZED]";
   c.unauthorized = true;
   f.cycle = c;
@@ -102,7 +102,7 @@ TEST_CASE("evaluate: key, rate budget, desired state, journal, staleness, profil
                                        "AscsyncProfileExpiring"});
   // A network failure says nothing about the key: the key alerts keep their state.
   c = alerts::CycleFacts{};
-  c.outcome = alerts::CycleFacts::Outcome::failed;
+  c.outcome = util::CycleOutcome::failed;
   c.error = "network: connection refused";
   f.cycle = c;
   CHECK_FALSE(alerts::evaluate(f, alerts::Rules{}).covered.count(alerts::k_api_key_unauthorized));

@@ -71,16 +71,16 @@ TEST_CASE("issue 12.4: two teams under a small hourly limit: no 429, no failed c
       const auto r = runtime.cycle(name, {});
       CAPTURE(name);
       CAPTURE(r.summary);
-      ++outcomes[name][service::to_string(r.outcome)];
+      ++outcomes[name][util::metric_label(r.outcome)];
       // A pause is not a failure, and budget alone never fails a cycle.
-      CHECK_MESSAGE(r.outcome != service::CycleOutcome::failed, r.error);
-      if (r.outcome == service::CycleOutcome::paused) {
+      CHECK_MESSAGE(r.outcome != util::CycleOutcome::failed, r.error);
+      if (r.outcome == util::CycleOutcome::paused) {
         REQUIRE(r.requeue_after);
         CHECK(r.summary.find("paused for budget until ~") != std::string::npos);
         CHECK(*r.requeue_after <= 1h + 1min);
         due = clock->now() + *r.requeue_after;
       } else {
-        if (r.outcome == service::CycleOutcome::success && r.summary.find("in sync") != std::string::npos &&
+        if (r.outcome == util::CycleOutcome::converged && r.summary.find("in sync") != std::string::npos &&
             !converged_at[name])
           converged_at[name] = clock->now();
         due = clock->now() + 15min;

@@ -28,7 +28,7 @@ std::string read_source(const std::string& relative) {
 std::set<std::string> exported_families() {
   service::ServiceMetrics m;
   service::CycleResult r;
-  r.outcome = service::CycleOutcome::success;
+  r.outcome = util::CycleOutcome::converged;
   r.objects = {{"user", 1}};
   r.plan_changes = {{"create", 1}};
   r.drift_events = {{"user", 1}};
@@ -45,7 +45,7 @@ std::set<std::string> exported_families() {
       {"PROF1", "Shop App Store", "IOS_APP_STORE", util::from_unix(1'900'000'000)}};
   m.record_cycle("acme", r, std::chrono::milliseconds(100), util::from_unix(1'800'000'000));
   service::CycleResult late;
-  late.outcome = service::CycleOutcome::failed;
+  late.outcome = util::CycleOutcome::failed;
   late.deadline_exceeded = true;
   m.record_cycle("acme", late, std::chrono::milliseconds(100), util::from_unix(1'800'000'100));
   m.record_config_load(true, true);

@@ -39,7 +39,7 @@ TEST_CASE(
   const auto started = std::chrono::steady_clock::now();
   const service::CycleResult result = runtime.cycle("acme", {});
   CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(5));
-  CHECK(result.outcome == service::CycleOutcome::failed);
+  CHECK(result.outcome == util::CycleOutcome::failed);
   CHECK(result.deadline_exceeded);
   CHECK(result.error.find("cycle deadline exceeded (cycle_timeout 1s)") != std::string::npos);
   CHECK(proxy.write_count() == 0);

@@ -132,7 +132,7 @@ TEST_CASE("metrics: series of one label value can be dropped everywhere") {
 TEST_CASE("metrics: record_cycle folds a cycle into the ascsync metrics") {
   service::ServiceMetrics m;
   service::CycleResult r;
-  r.outcome = service::CycleOutcome::success;
+  r.outcome = util::CycleOutcome::converged;
   r.objects = {{"user", 12}, {"beta_tester", 340}};
   r.plan_changes = {{"create", 2}, {"delete", 1}};
   r.drift_events = {{"beta_tester", 3}};
@@ -153,7 +153,7 @@ TEST_CASE("metrics: record_cycle folds a cycle into the ascsync metrics") {
 
   // A failed cycle knows nothing new: earlier gauges stay, the failure is counted.
   service::CycleResult failed;
-  failed.outcome = service::CycleOutcome::failed;
+  failed.outcome = util::CycleOutcome::failed;
   m.record_cycle("acme", failed, std::chrono::milliseconds(10), util::from_unix(1'800'000'100));
   CHECK(m.cycles_total.value({"acme", "failed"}) == 1);
   CHECK(m.last_success_timestamp_seconds.value({"acme"}) == 1'800'000'000);
@@ -176,7 +176,7 @@ TEST_CASE("metrics: promtool check metrics accepts the exposition with every met
   service::ServiceMetrics m;
   for (const std::string team : {"acme", "we\"ird\\team"}) {
     service::CycleResult r;
-    r.outcome = service::CycleOutcome::success;
+    r.outcome = util::CycleOutcome::converged;
     r.objects = {
         {"user", 12}, {"invitation", 1}, {"beta_group", 3}, {"beta_tester", 340}, {"certificate", 2}};
     r.plan_changes = {{"create", 2}, {"update", 0}, {"delete", 1}};
@@ -191,7 +191,7 @@ TEST_CASE("metrics: promtool check metrics accepts the exposition with every met
         {"CERT2", "IOS_DISTRIBUTION", util::from_unix(1'910'000'000)}};
     m.record_cycle(team, r, std::chrono::milliseconds(2300), util::from_unix(1'800'000'000));
     service::CycleResult failed;
-    failed.outcome = service::CycleOutcome::failed;
+    failed.outcome = util::CycleOutcome::failed;
     m.record_cycle(team, failed, std::chrono::milliseconds(400), util::from_unix(1'800'000'100));
   }
   m.record_config_load(true, false);

@@ -14,11 +14,11 @@
 #include "service/scheduler.hpp"
 
 using namespace std::chrono_literals;
-using service::CycleOutcome;
 using service::CycleResult;
 using service::Scheduler;
 using service::SchedulerOptions;
 using service::TeamSchedule;
+using util::CycleOutcome;
 
 namespace {
 
@@ -32,7 +32,7 @@ class RecordingCycle {
   std::function<CycleResult(const std::string&, std::stop_token)> respond = [](const std::string&,
                                                                                std::stop_token) {
     CycleResult r;
-    r.outcome = CycleOutcome::success;
+    r.outcome = CycleOutcome::converged;
     return r;
   };
 
@@ -189,7 +189,7 @@ TEST_CASE("scheduler: failures back off exponentially up to the interval, succes
   std::atomic<int> failures_left{5};
   cycle.respond = [&](const std::string&, std::stop_token) {
     CycleResult r;
-    r.outcome = failures_left-- > 0 ? CycleOutcome::failed : CycleOutcome::success;
+    r.outcome = failures_left-- > 0 ? CycleOutcome::failed : CycleOutcome::converged;
     r.error = "network: connection refused";
     return r;
   };
@@ -242,7 +242,7 @@ TEST_CASE("scheduler: a trigger runs a cycle at once; triggers during a cycle co
   cycle.respond = [gate](const std::string&, std::stop_token stop) {
     gate->wait(stop);
     CycleResult r;
-    r.outcome = CycleOutcome::success;
+    r.outcome = CycleOutcome::converged;
     return r;
   };
   s.trigger_all();
@@ -261,7 +261,7 @@ TEST_CASE("scheduler: a hanging team does not hold up another; stop cancels it w
   auto never = std::make_shared<Gate>();
   cycle.respond = [never](const std::string& team, std::stop_token stop) {
     CycleResult r;
-    r.outcome = CycleOutcome::success;
+    r.outcome = CycleOutcome::converged;
     if (team == "stuck" && !never->wait(stop)) r.outcome = CycleOutcome::cancelled;
     return r;
   };

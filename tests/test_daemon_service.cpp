@@ -22,11 +22,11 @@
 #include "util/time.hpp"
 
 using namespace std::chrono_literals;
-using service::CycleOutcome;
 using service::CycleResult;
 using service::Service;
 using service::ServiceOptions;
 using service::TeamSchedule;
+using util::CycleOutcome;
 
 namespace {
 
@@ -160,7 +160,7 @@ class Harness {
   std::function<CycleResult(const std::string&, std::stop_token)> m_respond = [](const std::string&,
                                                                                  std::stop_token) {
     CycleResult r;
-    r.outcome = CycleOutcome::success;
+    r.outcome = CycleOutcome::converged;
     r.summary = "no changes";
     return r;
   };
@@ -323,7 +323,7 @@ TEST_CASE("service: /readyz turns 503 with the reason when a team's last cycle f
   h.set_cycle([](const std::string& team, std::stop_token) {
     if (team == "globex") return failed("auth: key revoked [HTTP 401 NOT_AUTHORIZED]");
     CycleResult r;
-    r.outcome = CycleOutcome::success;
+    r.outcome = CycleOutcome::converged;
     return r;
   });
   h.start_and_wait();
@@ -346,7 +346,7 @@ TEST_CASE("service: /readyz turns 503 with the reason when a team's last cycle f
 
   h.set_cycle([](const std::string&, std::stop_token) {
     CycleResult r;
-    r.outcome = CycleOutcome::success;
+    r.outcome = CycleOutcome::converged;
     return r;
   });
   CHECK(h.service->trigger("globex"));

@@ -8,7 +8,7 @@
 TEST_CASE("metrics: slots, certificate owners and profile expiry are reported and replaced per cycle") {
   service::ServiceMetrics m;
   service::CycleResult r;
-  r.outcome = service::CycleOutcome::success;
+  r.outcome = util::CycleOutcome::converged;
   r.certificate_slots = std::vector<service::CertificateSlots>{{"IOS_DISTRIBUTION", 2, 3}};
   r.certificate_owners = std::vector<service::CertificateOwner>{
       {"C1", "owned", "app-store", "IOS_DISTRIBUTION", util::from_unix(1'800'000'000 + 86'400)},

@@ -107,7 +107,7 @@ TEST_CASE("apply converges to exactly the declared state; a second cycle sends n
 
   auto first = f.cycle(desired);
   REQUIRE_MESSAGE(first, (first ? "" : first.error().describe()));
-  CHECK(first->outcome == reconcile::CycleOutcome::converged);
+  CHECK(first->outcome == util::CycleOutcome::converged);
   REQUIRE(first->apply);
   CHECK(first->apply->ok());
   CHECK(first->apply->writes == f.sim().write_count());
@@ -139,7 +139,7 @@ TEST_CASE("apply converges to exactly the declared state; a second cycle sends n
   f.sim().reset_counters();
   auto second = f.cycle(desired);
   REQUIRE(second);
-  CHECK(second->outcome == reconcile::CycleOutcome::converged);
+  CHECK(second->outcome == util::CycleOutcome::converged);
   CHECK(second->plan.empty());
   CHECK_FALSE(second->apply);
   CHECK(f.sim().write_count() == 0);
@@ -159,7 +159,7 @@ TEST_CASE("plan only sends no writes and reports the changes") {
   const auto desired = f.desired(k_desired);
   auto report = f.cycle(desired, reconcile::CycleMode::plan_only);
   REQUIRE(report);
-  CHECK(report->outcome == reconcile::CycleOutcome::changes);
+  CHECK(report->outcome == util::CycleOutcome::changes);
   CHECK_FALSE(report->plan.empty());
   CHECK(f.sim().write_count() == 0);
   CHECK(f.world().testers.empty());
@@ -181,7 +181,7 @@ apps:
 )");
   auto report = f.cycle(desired);
   REQUIRE(report);
-  CHECK(report->outcome == reconcile::CycleOutcome::blocked);
+  CHECK(report->outcome == util::CycleOutcome::blocked);
   CHECK_FALSE(report->plan.valid());
   CHECK_FALSE(report->apply);
   CHECK(report->summary().find("BLOCKED") != std::string::npos);
@@ -241,7 +241,7 @@ TEST_CASE("an injected failure leaves a failed journal entry and condition; a cl
 
     auto failing = f.cycle(desired);
     REQUIRE(failing);
-    CHECK(failing->outcome == reconcile::CycleOutcome::partial);
+    CHECK(failing->outcome == util::CycleOutcome::partial);
     REQUIRE(failing->apply);
     CHECK_FALSE(failing->apply->ok());
     CHECK(failing->apply->stopped_early == tc.stops_apply);
@@ -267,7 +267,7 @@ TEST_CASE("an injected failure leaves a failed journal entry and condition; a cl
     f.sim().clear_faults();
     auto clean = f.cycle(desired);
     REQUIRE(clean);
-    CHECK_MESSAGE(clean->outcome == reconcile::CycleOutcome::converged, clean->summary());
+    CHECK_MESSAGE(clean->outcome == util::CycleOutcome::converged, clean->summary());
     const World w = f.world();
     CHECK_FALSE(w.has_duplicates());
     CHECK(w.members("com.acme.shop/QA") ==
@@ -305,7 +305,7 @@ TEST_CASE("a second applier fails with a conflict naming the holder while the lo
     // Planning takes no lock.
     auto planned = f.cycle(desired, reconcile::CycleMode::plan_only);
     REQUIRE(planned);
-    CHECK(planned->outcome == reconcile::CycleOutcome::changes);
+    CHECK(planned->outcome == util::CycleOutcome::changes);
     CHECK(f.sim().write_count() == 0);
 
     // Another team's lock is independent of this one.
@@ -314,6 +314,6 @@ TEST_CASE("a second applier fails with a conflict naming the holder while the lo
   }
   auto applied = f.cycle(desired);
   REQUIRE(applied);
-  CHECK(applied->outcome == reconcile::CycleOutcome::converged);
+  CHECK(applied->outcome == util::CycleOutcome::converged);
   check_declared_world(f.world());
 }

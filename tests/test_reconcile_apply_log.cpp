@@ -58,7 +58,7 @@ TEST_CASE("an applying cycle logs a bounded summary at info and the whole plan a
     CapturedLog log(spdlog::level::info);
     auto report = f.cycle(desired);
     REQUIRE_MESSAGE(report, (report ? "" : report.error().describe()));
-    CHECK(report->outcome == reconcile::CycleOutcome::converged);
+    CHECK(report->outcome == util::CycleOutcome::converged);
     info = log.text();
   }
   CHECK_MESSAGE(info.find("applying plan: Plan: 31 to add") != std::string::npos, info);

@@ -142,13 +142,13 @@ TEST_CASE("out-of-band changes are recorded as drift and corrected, or left alon
     const auto desired = f.desired(desired_yaml(tc.policy));
     auto first = f.cycle(desired);
     REQUIRE(first);
-    REQUIRE(first->outcome == reconcile::CycleOutcome::converged);
+    REQUIRE(first->outcome == util::CycleOutcome::converged);
 
     tc.change(f, f.world());
     f.sim().reset_counters();
     auto next = f.cycle(desired);
     REQUIRE(next);
-    CHECK_MESSAGE(next->outcome == reconcile::CycleOutcome::converged, next->summary());
+    CHECK_MESSAGE(next->outcome == util::CycleOutcome::converged, next->summary());
     CHECK(has_event(f, tc.event_kind, tc.event_key));
     REQUIRE(next->refresh);
     CHECK(next->refresh->drift_events > 0);
@@ -216,7 +216,7 @@ apps:
         members: [robin@example.org, alex@example.org, cleo@example.org]
 )"));
     REQUIRE(before);
-    REQUIRE(before->outcome == reconcile::CycleOutcome::converged);
+    REQUIRE(before->outcome == util::CycleOutcome::converged);
 
     // Alex and Cleo are no longer declared anywhere.
     const auto desired = f.desired("team: acme\npolicy:\n" + std::string(tc.policy) + R"(apps:
@@ -227,7 +227,7 @@ apps:
 )");
     auto after = f.cycle(desired);
     REQUIRE(after);
-    CHECK_MESSAGE(after->outcome == reconcile::CycleOutcome::converged, after->summary());
+    CHECK_MESSAGE(after->outcome == util::CycleOutcome::converged, after->summary());
     const World w = f.world();
     Strings testers;
     for (const auto& [email, groups] : w.testers) testers.push_back(email);
@@ -266,7 +266,7 @@ users:
   // Nobody declared, prune users on: the adopted developer goes, the account holder stays.
   auto pruned = f.cycle(f.desired(users_on + "  []\n"));
   REQUIRE(pruned);
-  CHECK_MESSAGE(pruned->outcome == reconcile::CycleOutcome::converged, pruned->summary());
+  CHECK_MESSAGE(pruned->outcome == util::CycleOutcome::converged, pruned->summary());
   const World w = f.world();
   CHECK(w.users.size() == 1);
   REQUIRE(w.users.count("owner@acme.example"));
@@ -290,13 +290,13 @@ apps:
         members: )";
   auto created = f.cycle(f.desired(head + members + "\n"));
   REQUIRE(created);
-  REQUIRE(created->outcome == reconcile::CycleOutcome::converged);
+  REQUIRE(created->outcome == util::CycleOutcome::converged);
   REQUIRE(f.world().testers.size() == 13);
 
   f.sim().reset_counters();
   auto blocked = f.cycle(f.desired(head + "[keep@example.org]\n"));
   REQUIRE(blocked);
-  CHECK(blocked->outcome == reconcile::CycleOutcome::blocked);
+  CHECK(blocked->outcome == util::CycleOutcome::blocked);
   CHECK_FALSE(blocked->guard.allowed);
   CHECK_FALSE(blocked->apply);
   CHECK(f.sim().write_count() == 0);
@@ -320,6 +320,6 @@ apps:
   for (int i = 0; i < 4; ++i) fewer += ", t" + std::to_string(i) + "@example.org";
   auto allowed = f.cycle(f.desired(head + fewer + "]\n"));
   REQUIRE(allowed);
-  CHECK(allowed->outcome == reconcile::CycleOutcome::converged);
+  CHECK(allowed->outcome == util::CycleOutcome::converged);
   CHECK(f.world().testers.size() == 5);
 }

@@ -103,7 +103,7 @@ apps:
         ++failed_refreshes;  // a refresh that failed on any page plans nothing (invariant 1)
         continue;
       }
-      converged = report->outcome == reconcile::CycleOutcome::converged && report->plan.empty();
+      converged = report->outcome == util::CycleOutcome::converged && report->plan.empty();
       // Nothing undeclared is ever deleted, whatever the cycle went through.
       const World w = f.world();
       CHECK(w.testers.count("hand@example.org") == 1);

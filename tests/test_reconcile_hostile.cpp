@@ -55,7 +55,7 @@ struct Applied {
     desired = f.desired(k_hostile_desired);
     auto first = f.cycle(desired);
     REQUIRE_MESSAGE(first, (first ? "" : first.error().describe()));
-    REQUIRE(first->outcome == reconcile::CycleOutcome::converged);
+    REQUIRE(first->outcome == util::CycleOutcome::converged);
     before = f.world();
     REQUIRE(before.members("com.acme.shop/QA").size() == 3);
     journal_before = journal().size();
@@ -292,7 +292,7 @@ TEST_CASE("hostile apply: the cycle deadline stops an apply between changes; the
   auto report = a.apply_through_proxy(Ms(2000));
   REQUIRE_MESSAGE(report, (report ? "" : report.error().describe()));
   CHECK(report->deadline_exceeded);
-  CHECK(report->outcome == reconcile::CycleOutcome::partial);
+  CHECK(report->outcome == util::CycleOutcome::partial);
   REQUIRE(report->apply);
   CHECK(report->apply->skipped > 0);
   CHECK(report->apply->writes > 0);

@@ -125,9 +125,8 @@ void profile_alerts(const TeamFacts& f, const Rules& rules, Evaluation& out) {
 }
 
 void cycle_alerts(const TeamFacts& f, const CycleFacts& c, Evaluation& out) {
-  using O = CycleFacts::Outcome;
-  if (c.outcome == O::cancelled) return;
-  const bool key_known = c.outcome != O::failed || c.unauthorized || c.forbidden;
+  if (c.outcome == util::CycleOutcome::cancelled) return;
+  const bool key_known = c.outcome != util::CycleOutcome::failed || c.unauthorized || c.forbidden;
   if (key_known) {
     out.covered.insert(k_api_key_unauthorized);
     out.covered.insert(k_api_key_forbidden);

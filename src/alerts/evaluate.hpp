@@ -11,6 +11,7 @@
 #include "alerts/alert.hpp"
 #include "core/model.hpp"
 #include "util/clock.hpp"
+#include "util/cycle_outcome.hpp"
 
 namespace alerts {
 
@@ -23,8 +24,8 @@ struct Rules {
 
 // How the team's last cycle ended, as the alert rules need it.
 struct CycleFacts {
-  enum class Outcome { success, blocked, failed, cancelled, paused };  // paused: budget at its reserve
-  Outcome outcome = Outcome::success;
+  // As the daemon reported it: converged, blocked, failed, cancelled or paused (budget at its reserve).
+  util::CycleOutcome outcome = util::CycleOutcome::converged;
   std::string error;          // one line (util::Error::describe()), empty on success
   bool unauthorized = false;  // Apple answered 401 (or the key could not be used)
   bool forbidden = false;     // Apple answered 403

@@ -26,36 +26,19 @@ std::string first_diagnostic(const std::string& message) {
 }  // namespace
 
 alerts::CycleFacts cycle_facts(const service::CycleResult& r) {
-  using O = alerts::CycleFacts::Outcome;
   alerts::CycleFacts c;
-  switch (r.outcome) {
-    case service::CycleOutcome::success:
-      c.outcome = O::success;
-      break;
-    case service::CycleOutcome::blocked:
-      c.outcome = O::blocked;
-      break;
-    case service::CycleOutcome::failed:
-      c.outcome = O::failed;
-      break;
-    case service::CycleOutcome::cancelled:
-      c.outcome = O::cancelled;
-      break;
-    case service::CycleOutcome::paused:
-      c.outcome = O::paused;
-      break;
-  }
+  c.outcome = r.outcome;
   c.error = r.error;
   // CycleResult.error is util::Error::describe(): "<kind>: <message> [HTTP <status> ...]".
-  if (r.outcome == service::CycleOutcome::failed && starts_with(r.error, "auth:")) {
+  if (r.outcome == util::CycleOutcome::failed && starts_with(r.error, "auth:")) {
     if (r.error.find("[HTTP 403") != std::string::npos)
       c.forbidden = true;
     else
       c.unauthorized = true;
   }
   // A cycle paused at the budget's reserve is the exhausted budget, seen before any 429.
-  c.rate_limited = r.outcome == service::CycleOutcome::paused ||
-                   (r.outcome == service::CycleOutcome::failed && starts_with(r.error, "rate_limited:"));
+  c.rate_limited = r.outcome == util::CycleOutcome::paused ||
+                   (r.outcome == util::CycleOutcome::failed && starts_with(r.error, "rate_limited:"));
   c.rate_remaining = r.rate_limit_remaining;
   c.rate_limit = r.rate_limit_limit;
   return c;

@@ -120,7 +120,7 @@ std::string fingerprint(const config::TeamConfig& t, const config::Defaults& d) 
 
 service::CycleResult failed(std::string error) {
   service::CycleResult r;
-  r.outcome = service::CycleOutcome::failed;
+  r.outcome = util::CycleOutcome::failed;
   r.error = std::move(error);
   r.summary = "failed: " + r.error;
   return r;
@@ -136,7 +136,7 @@ service::CycleResult TeamRuntime::record_failure(const std::string& team, const 
       store::CycleOutcomeRow row;
       row.team = team;
       row.finished_at = m_clock->now();
-      row.outcome = "failed";
+      row.outcome = util::to_string(util::CycleOutcome::failed);
       row.summary = "failed: " + error;
       row.error = error;
       (void)store::record_cycle_outcome(*db, row);
@@ -246,20 +246,20 @@ service::CycleResult TeamRuntime::cycle(const std::string& team, std::stop_token
 
   if (!report) {
     if (report.error().kind == util::ErrorKind::cancelled) {
-      result.outcome = service::CycleOutcome::cancelled;
+      result.outcome = util::CycleOutcome::cancelled;
       result.summary = "cancelled";
       return result;
     }
     if (asc::is_budget_pause(report.error())) {
       // Invariant 7: stopped cleanly before the reserve; back when the rolling hour gives enough.
-      result.outcome = service::CycleOutcome::paused;
+      result.outcome = util::CycleOutcome::paused;
       result.paused_until = reconcile::budget_resume_at(report.error(), m_clock->now());
       result.summary = reconcile::budget_pause_summary(result.paused_until) + "; nothing read or planned";
       if (report.error().retry_after_seconds > 0)
         result.requeue_after = std::chrono::seconds(report.error().retry_after_seconds);
       return result;
     }
-    result.outcome = service::CycleOutcome::failed;
+    result.outcome = util::CycleOutcome::failed;
     result.deadline_exceeded = reconcile::is_deadline_exceeded(report.error());
     result.error = report.error().describe();
     result.summary = "failed: " + result.error;
@@ -270,28 +270,23 @@ service::CycleResult TeamRuntime::cycle(const std::string& team, std::stop_token
 
   result.summary = report->summary();
   if (report->paused_for_budget) {
-    result.outcome = service::CycleOutcome::paused;
+    // A budget pause during the apply is partial to the reconciler, not a failure to the daemon.
+    result.outcome = util::CycleOutcome::paused;
     result.paused_until = report->resume_at;
     if (report->paused_for_budget->retry_after_seconds > 0)
       result.requeue_after = std::chrono::seconds(report->paused_for_budget->retry_after_seconds);
-  } else
-    switch (report->outcome) {
-      case reconcile::CycleOutcome::converged:
-      case reconcile::CycleOutcome::changes:
-        result.outcome = service::CycleOutcome::success;
-        break;
-      case reconcile::CycleOutcome::blocked:
-        result.outcome = service::CycleOutcome::blocked;
-        result.error = report->summary();
-        break;
-      case reconcile::CycleOutcome::partial:
-        result.outcome =
-            stop.stop_requested() ? service::CycleOutcome::cancelled : service::CycleOutcome::failed;
-        result.error = report->apply ? report->apply->first_error() : "partly applied";
-        result.deadline_exceeded = report->deadline_exceeded;
-        if (report->deadline_exceeded) result.error = report->summary();
-        break;
+  } else {
+    result.outcome = report->outcome;
+    if (report->outcome == util::CycleOutcome::blocked) {
+      result.error = report->summary();
+    } else if (report->outcome == util::CycleOutcome::partial) {
+      // Changes left undone: a failure to back off from, unless the daemon was stopping the cycle.
+      result.outcome = stop.stop_requested() ? util::CycleOutcome::cancelled : util::CycleOutcome::failed;
+      result.error = report->apply ? report->apply->first_error() : "partly applied";
+      result.deadline_exceeded = report->deadline_exceeded;
+      if (report->deadline_exceeded) result.error = report->summary();
     }
+  }
   const auto summary = report->plan.summary();
   result.plan_changes = {{"create", summary.add},
                          {"update", summary.change},

@@ -3,8 +3,8 @@
 // `ascsync alerts test --channel NAME`: sends a test notification through that channel now.
 #include <cstdio>
 
-#include "alerts/channels.hpp"
 #include "alerts/engine.hpp"
+#include "app/alert_test.hpp"
 #include "cli/cli.hpp"
 #include "cli/commands.hpp"
 #include "cli/table.hpp"
@@ -90,39 +90,11 @@ int list_alerts(const GlobalOptions& global, const AlertsOptions& opts) {
 int test_channel(const GlobalOptions& global, const AlertsOptions& opts) {
   auto cfg = load_config(global);
   if (!cfg) return k_exit_error;
-  const config::AlertChannelConfig* ch = nullptr;
-  std::vector<std::string> names;
-  for (const auto& c : cfg->alerts.channels) {
-    names.push_back(c.name);
-    if (c.name == opts.channel) ch = &c;
-  }
-  if (!ch) {
-    std::string known;
-    for (const auto& n : names) known += (known.empty() ? "" : ", ") + n;
-    std::fprintf(stderr, "error: no alert channel named '%s' (configured: %s)\n", opts.channel.c_str(),
-                 known.empty() ? "none" : known.c_str());
+  if (auto sent = app::send_test_notification(*cfg, opts.channel); !sent) {
+    std::fprintf(stderr, "error: %s\n", sent.error().message.c_str());
     return k_exit_error;
   }
-  auto clock = util::system_clock();
-  const auto now = clock->now();
-  alerts::Alert a;
-  a.name = "AscsyncTest";
-  a.team = "-";
-  a.object = "channel/" + ch->name;
-  a.severity = alerts::Severity::info;
-  a.summary = "ascsync test notification for channel " + ch->name;
-  a.description = "Sent by `ascsync alerts test --channel " + ch->name +
-                  "`; nothing is wrong. No action is needed: the channel works.";
-  nlohmann::json j = a.to_json();
-  j["starts_at"] = util::format_rfc3339(now);
-  j["ends_at"] = util::format_rfc3339(now + std::chrono::minutes(5));
-  auto channel = alerts::make_channel(*ch, alerts::ChannelOptions{}, clock);
-  auto sent = channel->send(alerts::Notification{"test", j});
-  if (!sent) {
-    std::fprintf(stderr, "error: %s\n", sent.error().describe().c_str());
-    return k_exit_error;
-  }
-  std::printf("sent a test notification to channel %s\n", ch->name.c_str());
+  std::printf("sent a test notification to channel %s\n", opts.channel.c_str());
   return k_exit_ok;
 }
 

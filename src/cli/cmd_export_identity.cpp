@@ -4,13 +4,11 @@
 // credential and is never printed.
 #include <cstdio>
 
+#include "app/export_identity.hpp"
 #include "cli/cli.hpp"
 #include "cli/commands.hpp"
 #include "custody/passphrase.hpp"
-#include "reconcile/session.hpp"
-#include "reconcile/signing_phase.hpp"
 #include "signing/steps.hpp"
-#include "util/clock.hpp"
 
 namespace cli {
 
@@ -58,29 +56,8 @@ Runner add_export_identity(CLI::App& app, GlobalOptions& global) {
       std::fprintf(stderr, "error: %s\n", password.error().describe().c_str());
       return k_exit_error;
     }
-    auto db = open_database(*cfg);
-    if (!db) return k_exit_error;
-    auto clock = util::system_clock();
-    auto api = reconcile::connect(team, cfg->defaults, clock);
-    if (!api) {
-      std::fprintf(stderr, "error: team %s: %s\n", team.name.c_str(), api.error().describe().c_str());
-      return k_exit_error;
-    }
-    reconcile::SigningOptions signing_options;
-    signing_options.custody_passphrase_file = team.custody_passphrase_file;
-    auto keys = reconcile::open_key_store(team.name, *db, signing_options);
-    if (!keys) {
-      std::fprintf(stderr, "error: %s\n", keys.error().describe().c_str());
-      return k_exit_error;
-    }
-    signing::Context ctx;
-    ctx.team = team.name;
-    ctx.api = api->get();
-    ctx.db = &*db;
-    ctx.keys = &*keys;
-    ctx.clock = clock.get();
-    if (auto st = signing::export_identity_to(ctx, opts->name, opts->out, *password); !st) {
-      std::fprintf(stderr, "error: team %s: %s\n", team.name.c_str(), st.error().describe().c_str());
+    if (auto st = app::export_identity(*cfg, team, opts->name, opts->out, *password); !st) {
+      std::fprintf(stderr, "error: %s\n", st.error().message.c_str());
       return k_exit_error;
     }
     std::printf("wrote %s and %s\n", opts->out.c_str(), signing::chain_path_for(opts->out).c_str());

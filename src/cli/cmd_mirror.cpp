@@ -1,6 +1,7 @@
 #include <chrono>
 #include <cstdio>
 
+#include "app/mirror_read_set.hpp"
 #include "cli/cli.hpp"
 #include "cli/commands.hpp"
 #include "config/desired_state.hpp"
@@ -39,17 +40,11 @@ Runner add_mirror(CLI::App& app, GlobalOptions& global) {
         ++failed;
         continue;
       }
-      // Least privilege: what the team's desired state manages must be read (a 403 there fails
-      // the team, as in a cycle); every other kind is read when the key's role allows it and left
-      // out, not failed, when it does not (a TestFlight-only App Manager key mirrors no users).
       auto desired = config::load_desired_state(team->desired_state);
       if (!desired)
         std::fprintf(stderr, "team %s: desired state not loaded (%s); every kind is read if the key allows\n",
                      team->name.c_str(), desired.error().describe().c_str());
-      asc::ReadSet read = desired ? reconcile::read_set_for(*desired) : asc::ReadSet::all();
-      for (auto* need :
-           {&read.users, &read.invitations, &read.groups, &read.testers, &read.certificates, &read.profiles})
-        if (*need == asc::ReadNeed::skip || !desired) *need = asc::ReadNeed::if_allowed;
+      const asc::ReadSet read = app::mirror_read_set(desired ? &*desired : nullptr);
       auto result = reconcile::refresh(team->name, **api, *db, *clock, read);
       const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       if (!result) {

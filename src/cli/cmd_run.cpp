@@ -1,10 +1,10 @@
 // `ascsync run` (the daemon) and `ascsync trigger`.
-#include <httplib.h>
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
 
 #include "app/daemon.hpp"
+#include "app/trigger.hpp"
 #include "asc/credentials.hpp"
 #include "cli/cli.hpp"
 #include "cli/commands.hpp"
@@ -68,28 +68,14 @@ int trigger(const GlobalOptions& global) {
   if (!cfg) return k_exit_error;
   auto token = read_token(cfg->admin.token_file);
   if (!token) return k_exit_error;
-  std::string host = cfg->admin.host;
-  if (host == "0.0.0.0") host = "127.0.0.1";
-  if (host == "::") host = "::1";
-  httplib::Client client(host, cfg->admin.port);
-  client.set_connection_timeout(5);
-  client.set_read_timeout(10);
-  httplib::Headers headers;
-  if (!token->empty()) headers.emplace("Authorization", "Bearer " + *token);
-  std::string target = "/trigger";
-  if (global.teams.size() == 1) target += "?team=" + util::url_encode(global.teams[0]);
-  auto res = client.Post(target.c_str(), headers, "", "text/plain");
-  if (!res) {
-    std::fprintf(stderr,
-                 "error: cannot reach the daemon's admin endpoint at %s:%d (%s); is `ascsync run` running?\n",
-                 host.c_str(), cfg->admin.port, httplib::to_string(res.error()).c_str());
+  std::optional<std::string> team;
+  if (global.teams.size() == 1) team = global.teams[0];
+  auto answer = app::trigger_daemon(*cfg, *token, team);
+  if (!answer) {
+    std::fprintf(stderr, "error: %s\n", answer.error().message.c_str());
     return k_exit_error;
   }
-  if (res->status / 100 != 2) {
-    std::fprintf(stderr, "error: the daemon answered %d: %s\n", res->status, res->body.c_str());
-    return k_exit_error;
-  }
-  std::printf("%s\n", res->body.c_str());
+  std::printf("%s\n", answer->c_str());
   return k_exit_ok;
 }
 

@@ -8,6 +8,7 @@
 #include "reconcile/status.hpp"
 #include "store/mirror.hpp"
 #include "util/clock.hpp"
+#include "util/cycle_outcome.hpp"
 #include "util/time.hpp"
 
 namespace cli {
@@ -28,7 +29,8 @@ void print_team(const nlohmann::json& s, util::TimePoint now) {
                 cycle["finished_at"].get<std::string>().c_str(),
                 relative_time(seconds_until(cycle["finished_at"].get<std::string>(), now)).c_str(),
                 cycle["summary"].get<std::string>().c_str());
-    if (cycle["outcome"] != "converged" && cycle["outcome"] != "paused" && !cycle["error"].is_null())
+    if (cycle["outcome"] != util::to_string(util::CycleOutcome::converged) &&
+        cycle["outcome"] != util::to_string(util::CycleOutcome::paused) && !cycle["error"].is_null())
       std::printf("  cycle error   %s\n", cycle["error"].get<std::string>().c_str());
   }
   const auto& run = s["last_run"];

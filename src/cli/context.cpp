@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "app/database.hpp"
 #include "util/log.hpp"
 
 namespace cli {
@@ -53,10 +54,7 @@ std::optional<std::vector<const config::TeamConfig*>> select_teams(const config:
 }
 
 std::optional<store::Database> open_database(const config::DaemonConfig& config, bool create) {
-  store::OpenOptions options;
-  options.create = create;
-  options.snapshot_memo = false;  // one-shot commands commit at most one snapshot: no copy to keep
-  auto db = store::Database::open(config.database, options);
+  auto db = app::open_command_database(config, create);
   if (!db) {
     std::fprintf(stderr, "error: %s\n", db.error().message.c_str());
     return std::nullopt;

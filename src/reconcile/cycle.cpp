@@ -19,20 +19,6 @@
 
 namespace reconcile {
 
-const char* to_string(CycleOutcome outcome) {
-  switch (outcome) {
-    case CycleOutcome::converged:
-      return "converged";
-    case CycleOutcome::changes:
-      return "changes";
-    case CycleOutcome::blocked:
-      return "blocked";
-    case CycleOutcome::partial:
-      return "partial";
-  }
-  return "unknown";
-}
-
 std::optional<util::TimePoint> budget_resume_at(const util::Error& pause, util::TimePoint now) {
   if (pause.retry_after_seconds <= 0) return std::nullopt;
   return now + std::chrono::seconds(pause.retry_after_seconds);
@@ -63,25 +49,29 @@ std::string CycleReport::summary() const {
   if (s.adopt) out += ", " + std::to_string(s.adopt) + " to adopt";
   if (s.blocked) out += ", " + std::to_string(s.blocked) + " blocked";
   switch (outcome) {
-    case CycleOutcome::converged:
+    case util::CycleOutcome::converged:
       out += apply && apply->writes ? "; applied" : "; in sync";
       break;
-    case CycleOutcome::changes:
+    case util::CycleOutcome::changes:
       out += "; not applied (plan only)";
       break;
-    case CycleOutcome::blocked:
+    case util::CycleOutcome::blocked:
       out += "; BLOCKED, nothing applied: ";
       if (!plan.valid())
         out += std::to_string(plan.errors.size()) + " plan error(s), first: " + plan.errors.front().message;
       else if (!guard.reasons.empty())
         out += guard.reasons.front();
       break;
-    case CycleOutcome::partial:
+    case util::CycleOutcome::partial:
       out += "; partly applied";
       if (apply)
         out += " (" + std::to_string(apply->failed) + " failed, " + std::to_string(apply->skipped) +
                " skipped, " + std::to_string(apply->unknown) + " unknown: " + apply->first_error() + ")";
       break;
+    case util::CycleOutcome::failed:
+    case util::CycleOutcome::cancelled:
+    case util::CycleOutcome::paused:
+      break;  // never a report's outcome: those end the cycle with an Error (or partial)
   }
   if (apply) out += "; " + std::to_string(apply->writes) + " writes";
   if (signing && (!signing->changes.empty() || signing->applied)) out += "; " + signing->summary();
@@ -321,19 +311,19 @@ util::Result<CycleReport> run_cycle_impl(const std::string& team, const core::De
   }
 
   if (!applying) {
-    report.outcome = report.plan.empty() ? CycleOutcome::converged : CycleOutcome::changes;
-    if (report.outcome == CycleOutcome::converged && report.signing && report.signing->has_changes())
-      report.outcome = CycleOutcome::changes;
+    report.outcome = report.plan.empty() ? util::CycleOutcome::converged : util::CycleOutcome::changes;
+    if (report.outcome == util::CycleOutcome::converged && report.signing && report.signing->has_changes())
+      report.outcome = util::CycleOutcome::changes;
     if (!report.plan.valid() || (!report.plan.empty() && !report.guard.allowed))
-      report.outcome = CycleOutcome::blocked;
-    if (report.signing && report.signing->has_blocked()) report.outcome = CycleOutcome::blocked;
+      report.outcome = util::CycleOutcome::blocked;
+    if (report.signing && report.signing->has_blocked()) report.outcome = util::CycleOutcome::blocked;
     return report;
   }
 
   if (!report.plan.valid() || !report.guard.allowed) {
     // A blocked plan applies nothing (invariant 2), and says why.
     record_blocked(team, db, report.plan, report.guard, clock);
-    report.outcome = CycleOutcome::blocked;
+    report.outcome = util::CycleOutcome::blocked;
     spdlog::warn("team {}: {}", team, report.summary());
     return report;
   }
@@ -391,13 +381,14 @@ util::Result<CycleReport> run_cycle_impl(const std::string& team, const core::De
     }
   }
   settle_conditions(team, db, report.plan, clock);
-  report.outcome = (!report.apply || report.apply->ok()) ? CycleOutcome::converged : CycleOutcome::partial;
+  report.outcome =
+      (!report.apply || report.apply->ok()) ? util::CycleOutcome::converged : util::CycleOutcome::partial;
   if (report.signing && report.signing->applied) {
     const auto& a = *report.signing->applied;
     if (a.failed > 0 || a.unknown > 0)
-      report.outcome = CycleOutcome::partial;
-    else if (a.blocked > 0 && report.outcome == CycleOutcome::converged)
-      report.outcome = CycleOutcome::blocked;
+      report.outcome = util::CycleOutcome::partial;
+    else if (a.blocked > 0 && report.outcome == util::CycleOutcome::converged)
+      report.outcome = util::CycleOutcome::blocked;
   }
   spdlog::info("team {}: {}", team, report.summary());
   return report;
@@ -418,27 +409,25 @@ util::Result<CycleReport> run_cycle(const std::string& team, const core::Desired
     const util::Error& e = report.error();
     if (e.kind == util::ErrorKind::cancelled) return report;
     if (asc::is_budget_pause(e)) {
-      row.outcome = "paused";
+      row.outcome = util::to_string(util::CycleOutcome::paused);
       row.resume_at = budget_resume_at(e, clock.now());
       row.summary = budget_pause_summary(row.resume_at) + "; nothing read or planned this cycle";
     } else {
-      row.outcome = "failed";
+      row.outcome = util::to_string(util::CycleOutcome::failed);
       row.summary = "failed: " + e.describe();
     }
     row.error = e.describe();
   } else {
     row.summary = report->summary();
     if (report->paused_for_budget) {
-      row.outcome = "paused";
+      row.outcome = util::to_string(util::CycleOutcome::paused);
       row.error = report->paused_for_budget->describe();
       row.resume_at = report->resume_at;
-    } else if (report->outcome == CycleOutcome::blocked) {
-      row.outcome = "blocked";
-    } else if (report->outcome == CycleOutcome::partial) {
-      row.outcome = "partial";
-      if (report->apply) row.error = report->apply->first_error();
     } else {
-      row.outcome = "converged";
+      // An applying cycle's report is converged, blocked or partial.
+      row.outcome = util::to_string(report->outcome);
+      if (report->outcome == util::CycleOutcome::partial && report->apply)
+        row.error = report->apply->first_error();
     }
   }
   if (auto st = store::record_cycle_outcome(db, row); !st)

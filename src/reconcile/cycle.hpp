@@ -18,6 +18,7 @@
 #include "store/retention.hpp"
 #include "store/snapshot_fingerprint.hpp"
 #include "util/clock.hpp"
+#include "util/cycle_outcome.hpp"
 
 namespace reconcile {
 
@@ -67,16 +68,15 @@ std::string budget_pause_summary(std::optional<util::TimePoint> until);
 // True for the error of a cycle that ran out of time (CycleOptions::timeout).
 bool is_deadline_exceeded(const util::Error& error);
 
-enum class CycleOutcome {
-  converged,  // nothing to do, or every change applied
-  changes,    // plan_only: the plan has changes
-  blocked,    // the plan is invalid or the guard refused it: nothing was applied
-  partial,    // some changes failed or were skipped; the next cycle retries
-};
-const char* to_string(CycleOutcome outcome);
+// Transitional: bench/ still spells the outcome reconcile::CycleOutcome and reconcile::to_string.
+// The type is util::CycleOutcome; drop these two lines once bench/ says so.
+using CycleOutcome = util::CycleOutcome;
+using util::to_string;
 
 struct CycleReport {
-  CycleOutcome outcome = CycleOutcome::converged;
+  // converged, changes (plan_only), blocked or partial; a cycle that could not plan is an Error,
+  // and one paused for budget during the apply is partial (paused_for_budget says so).
+  util::CycleOutcome outcome = util::CycleOutcome::converged;
   std::optional<RefreshResult> refresh;
   RecoveryReport recovery;
   core::Plan plan;

@@ -12,19 +12,10 @@
 #include <vector>
 
 #include "util/clock.hpp"
+#include "util/cycle_outcome.hpp"
 #include "util/result.hpp"
 
 namespace service {
-
-// How a cycle ended. `blocked` = the refresh worked but the guard refused the plan (needs a
-// human, not a retry); `cancelled` = the stop token fired; `paused` = the rate budget reached
-// its reserve and the cycle stopped cleanly before it (not a failure: requeue_after says when
-// budget is expected back).
-enum class CycleOutcome { success, blocked, failed, cancelled, paused };
-
-// "success", "blocked", "failed", "cancelled", "paused" (also the `outcome` label of
-// ascsync_cycles_total).
-const char* to_string(CycleOutcome outcome);
 
 struct CertificateExpiry {
   std::string id;    // Apple's certificate resource id
@@ -64,7 +55,11 @@ struct ApiRequestCount {
 // What one cycle reports. Optional/empty fields mean "not known this cycle": the metrics keep
 // their previous values rather than dropping to zero.
 struct CycleResult {
-  CycleOutcome outcome = CycleOutcome::failed;
+  // How the cycle ended. A cycle function reports converged (or changes), blocked, failed,
+  // cancelled or paused; the daemon's words for them are util::metric_label's. `blocked` needs a
+  // human, not a retry; `paused` is not a failure (requeue_after says when budget is expected
+  // back); `partial` would count as failed.
+  util::CycleOutcome outcome = util::CycleOutcome::failed;
   std::string summary;  // one line, e.g. "2 to add, 0 to change, 1 to destroy; applied"
   std::string error;    // one line when failed/blocked, file:line:col or Apple's detail included
 
@@ -90,7 +85,7 @@ struct CycleResult {
   // paused: when the budget is expected back.
   std::optional<util::TimePoint> paused_until;
 
-  bool ok() const { return outcome == CycleOutcome::success; }
+  bool ok() const { return util::is_success(outcome); }
 };
 
 // Runs one reconcile cycle for `team`. Must return promptly (with outcome `cancelled`) once

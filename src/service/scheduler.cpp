@@ -74,7 +74,7 @@ seconds backoff_delay(const SchedulerOptions& options, const TeamSchedule& s, in
 // The next run after a cycle that finished at `finished`; updates the failure streak.
 util::TimePoint next_run_after(Scheduler::Shared& sh, Scheduler::Team& t, const CycleResult& r,
                                util::TimePoint finished) {
-  const bool failed = r.outcome == CycleOutcome::failed;
+  const bool failed = util::is_failure(r.outcome);
   t.consecutive_failures = failed ? t.consecutive_failures + 1 : 0;
   if (r.requeue_after) return finished + *r.requeue_after;
   if (failed) return finished + backoff_delay(sh.options, t.schedule, t.consecutive_failures);
@@ -86,12 +86,12 @@ CycleResult run_cycle(Scheduler::Shared& sh, const std::string& name, std::stop_
     return sh.cycle(name, std::move(token));
   } catch (const std::exception& e) {
     CycleResult r;
-    r.outcome = CycleOutcome::failed;
+    r.outcome = util::CycleOutcome::failed;
     r.error = std::string("cycle threw: ") + e.what();
     return r;
   } catch (...) {
     CycleResult r;
-    r.outcome = CycleOutcome::failed;
+    r.outcome = util::CycleOutcome::failed;
     r.error = "cycle threw an unknown exception";
     return r;
   }
@@ -133,11 +133,11 @@ void worker_loop(const std::shared_ptr<Scheduler::Shared>& sh, const std::shared
       std::lock_guard done(sh->done_mutex);
       if (sh->on_done) sh->on_done(name, result, elapsed, finished);
     }
-    if (result.outcome == CycleOutcome::failed || result.outcome == CycleOutcome::blocked)
-      spdlog::warn("team {}: cycle {}: {}", name, to_string(result.outcome), result.error);
-    else if (result.outcome == CycleOutcome::cancelled)
+    if (util::is_failure(result.outcome) || result.outcome == util::CycleOutcome::blocked)
+      spdlog::warn("team {}: cycle {}: {}", name, util::metric_label(result.outcome), result.error);
+    else if (result.outcome == util::CycleOutcome::cancelled)
       spdlog::info("team {}: cycle cancelled", name);
-    else if (result.outcome == CycleOutcome::paused)
+    else if (result.outcome == util::CycleOutcome::paused)
       spdlog::info("team {}: {}", name, result.summary);
     lock.lock();
     sh->idle_cv.notify_all();

@@ -45,7 +45,7 @@ Service::Service(ServiceOptions options, CycleFn cycle, ReloadFn reload, std::sh
                   [this](const std::string& team, const CycleResult& r, std::chrono::duration<double> elapsed,
                          util::TimePoint finished) {
                     m_metrics.record_cycle(team, r, elapsed, finished);
-                    spdlog::debug("team {}: cycle {} in {:.1f} s", team, to_string(r.outcome),
+                    spdlog::debug("team {}: cycle {} in {:.1f} s", team, util::metric_label(r.outcome),
                                   elapsed.count());
                     wake_main_loop();  // refreshes STATUS=
                   }) {
@@ -338,9 +338,9 @@ nlohmann::json Service::readiness(const std::optional<std::string>& team) const 
   }
   for (const auto& t : teams) {
     if (team && t.name != *team) continue;
-    if (t.last_result && t.last_result->outcome == CycleOutcome::failed)
+    if (t.last_result && util::is_failure(t.last_result->outcome))
       reasons.push_back("team " + t.name + ": last cycle failed: " + t.last_result->error);
-    if (t.last_result && t.last_result->outcome == CycleOutcome::blocked)
+    if (t.last_result && t.last_result->outcome == util::CycleOutcome::blocked)
       reasons.push_back("team " + t.name + ": last cycle blocked (nothing applied): " + t.last_result->error);
   }
   return {{"ready", reasons.empty()}, {"reasons", reasons}};
@@ -377,11 +377,11 @@ nlohmann::json Service::status() const {
       auto it = m_team_errors.find(t.name);
       team["config_error"] = it == m_team_errors.end() ? nlohmann::json(nullptr) : nlohmann::json(it->second);
     }
-    team["paused_until"] = t.last_result && t.last_result->outcome == CycleOutcome::paused
+    team["paused_until"] = t.last_result && t.last_result->outcome == util::CycleOutcome::paused
                                ? time_or_null(t.last_result->paused_until)
                                : nlohmann::json(nullptr);
     if (t.last_result) {
-      team["last_outcome"] = to_string(t.last_result->outcome);
+      team["last_outcome"] = util::metric_label(t.last_result->outcome);
       team["last_summary"] = t.last_result->summary;
       team["last_error"] =
           t.last_result->error.empty() ? nlohmann::json(nullptr) : nlohmann::json(t.last_result->error);
@@ -413,7 +413,7 @@ std::string Service::status_line() const {
   const auto teams = m_scheduler.snapshot();
   for (const auto& t : teams) {
     if (t.running) ++running;
-    if (t.last_result && t.last_result->outcome == CycleOutcome::failed) ++failing;
+    if (t.last_result && util::is_failure(t.last_result->outcome)) ++failing;
   }
   bool valid = false;
   {

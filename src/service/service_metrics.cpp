@@ -102,7 +102,7 @@ ServiceMetrics::ServiceMetrics()
 void ServiceMetrics::record_cycle(const std::string& team, const CycleResult& result,
                                   std::chrono::duration<double> elapsed, util::TimePoint finished) {
   cycle_duration_seconds.observe({team}, elapsed.count());
-  cycles_total.inc({team, to_string(result.outcome)});
+  cycles_total.inc({team, util::metric_label(result.outcome)});
   // Present (0) from the first cycle on, so an alert can use increase() right away.
   cycle_deadline_exceeded_total.inc({team}, result.deadline_exceeded ? 1 : 0);
   if (result.ok()) last_success_timestamp_seconds.set({team}, to_double(util::to_unix(finished)));
@@ -143,11 +143,11 @@ void ServiceMetrics::record_cycle(const std::string& team, const CycleResult& re
     for (const auto& p : *result.profiles)
       profile_seconds_to_expiry.set({team, p.id, p.name, p.type}, seconds_left(p.expires));
   }
-  budget_paused_until_timestamp_seconds.set({team},
-                                            result.outcome == CycleOutcome::paused && result.paused_until
-                                                ? to_double(util::to_unix(*result.paused_until))
-                                                : 0.0);
-  if (result.outcome == CycleOutcome::success || result.outcome == CycleOutcome::blocked) {
+  budget_paused_until_timestamp_seconds.set(
+      {team}, result.outcome == util::CycleOutcome::paused && result.paused_until
+                  ? to_double(util::to_unix(*result.paused_until))
+                  : 0.0);
+  if (result.ok() || result.outcome == util::CycleOutcome::blocked) {
     // The last plan as a whole: actions absent from it are 0, not their stale older value.
     plan_changes.remove_where("team", team);
     for (const auto& [action, n] : result.plan_changes) plan_changes.set({team, action}, to_double(n));
