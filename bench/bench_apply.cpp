@@ -193,8 +193,8 @@ class Bench {
     ph.writes = m_sim->write_count();
     ph.refresh_requests = report->refresh ? report->refresh->fetch.requests : 0;
     ph.changes = static_cast<int>(report->plan.changes.size());
-    ph.outcome = reconcile::to_string(report->outcome);
-    if (report->outcome != reconcile::CycleOutcome::converged) ph.outcome += ": " + report->summary();
+    ph.outcome = util::to_string(report->outcome);
+    if (report->outcome != util::CycleOutcome::converged) ph.outcome += ": " + report->summary();
     ph.plan_cpu_ms = plan_cpu(*desired, report->refresh->snapshot);
     ph.rss_mb = peak_rss_mb();
     std::fprintf(stderr, "%s: %s in %.1f s\n", name.c_str(), report->summary().c_str(), ph.wall_s);

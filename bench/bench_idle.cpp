@@ -189,7 +189,7 @@ std::string desired_yaml(const Params& p) {
     s.peak_rss_kb = peak_rss_kb();
     if (report) {
       s.ok = true;
-      std::snprintf(s.outcome, sizeof s.outcome, "%s", reconcile::to_string(report->outcome));
+      std::snprintf(s.outcome, sizeof s.outcome, "%s", util::to_string(report->outcome));
       s.requests = report->refresh ? report->refresh->fetch.requests : 0;
       if (report->apply) {
         s.writes = report->apply->writes;

@@ -68,11 +68,6 @@ std::string budget_pause_summary(std::optional<util::TimePoint> until);
 // True for the error of a cycle that ran out of time (CycleOptions::timeout).
 bool is_deadline_exceeded(const util::Error& error);
 
-// Transitional: bench/ still spells the outcome reconcile::CycleOutcome and reconcile::to_string.
-// The type is util::CycleOutcome; drop these two lines once bench/ says so.
-using CycleOutcome = util::CycleOutcome;
-using util::to_string;
-
 struct CycleReport {
   // converged, changes (plan_only), blocked or partial; a cycle that could not plan is an Error,
   // and one paused for budget during the apply is partial (paused_for_budget says so).

@@ -22,7 +22,9 @@ struct ExampleKind {
     return std::optional<bool>();
   }
 #endif
-  static std::string replaced_id(const Payload&) { return {}; }
+  static std::string replaced_id(const Payload&) {
+    return {};
+  }
 };
 
 static_assert(kinds::Handler<ExampleKind>, "ExampleKind must satisfy kinds::Handler");
