@@ -107,7 +107,7 @@ class DocumentReader {
   DocumentReader(std::string file, Declarations& decl, Diagnostics& diags)
       : m_file(std::move(file)), m_dir(directory_of(m_file)), m_decl(decl), m_diags(diags) {}
 
-  void read(const YAML::Node& root) {
+  void read(const yaml::Node& root) {
     const SourceLoc top{m_file, 1, 1};
     yaml::MapReader map(m_file, root, yaml::loc_of(m_file, root, top), "the desired state", k_keys.top,
                         m_diags);
@@ -116,20 +116,20 @@ class DocumentReader {
     if (const auto* f = map.field("policy")) read_policy(*f);
     if (const auto* f = map.field("users")) {
       m_decl.has_users = true;
-      for_each_item(*f, "users", [&](const YAML::Node& n, const SourceLoc& loc) { read_user(n, loc); });
+      for_each_item(*f, "users", [&](const yaml::Node& n, const SourceLoc& loc) { read_user(n, loc); });
     }
     if (const auto* f = map.field("testers")) {
       m_decl.has_testflight = true;
-      for_each_item(*f, "testers", [&](const YAML::Node& n, const SourceLoc& loc) { read_tester(n, loc); });
+      for_each_item(*f, "testers", [&](const yaml::Node& n, const SourceLoc& loc) { read_tester(n, loc); });
     }
     if (const auto* f = map.field("tester_imports")) {
       m_decl.has_testflight = true;
       for_each_item(*f, "tester_imports",
-                    [&](const YAML::Node& n, const SourceLoc& loc) { read_import(n, loc); });
+                    [&](const yaml::Node& n, const SourceLoc& loc) { read_import(n, loc); });
     }
     if (const auto* f = map.field("apps")) {
       m_decl.has_testflight = true;
-      for_each_item(*f, "apps", [&](const YAML::Node& n, const SourceLoc& loc) { read_app(n, loc); });
+      for_each_item(*f, "apps", [&](const yaml::Node& n, const SourceLoc& loc) { read_app(n, loc); });
     }
     if (const auto* f = map.field("certificates"))
       read_certificates(m_file, *f, k_keys, m_decl.signing, m_diags);
@@ -140,7 +140,7 @@ class DocumentReader {
   // Why: `users:` whose entries are all commented out reads as null. Taken as an empty list,
   // prune would delete every object of the kind; an explicit `[]` says that is meant.
   bool null_list(const yaml::Field& f, const std::string& key) {
-    if (!f.value.IsNull()) return false;
+    if (!f.value.is_null()) return false;
     m_diags.error(f.value_loc, quote(key) + " has no value (are all its entries commented out?)",
                   "write " + key + ": [] for an empty list, or remove the key");
     return true;
@@ -155,7 +155,7 @@ class DocumentReader {
   template <typename F>
   void for_each_item(const yaml::Field& f, const std::string& key, F&& fn) {
     if (null_list(f, key)) return;
-    if (!f.value.IsSequence()) {
+    if (!f.value.is_sequence()) {
       m_diags.error(f.value_loc, quote(key) + " must be a list, not " + yaml::describe(f.value),
                     "start each entry with '- '");
       return;
@@ -222,7 +222,7 @@ class DocumentReader {
     }
   }
 
-  void read_user(const YAML::Node& node, const SourceLoc& loc) {
+  void read_user(const yaml::Node& node, const SourceLoc& loc) {
     yaml::MapReader map(m_file, node, loc, "a user", k_keys.user, m_diags);
     if (!map.is_map()) return;
     core::DesiredUser u;
@@ -292,7 +292,7 @@ class DocumentReader {
     m_decl.users.push_back(std::move(u));
   }
 
-  void read_tester(const YAML::Node& node, const SourceLoc& loc) {
+  void read_tester(const yaml::Node& node, const SourceLoc& loc) {
     yaml::MapReader map(m_file, node, loc, "a tester", k_keys.tester, m_diags);
     if (!map.is_map()) return;
     core::DesiredTester t;
@@ -305,7 +305,7 @@ class DocumentReader {
     m_decl.testers.push_back(std::move(t));
   }
 
-  void read_import(const YAML::Node& node, const SourceLoc& loc) {
+  void read_import(const yaml::Node& node, const SourceLoc& loc) {
     yaml::MapReader map(m_file, node, loc, "a tester import", k_keys.tester_import, m_diags);
     if (!map.is_map()) return;
     ImportDecl imp;
@@ -326,7 +326,7 @@ class DocumentReader {
     m_decl.imports.push_back(std::move(imp));
   }
 
-  void read_app(const YAML::Node& node, const SourceLoc& loc) {
+  void read_app(const yaml::Node& node, const SourceLoc& loc) {
     yaml::MapReader map(m_file, node, loc, "an app", k_keys.app, m_diags);
     if (!map.is_map()) return;
     auto bundle = map.string("bundle_id", true);
@@ -339,10 +339,10 @@ class DocumentReader {
     m_decl.apps.push_back(Located{*bundle, bloc});
     if (const auto* groups = map.field("groups"))
       for_each_item(*groups, "groups",
-                    [&](const YAML::Node& n, const SourceLoc& gloc) { read_group(n, gloc, *bundle); });
+                    [&](const yaml::Node& n, const SourceLoc& gloc) { read_group(n, gloc, *bundle); });
   }
 
-  void read_group(const YAML::Node& node, const SourceLoc& loc, const std::string& bundle) {
+  void read_group(const yaml::Node& node, const SourceLoc& loc, const std::string& bundle) {
     yaml::MapReader map(m_file, node, loc, "a beta group", k_keys.group, m_diags);
     if (!map.is_map()) return;
     GroupDecl decl;
@@ -366,7 +366,7 @@ class DocumentReader {
     if (const auto* link = map.field("public_link")) read_public_link(*link, g);
     if (const auto* members = map.field("members"))
       for_each_item(*members, "members",
-                    [&](const YAML::Node& n, const SourceLoc& mloc) { read_member(n, mloc, decl); });
+                    [&](const yaml::Node& n, const SourceLoc& mloc) { read_member(n, mloc, decl); });
     if (!name) return;
     g.name = *name;
     m_decl.groups.push_back(std::move(decl));
@@ -391,14 +391,14 @@ class DocumentReader {
                     "remove public_link, or make the group external (internal: false)");
   }
 
-  void read_member(const YAML::Node& node, const SourceLoc& loc, GroupDecl& decl) {
+  void read_member(const yaml::Node& node, const SourceLoc& loc, GroupDecl& decl) {
     MemberRef m;
     m.loc = loc;
     std::string raw;
-    if (node.IsScalar()) {
-      raw = node.Scalar();
+    if (node.is_scalar()) {
+      raw = node.scalar();
       if (!yaml::check_text(raw, loc, "a member", m_diags)) return;
-    } else if (node.IsMap()) {
+    } else if (node.is_map()) {
       yaml::MapReader map(m_file, node, loc, "a member", k_keys.member, m_diags);
       auto e = map.string("email", true);
       if (!e) return;
@@ -736,7 +736,7 @@ namespace {
 
 // Reads parsed documents (std::nullopt: the file did not parse; its errors are already reported).
 util::Result<core::DesiredState> read_documents(
-    const std::vector<std::pair<std::string, std::optional<YAML::Node>>>& documents, Diagnostics& diags,
+    const std::vector<std::pair<std::string, std::optional<yaml::Node>>>& documents, Diagnostics& diags,
     size_t before) {
   Declarations decl;
   for (const auto& [file, root] : documents) {
@@ -759,13 +759,19 @@ util::Result<core::DesiredState> parse_desired_state(
   Diagnostics local;
   Diagnostics& diags = diagnostics ? *diagnostics : local;
   const size_t before = diags.error_count();
-  std::vector<std::pair<std::string, std::optional<YAML::Node>>> parsed;
+  // The parsed documents live until the state is read; the nodes point into them.
+  std::vector<std::optional<yaml::Document>> parsed;
+  std::vector<std::pair<std::string, std::optional<yaml::Node>>> roots;
   parsed.reserve(documents.size());
-  for (const auto& [file, text] : documents) parsed.emplace_back(file, yaml::parse_text(text, file, diags));
-  return read_documents(parsed, diags, before);
+  roots.reserve(documents.size());
+  for (const auto& [file, text] : documents) {
+    parsed.push_back(yaml::parse_text(text, file, diags));
+    roots.emplace_back(file, parsed.back() ? std::optional<yaml::Node>(parsed.back()->root()) : std::nullopt);
+  }
+  return read_documents(roots, diags, before);
 }
 
-util::Result<core::DesiredState> desired_state_from_yaml(const YAML::Node& root, const std::string& file,
+util::Result<core::DesiredState> desired_state_from_yaml(const yaml::Node& root, const std::string& file,
                                                          Diagnostics* diagnostics) {
   Diagnostics local;
   Diagnostics& diags = diagnostics ? *diagnostics : local;
