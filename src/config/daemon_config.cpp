@@ -244,7 +244,7 @@ class Loader {
       if (ok)
         for (const auto& item : days->value) {
           long long v = 0;
-          const std::string text = item.is_scalar() ? item.scalar() : std::string();
+          const std::string text(item.scalar());
           const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
           if (text.empty() || ec != std::errc() || end != text.data() + text.size() || v < 1 || v > 365) {
             ok = false;

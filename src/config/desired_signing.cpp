@@ -270,9 +270,10 @@ void read_devices(const yaml::Field& f, ProfileDecl& decl, Diagnostics& diags, b
   core::DesiredDevices d;
   if (f.value.is_scalar()) {
     if (util::trim(f.value.scalar()) != "all") {
-      diags.error(f.value_loc,
-                  "'devices' must be all or a list of UDIDs or device names, not " + q(f.value.scalar()),
-                  "write devices: all, or devices: [UDID, \"Sam's iPhone\"]");
+      diags.error(
+          f.value_loc,
+          "'devices' must be all or a list of UDIDs or device names, not " + q(std::string(f.value.scalar())),
+          "write devices: all, or devices: [UDID, \"Sam's iPhone\"]");
       ok = false;
       return;
     }

@@ -5,7 +5,10 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <string_view>
 #include <system_error>
+#include <unordered_map>
+#include <unordered_set>
 
 #include "config/desired_signing.hpp"
 #include "config/paths.hpp"
@@ -460,7 +463,10 @@ class Resolver {
     check_external_counts();
     resolve_signing(m_decl.signing, out, m_diags);
 
-    for (auto& [key, entry] : m_testers) out.testers.push_back(entry.tester);
+    out.testers.reserve(m_testers.size());
+    for (auto& [key, entry] : m_testers) out.testers.push_back(std::move(entry.tester));
+    std::sort(out.testers.begin(), out.testers.end(),
+              [](const core::DesiredTester& a, const core::DesiredTester& b) { return a.email < b.email; });
     for (auto& [gk, decl] : m_groups) {
       auto& emails = decl.group.member_emails;
       std::sort(emails.begin(), emails.end());
@@ -586,15 +592,17 @@ class Resolver {
         continue;
       }
       m_decl.files.push_back(*path);
-      std::map<std::string, SourceLoc> rows_seen;
-      for (const auto& row : parse_tester_csv(*text, *path, m_diags)) {
+      const auto rows = parse_tester_csv(*text, *path, m_diags);
+      std::unordered_map<std::string, const SourceLoc*> rows_seen;
+      rows_seen.reserve(rows.size());
+      for (const auto& row : rows) {
         const std::string key = core::email_key(row.email);
         if (auto it = rows_seen.find(key); it != rows_seen.end()) {
-          m_diags.duplicate(row.email_loc, it->second, "tester " + key + " appears twice in the CSV",
+          m_diags.duplicate(row.email_loc, *it->second, "tester " + key + " appears twice in the CSV",
                             "keep one row per tester");
           continue;
         }
-        rows_seen.emplace(key, row.email_loc);
+        rows_seen.emplace(key, &row.email_loc);
         declare_tester(key, row.first_name, row.last_name, row.loc);
         std::vector<std::pair<core::DesiredGroup*, SourceLoc>> targets;
         for (const auto& g : imp.groups) targets.emplace_back(find_group(imp.app->value, g.value), g.loc);
@@ -642,14 +650,16 @@ class Resolver {
 
   void resolve_members() {
     for (auto& [gk, decl] : m_groups) {
-      std::map<std::string, SourceLoc> seen;
+      std::unordered_map<std::string_view, const SourceLoc*> seen;
+      seen.reserve(decl.members.size());
+      decl.group.member_emails.reserve(decl.group.member_emails.size() + decl.members.size());
       for (const auto& m : decl.members) {
         if (auto it = seen.find(m.key); it != seen.end()) {
-          m_diags.duplicate(m.loc, it->second, m.key + " is listed twice in group " + quote(decl.group.name),
+          m_diags.duplicate(m.loc, *it->second, m.key + " is listed twice in group " + quote(decl.group.name),
                             "list each member once");
           continue;
         }
-        seen.emplace(m.key, m.loc);
+        seen.emplace(m.key, &m.loc);
         if (decl.group.is_internal.value_or(false)) {
           if (m.has_details) {
             m_diags.error(
@@ -675,7 +685,7 @@ class Resolver {
   }
 
   void check_external_counts() {
-    std::map<std::string, std::set<std::string>> per_app;
+    std::map<std::string, std::unordered_set<std::string_view>> per_app;
     for (const auto& [gk, decl] : m_groups)
       if (!decl.group.is_internal.value_or(false))
         per_app[gk.first].insert(decl.group.member_emails.begin(), decl.group.member_emails.end());
@@ -691,7 +701,8 @@ class Resolver {
   Declarations& m_decl;
   Diagnostics& m_diags;
   std::set<std::string> m_user_keys;
-  std::map<std::string, TesterEntry> m_testers;
+  // Why unordered: 50,000 lookups of long emails; resolve() sorts the testers once at the end.
+  std::unordered_map<std::string, TesterEntry> m_testers;
   std::map<std::string, SourceLoc> m_apps;
   std::map<std::pair<std::string, std::string>, GroupDecl> m_groups;
 };
@@ -734,23 +745,33 @@ const DesiredStateKeys& desired_state_keys() {
 
 namespace {
 
-// Reads parsed documents (std::nullopt: the file did not parse; its errors are already reported).
-util::Result<core::DesiredState> read_documents(
-    const std::vector<std::pair<std::string, std::optional<yaml::Node>>>& documents, Diagnostics& diags,
-    size_t before) {
-  Declarations decl;
-  for (const auto& [file, root] : documents) {
-    decl.files.push_back(file);
-    if (root) DocumentReader(file, decl, diags).read(*root);
+// Reads parsed documents one at a time (each can be freed once read: the declarations copy what
+// they need), then resolves them together.
+class StateReader {
+ public:
+  explicit StateReader(Diagnostics& diags) : m_diags(diags), m_before(diags.error_count()) {}
+
+  // root std::nullopt: the file did not parse; its errors are already reported.
+  void add(const std::string& file, const std::optional<yaml::Node>& root) {
+    m_decl.files.push_back(file);
+    if (root) DocumentReader(file, m_decl, m_diags).read(*root);
   }
-  Resolver resolver(decl, diags);
-  core::DesiredState state = resolver.resolve();
-  if (diags.error_count() > before) {
-    diags.sort();
-    return diags.to_error("invalid desired state");
+
+  util::Result<core::DesiredState> finish() {
+    Resolver resolver(m_decl, m_diags);
+    core::DesiredState state = resolver.resolve();
+    if (m_diags.error_count() > m_before) {
+      m_diags.sort();
+      return m_diags.to_error("invalid desired state");
+    }
+    return state;
   }
-  return state;
-}
+
+ private:
+  Diagnostics& m_diags;
+  size_t m_before;
+  Declarations m_decl;
+};
 
 }  // namespace
 
@@ -758,25 +779,22 @@ util::Result<core::DesiredState> parse_desired_state(
     const std::vector<std::pair<std::string, std::string>>& documents, Diagnostics* diagnostics) {
   Diagnostics local;
   Diagnostics& diags = diagnostics ? *diagnostics : local;
-  const size_t before = diags.error_count();
-  // The parsed documents live until the state is read; the nodes point into them.
-  std::vector<std::optional<yaml::Document>> parsed;
-  std::vector<std::pair<std::string, std::optional<yaml::Node>>> roots;
-  parsed.reserve(documents.size());
-  roots.reserve(documents.size());
+  StateReader reader(diags);
   for (const auto& [file, text] : documents) {
-    parsed.push_back(yaml::parse_text(text, file, diags));
-    roots.emplace_back(file, parsed.back() ? std::optional<yaml::Node>(parsed.back()->root()) : std::nullopt);
+    // Why one at a time: only one parsed document is in memory at once (peak RSS).
+    const auto doc = yaml::parse_text(text, file, diags);
+    reader.add(file, doc ? std::optional<yaml::Node>(doc->root()) : std::nullopt);
   }
-  return read_documents(roots, diags, before);
+  return reader.finish();
 }
 
 util::Result<core::DesiredState> desired_state_from_yaml(const yaml::Node& root, const std::string& file,
                                                          Diagnostics* diagnostics) {
   Diagnostics local;
   Diagnostics& diags = diagnostics ? *diagnostics : local;
-  const size_t before = diags.error_count();
-  return read_documents({{file, root}}, diags, before);
+  StateReader reader(diags);
+  reader.add(file, root);
+  return reader.finish();
 }
 
 util::Result<core::DesiredState> load_desired_state(const std::string& path, Diagnostics* diagnostics) {

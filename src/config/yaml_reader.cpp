@@ -13,9 +13,10 @@
 
 namespace config::yaml {
 
-const std::string& Node::scalar() const {
-  static const std::string empty;
-  return is_scalar() ? data().text : empty;
+std::string_view Node::scalar() const {
+  if (!is_scalar()) return {};
+  const NodeData& d = data();
+  return std::string_view(m_arena->text).substr(d.text_offset, d.text_size);
 }
 
 size_t Node::size() const {
@@ -57,13 +58,21 @@ uint32_t Builder::null_value(Mark mark) {
   return add(std::move(d));
 }
 
-uint32_t Builder::scalar(std::string text, Mark mark, bool quoted) {
+uint32_t Builder::scalar(std::string_view text, Mark mark, bool quoted) {
   NodeData d;
   d.kind = NodeKind::scalar;
   d.quoted = quoted;
   d.mark = mark;
-  d.text = std::move(text);
-  return add(std::move(d));
+  d.text_offset = static_cast<uint32_t>(m_arena->text.size());
+  d.text_size = static_cast<uint32_t>(text.size());
+  m_arena->text.append(text);
+  return add(d);
+}
+
+void Builder::reserve(size_t nodes, size_t text) {
+  m_arena->nodes.reserve(nodes);
+  m_arena->children.reserve(nodes);
+  m_arena->text.reserve(text);
 }
 
 uint32_t Builder::begin_sequence(Mark mark) {
@@ -263,7 +272,7 @@ void report_parse_error(const yaml_parser_t& p, const std::string& text, const s
 
 }  // namespace
 
-bool check_text(const std::string& value, const core::SourceLoc& loc, const std::string& what,
+bool check_text(std::string_view value, const core::SourceLoc& loc, const std::string& what,
                 Diagnostics& diags) {
   const size_t bad = util::invalid_utf8_offset(value);
   if (bad == std::string::npos) return true;
@@ -301,6 +310,9 @@ std::optional<Document> parse_text(const std::string& input, const std::string& 
 
   Parser parser(text);
   Builder builder;
+  // Why: growing the arrays node by node copies them again and again. A YAML node takes at
+  // least a few bytes of text; untouched reserved pages cost no memory.
+  builder.reserve(text.size() / 8 + 16, text.size());
   std::unordered_map<std::string, uint32_t> anchors;
   std::vector<std::string> open_anchors;  // of the open containers
   std::vector<Mark> document_starts;      // one per top-level node
@@ -331,7 +343,7 @@ std::optional<Document> parse_text(const std::string& input, const std::string& 
         const bool plain = s.style == YAML_PLAIN_SCALAR_STYLE;
         const uint32_t index = plain && !tag && is_null_text(value, s.length)
                                    ? builder.null_value(mark)
-                                   : builder.scalar(std::string(value, s.length), mark,
+                                   : builder.scalar(std::string_view(value, s.length), mark,
                                                     tag ? std::strcmp(tag, "!") == 0 : !plain);
         if (s.anchor) anchors[reinterpret_cast<const char*>(s.anchor)] = index;
         break;
@@ -408,7 +420,7 @@ std::string describe(const Node& node) {
   if (!node.is_defined() || node.is_null()) return "nothing";
   if (node.is_map()) return "a mapping";
   if (node.is_sequence()) return "a list";
-  return "\"" + node.scalar() + "\"";
+  return "\"" + std::string(node.scalar()) + "\"";
 }
 
 std::string closest(const std::string& word, const std::vector<std::string>& candidates) {
@@ -452,7 +464,7 @@ MapReader::MapReader(std::string file, const Node& node, core::SourceLoc where, 
       m_diags.error(f.key_loc, "keys in " + m_what + " must be plain words");
       continue;
     }
-    const std::string& key = entry.key.scalar();
+    std::string key(entry.key.scalar());
     if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
       const std::string suggestion = closest(key, allowed);
       m_diags.error(f.key_loc, "unknown key '" + key + "' in " + m_what,
@@ -490,14 +502,14 @@ std::optional<std::string> MapReader::string(const std::string& key, bool requir
     return std::nullopt;
   }
   if (!check_text(f->value.scalar(), f->value_loc, "'" + key + "'", m_diags)) return std::nullopt;
-  return f->value.scalar();
+  return std::string(f->value.scalar());
 }
 
 std::optional<bool> MapReader::boolean(const std::string& key) const {
   const Field* f = field(key);
   if (!f) return std::nullopt;
   if (f->value.is_scalar() && !f->value.is_quoted()) {
-    const std::string& v = f->value.scalar();
+    const std::string_view v = f->value.scalar();
     if (v == "true" || v == "True" || v == "TRUE") return true;
     if (v == "false" || v == "False" || v == "FALSE") return false;
   }
@@ -512,7 +524,7 @@ std::optional<long long> MapReader::integer(const std::string& key, long long mi
   if (!f) return std::nullopt;
   const std::string range = std::to_string(min) + ".." + std::to_string(max);
   if (f->value.is_scalar() && !f->value.is_quoted()) {
-    const std::string& v = f->value.scalar();
+    const std::string v(f->value.scalar());
     long long n = 0;
     const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
     if (ec == std::errc::result_out_of_range && end == v.data() + v.size()) {

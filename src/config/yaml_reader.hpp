@@ -14,6 +14,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -35,13 +36,15 @@ struct NodeData {
   Mark mark;
   uint32_t first_child = 0;  // into Arena::children; a map's children alternate key, value
   uint32_t child_count = 0;
-  std::string text;
+  uint32_t text_offset = 0;  // a scalar's text, in Arena::text
+  uint32_t text_size = 0;
 };
 
 // Every node of one Document. Heap-allocated, so nodes stay valid when the Document moves.
 struct Arena {
   std::vector<NodeData> nodes;
   std::vector<uint32_t> children;
+  std::string text;  // every scalar's text, one after the other
 };
 
 // A node of a Document, valid while the Document lives. A default-constructed Node is
@@ -60,7 +63,7 @@ class Node {
   // must not read as a boolean or a number.
   bool is_quoted() const { return m_arena && data().quoted; }
   // The scalar's text; empty for anything else.
-  const std::string& scalar() const;
+  std::string_view scalar() const;
   Mark mark() const { return m_arena ? data().mark : Mark{}; }
   // Items of a sequence, entries of a mapping; 0 for anything else.
   size_t size() const;
@@ -121,7 +124,9 @@ class Builder {
   // Each adds a node to the open container (or, at the top, makes it the root when there is
   // none yet) and returns its index.
   uint32_t null_value(Mark mark = {});
-  uint32_t scalar(std::string text, Mark mark = {}, bool quoted = false);
+  uint32_t scalar(std::string_view text, Mark mark = {}, bool quoted = false);
+  // Room for about this many nodes and this much scalar text.
+  void reserve(size_t nodes, size_t text);
   uint32_t begin_sequence(Mark mark = {});
   uint32_t begin_map(Mark mark = {});
   // Closes the innermost open container and returns its index.
@@ -156,7 +161,7 @@ std::optional<Document> parse_file(const std::string& path, Diagnostics& diags);
 
 // True when value is valid UTF-8; otherwise reports "<what> is not valid UTF-8" at loc. The
 // typed getters below check every string they return.
-bool check_text(const std::string& value, const core::SourceLoc& loc, const std::string& what,
+bool check_text(std::string_view value, const core::SourceLoc& loc, const std::string& what,
                 Diagnostics& diags);
 
 // The node's place, or fallback when the node has no mark (or is null: see the top).
