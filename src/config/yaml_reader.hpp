@@ -3,7 +3,7 @@
 // into a Diagnostic with file:line:col.
 //
 // Why not yaml-cpp's tree: loading a 10,000-tester desired state (1.3 MB) with it took ~120 ms
-// and ~45 MB, most of the cost of `ascsync plan --no-refresh` (bench/README.md). The document
+// and ~40 MB, most of the cost of `ascsync plan --no-refresh` (bench/README.md). The document
 // here is built from libyaml's events into one flat arena: a node is an index, a container's
 // children are a slice of one shared array, and nothing is reference-counted.
 //
@@ -107,7 +107,7 @@ struct Node::Entry {
 class Document {
  public:
   Document() : m_arena(std::make_unique<Arena>()) {}
-  // The root; a null node for an empty document.
+  // The root: a null node for an empty YAML document; undefined for a default-constructed one.
   Node root() const { return m_root ? Node(m_arena.get(), *m_root) : Node(); }
 
  private:
@@ -121,8 +121,8 @@ class Document {
 class Builder {
  public:
   Builder() : m_arena(std::make_unique<Arena>()) {}
-  // Each adds a node to the open container (or, at the top, makes it the root when there is
-  // none yet) and returns its index.
+  // Each adds a node to the innermost open container (or, when none is open, to the top-level
+  // nodes) and returns its index.
   uint32_t null_value(Mark mark = {});
   uint32_t scalar(std::string_view text, Mark mark = {}, bool quoted = false);
   // Room for about this many nodes and this much scalar text.
