@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 
 packages=(build-essential cmake ninja-build pkg-config git ca-certificates
   libssl-dev libsqlite3-dev sqlite3 libcpp-httplib-dev nlohmann-json3-dev libspdlog-dev
-  libyaml-cpp-dev doctest-dev libcli11-dev libsystemd-dev systemd curl ccache)
+  libyaml-dev doctest-dev libcli11-dev libsystemd-dev systemd curl ccache)
 if [[ "${1:-}" == "--test" ]]; then
   # Node may come from Debian or from another nodejs package already on the machine.
   command -v npm >/dev/null || packages+=(nodejs npm)

@@ -82,7 +82,7 @@ TEST_CASE("malformed desired-state files are errors at their place, never a part
        "team: acme\n# \xc3\xa9\xc3\xa9\ntesters:\n  - email: \"\xc3\xa9\xff@b.co\"\n",
        "4:14",
        {"invalid UTF-8 (byte \\xff)"}},
-      {"an escape naming a lone surrogate (yaml-cpp refuses it)",
+      {"an escape naming a lone surrogate (the parser refuses it)",
        "team: acme\ntesters:\n  - {email: a@b.co, first_name: \"x\\udc00\"}\n",
        "3:41",
        {"invalid unicode"}},
@@ -113,9 +113,15 @@ TEST_CASE("malformed desired-state files are errors at their place, never a part
 }
 
 TEST_CASE("every string a reader returns is checked for UTF-8, whatever produced the node") {
-  YAML::Node node;
-  node["first_name"] = std::string("Ren\xe9");
-  node["roles"].push_back(std::string("A\xff"));
+  config::yaml::Builder build;
+  build.begin_map();
+  build.scalar("first_name");
+  build.scalar(std::string("Ren\xe9"));
+  build.scalar("roles");
+  build.begin_sequence();
+  build.scalar(std::string("A\xff"));
+  const config::yaml::Document doc = build.finish();
+  const config::yaml::Node node = doc.root();
   config::Diagnostics diags;
   config::yaml::MapReader map("f.yaml", node, core::SourceLoc{"f.yaml", 1, 1}, "a user",
                               {"first_name", "roles"}, diags);

@@ -61,7 +61,7 @@ class Loader {
   Loader(std::string path, const Environment& env, Diagnostics& diags)
       : m_path(std::move(path)), m_dir(directory_of(m_path)), m_env(env), m_diags(diags) {}
 
-  DaemonConfig load(const YAML::Node& root) {
+  DaemonConfig load(const yaml::Node& root) {
     DaemonConfig cfg;
     cfg.path = resolve_path(m_path, fs::current_path().string());
     cfg.config_dir = m_dir;
@@ -82,10 +82,10 @@ class Loader {
     if (const auto* f = map.field("alerts")) load_alerts(*f, cfg.alerts);
     if (const auto* f = map.field("retention")) load_retention(*f, cfg.retention);
     const yaml::Field* teams = map.field("teams");
-    if (!teams || teams->value.IsNull() || (teams->value.IsSequence() && teams->value.size() == 0)) {
+    if (!teams || teams->value.is_null() || (teams->value.is_sequence() && teams->value.size() == 0)) {
       m_diags.error(teams ? teams->key_loc : top, "no teams configured",
                     "add a 'teams:' list with one entry per App Store Connect team");
-    } else if (!teams->value.IsSequence()) {
+    } else if (!teams->value.is_sequence()) {
       m_diags.error(teams->value_loc, "'teams' must be a list, not " + yaml::describe(teams->value),
                     "start each team with '- name: ...'");
     } else {
@@ -240,11 +240,11 @@ class Loader {
     if (!map.is_map()) return;
     if (const auto* days = map.field("certificate_expiry_days")) {
       std::vector<int> tiers;
-      bool ok = days->value.IsSequence() && days->value.size() > 0;
+      bool ok = days->value.is_sequence() && days->value.size() > 0;
       if (ok)
         for (const auto& item : days->value) {
           long long v = 0;
-          const std::string text = item.IsScalar() ? item.Scalar() : std::string();
+          const std::string text(item.scalar());
           const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
           if (text.empty() || ec != std::errc() || end != text.data() + text.size() || v < 1 || v > 365) {
             ok = false;
@@ -277,8 +277,8 @@ class Loader {
         alerts.journal_stuck_after = *d;
     }
     const yaml::Field* channels = map.field("channels");
-    if (!channels || channels->value.IsNull()) return;
-    if (!channels->value.IsSequence()) {
+    if (!channels || channels->value.is_null()) return;
+    if (!channels->value.is_sequence()) {
       m_diags.error(channels->value_loc, "'channels' must be a list, not " + yaml::describe(channels->value),
                     "start each channel with '- name: ...'");
       return;
@@ -429,7 +429,7 @@ class Loader {
     return {};
   }
 
-  void load_team(const YAML::Node& node, const core::SourceLoc& list_loc, DaemonConfig& cfg) {
+  void load_team(const yaml::Node& node, const core::SourceLoc& list_loc, DaemonConfig& cfg) {
     TeamConfig team;
     team.loc = yaml::loc_of(m_path, node, list_loc);
     team.interval = cfg.defaults.interval;
@@ -530,7 +530,7 @@ const TeamConfig* DaemonConfig::find_team(const std::string& name) const {
   return nullptr;
 }
 
-util::Result<DaemonConfig> daemon_config_from_yaml(const YAML::Node& root, const std::string& path,
+util::Result<DaemonConfig> daemon_config_from_yaml(const yaml::Node& root, const std::string& path,
                                                    const Environment& env, Diagnostics* diagnostics) {
   Diagnostics local;
   Diagnostics& diags = diagnostics ? *diagnostics : local;
@@ -553,7 +553,7 @@ util::Result<DaemonConfig> parse_daemon_config(const std::string& text, const st
     diags.sort();
     return diags.to_error("invalid daemon config " + path);
   }
-  return daemon_config_from_yaml(*root, path, env, &diags);
+  return daemon_config_from_yaml(root->root(), path, env, &diags);
 }
 
 util::Result<DaemonConfig> load_daemon_config(const std::string& path, const Environment& env,

@@ -14,7 +14,7 @@
 #include "util/log.hpp"
 #include "util/result.hpp"
 
-namespace YAML {
+namespace config::yaml {
 class Node;
 }
 
@@ -145,7 +145,7 @@ util::Result<DaemonConfig> parse_daemon_config(const std::string& text, const st
 
 // Same, from a YAML document already parsed (validate reads each file once to tell a daemon
 // config from a desired state).
-util::Result<DaemonConfig> daemon_config_from_yaml(const YAML::Node& root, const std::string& path,
+util::Result<DaemonConfig> daemon_config_from_yaml(const yaml::Node& root, const std::string& path,
                                                    const Environment& env = Environment::from_process(),
                                                    Diagnostics* diagnostics = nullptr);
 

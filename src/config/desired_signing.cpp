@@ -36,7 +36,7 @@ std::string enum_hint(const std::string& value, const std::vector<std::string>& 
 
 // Reports a list key with no value (every entry commented out?), as the rest of the loader does.
 bool null_list_value(const yaml::Field& f, const std::string& key, Diagnostics& diags) {
-  if (!f.value.IsNull()) return false;
+  if (!f.value.is_null()) return false;
   diags.error(f.value_loc, q(key) + " has no value (are all its entries commented out?)",
               "write " + key + ": [] for an empty list, or remove the key");
   return true;
@@ -47,7 +47,7 @@ template <typename F>
 void each_item(const std::string& file, const yaml::Field& f, const std::string& key, Diagnostics& diags,
                F&& fn) {
   if (null_list_value(f, key, diags)) return;
-  if (!f.value.IsSequence()) {
+  if (!f.value.is_sequence()) {
     diags.error(f.value_loc, q(key) + " must be a list, not " + yaml::describe(f.value),
                 "start each entry with '- '");
     return;
@@ -137,7 +137,7 @@ bool is_absolute_file_path(const std::string& p) {
 
 std::optional<core::DesiredExport> read_export(const std::string& file, const yaml::Field& f,
                                                const DesiredStateKeys& keys, Diagnostics& diags) {
-  if (f.value.IsNull()) {
+  if (f.value.is_null()) {
     diags.error(f.value_loc, "'export' has no value", "give p12: and password_file:, or remove export");
     return std::nullopt;
   }
@@ -185,7 +185,7 @@ std::optional<core::DesiredExport> read_export(const std::string& file, const ya
   return e;
 }
 
-void read_certificate(const std::string& file, const YAML::Node& node, const SourceLoc& loc,
+void read_certificate(const std::string& file, const yaml::Node& node, const SourceLoc& loc,
                       const DesiredStateKeys& keys, SigningDeclarations& decl, Diagnostics& diags) {
   yaml::MapReader map(file, node, loc, "a certificate", keys.certificate, diags);
   if (!map.is_map()) return;
@@ -268,18 +268,19 @@ void read_devices(const yaml::Field& f, ProfileDecl& decl, Diagnostics& diags, b
     return;
   }
   core::DesiredDevices d;
-  if (f.value.IsScalar()) {
-    if (util::trim(f.value.Scalar()) != "all") {
-      diags.error(f.value_loc,
-                  "'devices' must be all or a list of UDIDs or device names, not " + q(f.value.Scalar()),
-                  "write devices: all, or devices: [UDID, \"Sam's iPhone\"]");
+  if (f.value.is_scalar()) {
+    if (util::trim(f.value.scalar()) != "all") {
+      diags.error(
+          f.value_loc,
+          "'devices' must be all or a list of UDIDs or device names, not " + q(std::string(f.value.scalar())),
+          "write devices: all, or devices: [UDID, \"Sam's iPhone\"]");
       ok = false;
       return;
     }
     decl.profile.devices = d;
     return;
   }
-  if (!f.value.IsSequence()) {
+  if (!f.value.is_sequence()) {
     diags.error(f.value_loc, "'devices' must be all or a list, not " + yaml::describe(f.value),
                 "write devices: all, or devices: [UDID, \"Sam's iPhone\"]");
     ok = false;
@@ -289,17 +290,17 @@ void read_devices(const yaml::Field& f, ProfileDecl& decl, Diagnostics& diags, b
   std::map<std::string, SourceLoc> seen;
   for (const auto& item : f.value) {
     const SourceLoc iloc = yaml::loc_of(f.value_loc.file, item, f.value_loc);
-    if (!item.IsScalar()) {
+    if (!item.is_scalar()) {
       diags.error(iloc, "items of 'devices' must be strings, not " + yaml::describe(item),
                   "write a UDID or a device name");
       ok = false;
       continue;
     }
-    if (!yaml::check_text(item.Scalar(), iloc, "an item of 'devices'", diags)) {
+    if (!yaml::check_text(item.scalar(), iloc, "an item of 'devices'", diags)) {
       ok = false;
       continue;
     }
-    const std::string dev = util::trim(item.Scalar());
+    const std::string dev = util::trim(item.scalar());
     if (dev.empty()) {
       diags.error(iloc, "a device cannot be empty", "write a UDID or a device name");
       ok = false;
@@ -327,7 +328,7 @@ void read_devices(const yaml::Field& f, ProfileDecl& decl, Diagnostics& diags, b
   decl.profile.devices = std::move(d);
 }
 
-void read_profile(const std::string& file, const YAML::Node& node, const SourceLoc& loc,
+void read_profile(const std::string& file, const yaml::Node& node, const SourceLoc& loc,
                   const DesiredStateKeys& keys, SigningDeclarations& decl, Diagnostics& diags) {
   yaml::MapReader map(file, node, loc, "a profile", keys.profile, diags);
   if (!map.is_map()) return;
@@ -415,7 +416,7 @@ bool is_credential_name(const std::string& name) {
 void read_certificate_slots(const std::string& file, const yaml::Field& field, core::Policy& policy,
                             SigningDeclarations& decl, Diagnostics& diags) {
   using signing_detail::q;
-  if (field.value.IsNull()) {
+  if (field.value.is_null()) {
     diags.error(field.value_loc, "'certificate_slots' has no value",
                 "write certificate_slots: {IOS_DISTRIBUTION: 3}, or remove the key (every type then has " +
                     std::to_string(core::k_default_certificate_slots) + ")");
@@ -438,7 +439,7 @@ void read_certificates(const std::string& file, const yaml::Field& field, const 
                        SigningDeclarations& decl, Diagnostics& diags) {
   decl.present = true;
   signing_detail::each_item(file, field, "certificates", diags,
-                            [&](const YAML::Node& n, const core::SourceLoc& loc) {
+                            [&](const yaml::Node& n, const core::SourceLoc& loc) {
                               signing_detail::read_certificate(file, n, loc, keys, decl, diags);
                             });
 }
@@ -447,7 +448,7 @@ void read_profiles(const std::string& file, const yaml::Field& field, const Desi
                    SigningDeclarations& decl, Diagnostics& diags) {
   decl.present = true;
   signing_detail::each_item(file, field, "profiles", diags,
-                            [&](const YAML::Node& n, const core::SourceLoc& loc) {
+                            [&](const yaml::Node& n, const core::SourceLoc& loc) {
                               signing_detail::read_profile(file, n, loc, keys, decl, diags);
                             });
 }

@@ -5,7 +5,10 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <string_view>
 #include <system_error>
+#include <unordered_map>
+#include <unordered_set>
 
 #include "config/desired_signing.hpp"
 #include "config/paths.hpp"
@@ -107,7 +110,7 @@ class DocumentReader {
   DocumentReader(std::string file, Declarations& decl, Diagnostics& diags)
       : m_file(std::move(file)), m_dir(directory_of(m_file)), m_decl(decl), m_diags(diags) {}
 
-  void read(const YAML::Node& root) {
+  void read(const yaml::Node& root) {
     const SourceLoc top{m_file, 1, 1};
     yaml::MapReader map(m_file, root, yaml::loc_of(m_file, root, top), "the desired state", k_keys.top,
                         m_diags);
@@ -116,20 +119,20 @@ class DocumentReader {
     if (const auto* f = map.field("policy")) read_policy(*f);
     if (const auto* f = map.field("users")) {
       m_decl.has_users = true;
-      for_each_item(*f, "users", [&](const YAML::Node& n, const SourceLoc& loc) { read_user(n, loc); });
+      for_each_item(*f, "users", [&](const yaml::Node& n, const SourceLoc& loc) { read_user(n, loc); });
     }
     if (const auto* f = map.field("testers")) {
       m_decl.has_testflight = true;
-      for_each_item(*f, "testers", [&](const YAML::Node& n, const SourceLoc& loc) { read_tester(n, loc); });
+      for_each_item(*f, "testers", [&](const yaml::Node& n, const SourceLoc& loc) { read_tester(n, loc); });
     }
     if (const auto* f = map.field("tester_imports")) {
       m_decl.has_testflight = true;
       for_each_item(*f, "tester_imports",
-                    [&](const YAML::Node& n, const SourceLoc& loc) { read_import(n, loc); });
+                    [&](const yaml::Node& n, const SourceLoc& loc) { read_import(n, loc); });
     }
     if (const auto* f = map.field("apps")) {
       m_decl.has_testflight = true;
-      for_each_item(*f, "apps", [&](const YAML::Node& n, const SourceLoc& loc) { read_app(n, loc); });
+      for_each_item(*f, "apps", [&](const yaml::Node& n, const SourceLoc& loc) { read_app(n, loc); });
     }
     if (const auto* f = map.field("certificates"))
       read_certificates(m_file, *f, k_keys, m_decl.signing, m_diags);
@@ -140,7 +143,7 @@ class DocumentReader {
   // Why: `users:` whose entries are all commented out reads as null. Taken as an empty list,
   // prune would delete every object of the kind; an explicit `[]` says that is meant.
   bool null_list(const yaml::Field& f, const std::string& key) {
-    if (!f.value.IsNull()) return false;
+    if (!f.value.is_null()) return false;
     m_diags.error(f.value_loc, quote(key) + " has no value (are all its entries commented out?)",
                   "write " + key + ": [] for an empty list, or remove the key");
     return true;
@@ -155,7 +158,7 @@ class DocumentReader {
   template <typename F>
   void for_each_item(const yaml::Field& f, const std::string& key, F&& fn) {
     if (null_list(f, key)) return;
-    if (!f.value.IsSequence()) {
+    if (!f.value.is_sequence()) {
       m_diags.error(f.value_loc, quote(key) + " must be a list, not " + yaml::describe(f.value),
                     "start each entry with '- '");
       return;
@@ -222,7 +225,7 @@ class DocumentReader {
     }
   }
 
-  void read_user(const YAML::Node& node, const SourceLoc& loc) {
+  void read_user(const yaml::Node& node, const SourceLoc& loc) {
     yaml::MapReader map(m_file, node, loc, "a user", k_keys.user, m_diags);
     if (!map.is_map()) return;
     core::DesiredUser u;
@@ -292,7 +295,7 @@ class DocumentReader {
     m_decl.users.push_back(std::move(u));
   }
 
-  void read_tester(const YAML::Node& node, const SourceLoc& loc) {
+  void read_tester(const yaml::Node& node, const SourceLoc& loc) {
     yaml::MapReader map(m_file, node, loc, "a tester", k_keys.tester, m_diags);
     if (!map.is_map()) return;
     core::DesiredTester t;
@@ -305,7 +308,7 @@ class DocumentReader {
     m_decl.testers.push_back(std::move(t));
   }
 
-  void read_import(const YAML::Node& node, const SourceLoc& loc) {
+  void read_import(const yaml::Node& node, const SourceLoc& loc) {
     yaml::MapReader map(m_file, node, loc, "a tester import", k_keys.tester_import, m_diags);
     if (!map.is_map()) return;
     ImportDecl imp;
@@ -326,7 +329,7 @@ class DocumentReader {
     m_decl.imports.push_back(std::move(imp));
   }
 
-  void read_app(const YAML::Node& node, const SourceLoc& loc) {
+  void read_app(const yaml::Node& node, const SourceLoc& loc) {
     yaml::MapReader map(m_file, node, loc, "an app", k_keys.app, m_diags);
     if (!map.is_map()) return;
     auto bundle = map.string("bundle_id", true);
@@ -339,10 +342,10 @@ class DocumentReader {
     m_decl.apps.push_back(Located{*bundle, bloc});
     if (const auto* groups = map.field("groups"))
       for_each_item(*groups, "groups",
-                    [&](const YAML::Node& n, const SourceLoc& gloc) { read_group(n, gloc, *bundle); });
+                    [&](const yaml::Node& n, const SourceLoc& gloc) { read_group(n, gloc, *bundle); });
   }
 
-  void read_group(const YAML::Node& node, const SourceLoc& loc, const std::string& bundle) {
+  void read_group(const yaml::Node& node, const SourceLoc& loc, const std::string& bundle) {
     yaml::MapReader map(m_file, node, loc, "a beta group", k_keys.group, m_diags);
     if (!map.is_map()) return;
     GroupDecl decl;
@@ -366,7 +369,7 @@ class DocumentReader {
     if (const auto* link = map.field("public_link")) read_public_link(*link, g);
     if (const auto* members = map.field("members"))
       for_each_item(*members, "members",
-                    [&](const YAML::Node& n, const SourceLoc& mloc) { read_member(n, mloc, decl); });
+                    [&](const yaml::Node& n, const SourceLoc& mloc) { read_member(n, mloc, decl); });
     if (!name) return;
     g.name = *name;
     m_decl.groups.push_back(std::move(decl));
@@ -391,14 +394,14 @@ class DocumentReader {
                     "remove public_link, or make the group external (internal: false)");
   }
 
-  void read_member(const YAML::Node& node, const SourceLoc& loc, GroupDecl& decl) {
+  void read_member(const yaml::Node& node, const SourceLoc& loc, GroupDecl& decl) {
     MemberRef m;
     m.loc = loc;
     std::string raw;
-    if (node.IsScalar()) {
-      raw = node.Scalar();
+    if (node.is_scalar()) {
+      raw = node.scalar();
       if (!yaml::check_text(raw, loc, "a member", m_diags)) return;
-    } else if (node.IsMap()) {
+    } else if (node.is_map()) {
       yaml::MapReader map(m_file, node, loc, "a member", k_keys.member, m_diags);
       auto e = map.string("email", true);
       if (!e) return;
@@ -460,7 +463,10 @@ class Resolver {
     check_external_counts();
     resolve_signing(m_decl.signing, out, m_diags);
 
-    for (auto& [key, entry] : m_testers) out.testers.push_back(entry.tester);
+    out.testers.reserve(m_testers.size());
+    for (auto& [key, entry] : m_testers) out.testers.push_back(std::move(entry.tester));
+    std::sort(out.testers.begin(), out.testers.end(),
+              [](const core::DesiredTester& a, const core::DesiredTester& b) { return a.email < b.email; });
     for (auto& [gk, decl] : m_groups) {
       auto& emails = decl.group.member_emails;
       std::sort(emails.begin(), emails.end());
@@ -586,15 +592,17 @@ class Resolver {
         continue;
       }
       m_decl.files.push_back(*path);
-      std::map<std::string, SourceLoc> rows_seen;
-      for (const auto& row : parse_tester_csv(*text, *path, m_diags)) {
+      const auto rows = parse_tester_csv(*text, *path, m_diags);
+      std::unordered_map<std::string, const SourceLoc*> rows_seen;
+      rows_seen.reserve(rows.size());
+      for (const auto& row : rows) {
         const std::string key = core::email_key(row.email);
         if (auto it = rows_seen.find(key); it != rows_seen.end()) {
-          m_diags.duplicate(row.email_loc, it->second, "tester " + key + " appears twice in the CSV",
+          m_diags.duplicate(row.email_loc, *it->second, "tester " + key + " appears twice in the CSV",
                             "keep one row per tester");
           continue;
         }
-        rows_seen.emplace(key, row.email_loc);
+        rows_seen.emplace(key, &row.email_loc);
         declare_tester(key, row.first_name, row.last_name, row.loc);
         std::vector<std::pair<core::DesiredGroup*, SourceLoc>> targets;
         for (const auto& g : imp.groups) targets.emplace_back(find_group(imp.app->value, g.value), g.loc);
@@ -642,14 +650,16 @@ class Resolver {
 
   void resolve_members() {
     for (auto& [gk, decl] : m_groups) {
-      std::map<std::string, SourceLoc> seen;
+      std::unordered_map<std::string_view, const SourceLoc*> seen;
+      seen.reserve(decl.members.size());
+      decl.group.member_emails.reserve(decl.group.member_emails.size() + decl.members.size());
       for (const auto& m : decl.members) {
         if (auto it = seen.find(m.key); it != seen.end()) {
-          m_diags.duplicate(m.loc, it->second, m.key + " is listed twice in group " + quote(decl.group.name),
+          m_diags.duplicate(m.loc, *it->second, m.key + " is listed twice in group " + quote(decl.group.name),
                             "list each member once");
           continue;
         }
-        seen.emplace(m.key, m.loc);
+        seen.emplace(m.key, &m.loc);
         if (decl.group.is_internal.value_or(false)) {
           if (m.has_details) {
             m_diags.error(
@@ -675,7 +685,7 @@ class Resolver {
   }
 
   void check_external_counts() {
-    std::map<std::string, std::set<std::string>> per_app;
+    std::map<std::string, std::unordered_set<std::string_view>> per_app;
     for (const auto& [gk, decl] : m_groups)
       if (!decl.group.is_internal.value_or(false))
         per_app[gk.first].insert(decl.group.member_emails.begin(), decl.group.member_emails.end());
@@ -691,7 +701,8 @@ class Resolver {
   Declarations& m_decl;
   Diagnostics& m_diags;
   std::set<std::string> m_user_keys;
-  std::map<std::string, TesterEntry> m_testers;
+  // Why unordered: 50,000 lookups of long emails; resolve() sorts the testers once at the end.
+  std::unordered_map<std::string, TesterEntry> m_testers;
   std::map<std::string, SourceLoc> m_apps;
   std::map<std::pair<std::string, std::string>, GroupDecl> m_groups;
 };
@@ -734,23 +745,33 @@ const DesiredStateKeys& desired_state_keys() {
 
 namespace {
 
-// Reads parsed documents (std::nullopt: the file did not parse; its errors are already reported).
-util::Result<core::DesiredState> read_documents(
-    const std::vector<std::pair<std::string, std::optional<YAML::Node>>>& documents, Diagnostics& diags,
-    size_t before) {
-  Declarations decl;
-  for (const auto& [file, root] : documents) {
-    decl.files.push_back(file);
-    if (root) DocumentReader(file, decl, diags).read(*root);
+// Reads parsed documents one at a time (each can be freed once read: the declarations copy what
+// they need), then resolves them together.
+class StateReader {
+ public:
+  explicit StateReader(Diagnostics& diags) : m_diags(diags), m_before(diags.error_count()) {}
+
+  // root std::nullopt: the file did not parse; its errors are already reported.
+  void add(const std::string& file, const std::optional<yaml::Node>& root) {
+    m_decl.files.push_back(file);
+    if (root) DocumentReader(file, m_decl, m_diags).read(*root);
   }
-  Resolver resolver(decl, diags);
-  core::DesiredState state = resolver.resolve();
-  if (diags.error_count() > before) {
-    diags.sort();
-    return diags.to_error("invalid desired state");
+
+  util::Result<core::DesiredState> finish() {
+    Resolver resolver(m_decl, m_diags);
+    core::DesiredState state = resolver.resolve();
+    if (m_diags.error_count() > m_before) {
+      m_diags.sort();
+      return m_diags.to_error("invalid desired state");
+    }
+    return state;
   }
-  return state;
-}
+
+ private:
+  Diagnostics& m_diags;
+  size_t m_before;
+  Declarations m_decl;
+};
 
 }  // namespace
 
@@ -758,19 +779,22 @@ util::Result<core::DesiredState> parse_desired_state(
     const std::vector<std::pair<std::string, std::string>>& documents, Diagnostics* diagnostics) {
   Diagnostics local;
   Diagnostics& diags = diagnostics ? *diagnostics : local;
-  const size_t before = diags.error_count();
-  std::vector<std::pair<std::string, std::optional<YAML::Node>>> parsed;
-  parsed.reserve(documents.size());
-  for (const auto& [file, text] : documents) parsed.emplace_back(file, yaml::parse_text(text, file, diags));
-  return read_documents(parsed, diags, before);
+  StateReader reader(diags);
+  for (const auto& [file, text] : documents) {
+    // Why one at a time: only one parsed document is in memory at once (peak RSS).
+    const auto doc = yaml::parse_text(text, file, diags);
+    reader.add(file, doc ? std::optional<yaml::Node>(doc->root()) : std::nullopt);
+  }
+  return reader.finish();
 }
 
-util::Result<core::DesiredState> desired_state_from_yaml(const YAML::Node& root, const std::string& file,
+util::Result<core::DesiredState> desired_state_from_yaml(const yaml::Node& root, const std::string& file,
                                                          Diagnostics* diagnostics) {
   Diagnostics local;
   Diagnostics& diags = diagnostics ? *diagnostics : local;
-  const size_t before = diags.error_count();
-  return read_documents({{file, root}}, diags, before);
+  StateReader reader(diags);
+  reader.add(file, root);
+  return reader.finish();
 }
 
 util::Result<core::DesiredState> load_desired_state(const std::string& path, Diagnostics* diagnostics) {

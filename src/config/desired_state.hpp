@@ -9,7 +9,7 @@
 #include "core/desired.hpp"
 #include "util/result.hpp"
 
-namespace YAML {
+namespace config::yaml {
 class Node;
 }
 
@@ -31,7 +31,7 @@ util::Result<core::DesiredState> parse_desired_state(
     const std::vector<std::pair<std::string, std::string>>& documents, Diagnostics* diagnostics = nullptr);
 
 // Same, from one file's YAML document already parsed (validate reads each file once).
-util::Result<core::DesiredState> desired_state_from_yaml(const YAML::Node& root, const std::string& file,
+util::Result<core::DesiredState> desired_state_from_yaml(const yaml::Node& root, const std::string& file,
                                                          Diagnostics* diagnostics = nullptr);
 
 // The keys each mapping accepts; docs/schema/desired-state.schema.json must match (tested).

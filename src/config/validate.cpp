@@ -16,18 +16,19 @@ namespace {
 
 namespace fs = std::filesystem;
 
-bool has_any_key(const YAML::Node& root, const std::vector<std::string>& keys) {
-  for (auto it = root.begin(); it != root.end(); ++it)
-    if (it->first.IsScalar() && std::find(keys.begin(), keys.end(), it->first.Scalar()) != keys.end())
-      return true;
+bool has_any_key(const yaml::Node& root, const std::vector<std::string>& keys) {
+  for (size_t i = 0; i < root.size(); ++i) {
+    const yaml::Node key = root.entry(i).key;
+    if (key.is_scalar() && std::find(keys.begin(), keys.end(), key.scalar()) != keys.end()) return true;
+  }
   return false;
 }
 
 // A daemon config has `teams:`, or daemon-config keys and no desired-state key (then the missing
 // `teams:` is what to report, not every daemon key as unknown to a desired state).
-bool is_daemon_config(const YAML::Node& root) {
-  if (!root.IsMap()) return false;
-  if (root["teams"].IsDefined()) return true;
+bool is_daemon_config(const yaml::Node& root) {
+  if (!root.is_map()) return false;
+  if (has_any_key(root, {"teams"})) return true;
   return has_any_key(root, k_daemon_config_keys) && !has_any_key(root, desired_state_keys().top);
 }
 
@@ -56,7 +57,7 @@ std::string ValidationReport::summary() const {
 
 namespace {
 
-void validate_daemon(const YAML::Node& root, const std::string& path, const Environment& env,
+void validate_daemon(const yaml::Node& root, const std::string& path, const Environment& env,
                      ValidationReport& report) {
   ++report.daemon_configs;
   auto cfg = daemon_config_from_yaml(root, path, env, &report.diagnostics);
@@ -67,7 +68,7 @@ void validate_daemon(const YAML::Node& root, const std::string& path, const Envi
 }
 
 // Reads and parses one file; std::nullopt after reporting why it cannot be read or parsed.
-std::optional<YAML::Node> read_yaml(const std::string& path, ValidationReport& report) {
+std::optional<yaml::Document> read_yaml(const std::string& path, ValidationReport& report) {
   auto text = util::read_file(path);
   if (!text) {
     report.diagnostics.error(core::SourceLoc{path, 0, 0}, text.error().message,
@@ -97,12 +98,12 @@ ValidationReport validate_paths(const std::vector<std::string>& paths, const Env
       ++report.desired_states;  // counted as checked; its errors are reported
       continue;
     }
-    if (is_daemon_config(*root)) {
-      validate_daemon(*root, path, env, report);
+    if (is_daemon_config(root->root())) {
+      validate_daemon(root->root(), path, env, report);
       continue;
     }
     ++report.desired_states;
-    if (auto state = desired_state_from_yaml(*root, path, &report.diagnostics))
+    if (auto state = desired_state_from_yaml(root->root(), path, &report.diagnostics))
       report.teams.push_back(state->team);
   }
   report.diagnostics.sort();

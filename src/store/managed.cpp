@@ -26,11 +26,18 @@ util::Status ManagedObjects::unmark_managed(const std::string& team, const std::
 }
 
 util::Result<std::set<std::string>> ManagedObjects::load_managed(const std::string& team) {
-  auto list = list_managed(team);
-  if (!list) return std::move(list).error();
+  // Why not list_managed: every plan needs the keys only, and parsing each row's timestamp was
+  // ~7% of a 50,000-tester `plan --no-refresh`.
+  auto s = m_db->prepare("SELECT key FROM managed_objects WHERE team = ?1 ORDER BY key");
+  if (!s) return std::move(s).error();
+  s->bind_text(1, team);
   std::set<std::string> out;
-  for (auto& object : *list) out.insert(out.end(), std::move(object.key));
-  return out;
+  while (true) {
+    auto row = s->step();
+    if (!row) return std::move(row).error();
+    if (!*row) return out;
+    out.insert(out.end(), s->column_text(0));
+  }
 }
 
 util::Result<std::vector<ManagedObject>> ManagedObjects::list_managed(const std::string& team) {
