@@ -163,3 +163,24 @@ TEST_CASE("yaml document: nodes stay valid when their document moves; an empty o
   config::yaml::Builder build;
   CHECK(build.finish().root().is_null());
 }
+
+TEST_CASE("yaml document: aliases that expand past the node limit are refused at the alias") {
+  // Nine levels of ten aliases each: a few hundred bytes that read as 10^9 nodes.
+  std::string text = "l0: &l0 [x, x, x, x, x, x, x, x, x, x]\n";
+  for (int level = 1; level <= 9; ++level) {
+    const std::string prev = "*l" + std::to_string(level - 1);
+    text += "l" + std::to_string(level) + ": &l" + std::to_string(level) + " [";
+    for (int i = 0; i < 10; ++i) text += (i ? ", " : "") + prev;
+    text += "]\n";
+  }
+  config::Diagnostics diags;
+  CHECK_FALSE(config::yaml::parse_text(text, "bomb.yaml", diags));
+  const std::string rendered = diags.render();
+  INFO(rendered);
+  CHECK(rendered.find("bomb.yaml:7:") != std::string::npos);
+  CHECK(rendered.find("YAML aliases expand this document beyond 5000000 nodes") != std::string::npos);
+
+  // A few levels stay well inside it.
+  config::Diagnostics fine;
+  CHECK(config::yaml::parse_text("a: &a [x, y]\nb: &b [*a, *a]\nc: [*b, *b]\n", "ok.yaml", fine));
+}

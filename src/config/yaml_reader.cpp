@@ -129,6 +129,9 @@ Document Builder::finish(std::optional<uint32_t> root) {
 
 namespace {
 
+// Nodes a document may expand to through aliases: 10x a 100,000-tester desired state.
+constexpr uint64_t k_max_expanded_nodes = 5'000'000;
+
 core::SourceLoc mark_loc(const std::string& file, const Mark& mark) {
   core::SourceLoc loc;
   loc.file = file;
@@ -315,7 +318,18 @@ std::optional<Document> parse_text(const std::string& input, const std::string& 
   builder.reserve(text.size() / 8 + 16, text.size());
   std::unordered_map<std::string, uint32_t> anchors;
   std::vector<std::string> open_anchors;  // of the open containers
-  std::vector<Mark> document_starts;      // one per top-level node
+  // Why: an alias shares its anchor's node, but every reader walks it again. Nested aliases
+  // ("billion laughs": a list of ten aliases to a list of ten aliases ...) make a few hundred
+  // bytes read as billions of nodes. Each node's expanded size is counted (an alias adds its
+  // anchor's) and a document past k_max_expanded_nodes is refused.
+  std::unordered_map<uint32_t, uint64_t> anchor_size;  // anchored node -> its expanded size
+  std::vector<uint64_t> open_size;                     // expanded size of each open container so far
+  uint64_t expanded = 0;
+  const auto grow = [&](uint64_t n) {
+    expanded += n;
+    if (!open_size.empty()) open_size.back() += n;
+  };
+  std::vector<Mark> document_starts;  // one per top-level node
   Mark document_start;
   for (bool done = false; !done;) {
     Event ev;
@@ -345,16 +359,24 @@ std::optional<Document> parse_text(const std::string& input, const std::string& 
                                    ? builder.null_value(mark)
                                    : builder.scalar(std::string_view(value, s.length), mark,
                                                     tag ? std::strcmp(tag, "!") == 0 : !plain);
-        if (s.anchor) anchors[reinterpret_cast<const char*>(s.anchor)] = index;
+        if (s.anchor) {
+          anchors[reinterpret_cast<const char*>(s.anchor)] = index;
+          anchor_size[index] = 1;
+        }
+        grow(1);
         break;
       }
       case YAML_SEQUENCE_START_EVENT:
         builder.begin_sequence(mark);
+        ++expanded;
+        open_size.push_back(1);
         open_anchors.emplace_back(
             e.data.sequence_start.anchor ? reinterpret_cast<const char*>(e.data.sequence_start.anchor) : "");
         break;
       case YAML_MAPPING_START_EVENT:
         builder.begin_map(mark);
+        ++expanded;
+        open_size.push_back(1);
         open_anchors.emplace_back(
             e.data.mapping_start.anchor ? reinterpret_cast<const char*>(e.data.mapping_start.anchor) : "");
         break;
@@ -362,8 +384,15 @@ std::optional<Document> parse_text(const std::string& input, const std::string& 
       case YAML_MAPPING_END_EVENT: {
         const uint32_t index = builder.end();
         // Why only now: an alias inside its own anchor's node would make a cycle.
-        if (!open_anchors.back().empty()) anchors[open_anchors.back()] = index;
+        const uint64_t size = open_size.back();
+        open_size.pop_back();
+        if (!open_anchors.back().empty()) {
+          anchors[open_anchors.back()] = index;
+          anchor_size[index] = size;
+        }
         open_anchors.pop_back();
+        // The container itself was counted when it opened; its children as they came.
+        if (!open_size.empty()) open_size.back() += size;
         break;
       }
       case YAML_ALIAS_EVENT: {
@@ -374,6 +403,14 @@ std::optional<Document> parse_text(const std::string& input, const std::string& 
           return std::nullopt;
         }
         builder.again(it->second);
+        grow(anchor_size[it->second]);
+        if (expanded > k_max_expanded_nodes) {
+          diags.error(
+              mark_loc(file, mark),
+              "YAML aliases expand this document beyond " + std::to_string(k_max_expanded_nodes) + " nodes",
+              "write the values out, or use fewer nested aliases (*name)");
+          return std::nullopt;
+        }
         break;
       }
       default:
