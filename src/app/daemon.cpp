@@ -7,7 +7,7 @@
 namespace app {
 
 int run_daemon(const config::DaemonConfig& cfg, const std::string& admin_token,
-               std::shared_ptr<util::Clock> clock) {
+               const std::shared_ptr<util::Clock>& clock) {
   TeamRuntime runtime(cfg.path, clock);
   // alerts (docs/alerts.md): evaluated after each team cycle; delivery workers run while the
   // service does. Declared before the service so it outlives every cycle.

@@ -13,6 +13,6 @@ namespace app {
 // the admin endpoint's bearer token (empty = none). Returns the process exit code
 // (service::k_exit_*).
 int run_daemon(const config::DaemonConfig& cfg, const std::string& admin_token,
-               std::shared_ptr<util::Clock> clock);
+               const std::shared_ptr<util::Clock>& clock);
 
 }  // namespace app

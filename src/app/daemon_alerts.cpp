@@ -44,10 +44,10 @@ alerts::CycleFacts cycle_facts(const service::CycleResult& r) {
   return c;
 }
 
-DaemonAlerts::DaemonAlerts(const config::DaemonConfig& cfg, std::shared_ptr<util::Clock> clock,
+DaemonAlerts::DaemonAlerts(const config::DaemonConfig& cfg, const std::shared_ptr<util::Clock>& clock,
                            service::Registry& registry, alerts::DeliveryOptions options)
     : m_clock(clock),
-      m_service(cfg.database, cfg.alerts, clock, options),
+      m_service(cfg.database, cfg.alerts, clock, std::move(options)),
       m_firing(registry.gauge("ascsync_alerts_firing", "Alerts firing now, by alert name and severity.",
                               {"alertname", "severity"})),
       m_notifications(

@@ -18,7 +18,7 @@ alerts::CycleFacts cycle_facts(const service::CycleResult& result);
 
 class DaemonAlerts {
  public:
-  DaemonAlerts(const config::DaemonConfig& cfg, std::shared_ptr<util::Clock> clock,
+  DaemonAlerts(const config::DaemonConfig& cfg, const std::shared_ptr<util::Clock>& clock,
                service::Registry& registry, alerts::DeliveryOptions options = {});
   ~DaemonAlerts();
   DaemonAlerts(const DaemonAlerts&) = delete;

@@ -18,7 +18,7 @@ util::Result<std::string> trigger_daemon(const config::DaemonConfig& config, con
   if (!token.empty()) headers.emplace("Authorization", "Bearer " + token);
   std::string target = "/trigger";
   if (team) target += "?team=" + util::url_encode(*team);
-  auto res = client.Post(target.c_str(), headers, "", "text/plain");
+  auto res = client.Post(target, headers, "", "text/plain");
   if (!res)
     return util::make_error(util::ErrorKind::network, "cannot reach the daemon's admin endpoint at " + host +
                                                           ":" + std::to_string(config.admin.port) + " (" +

@@ -39,6 +39,7 @@ int show_kind(const std::string& kind, const std::string& team, const core::Snap
   };
   auto bundles = [&](const std::vector<std::string>& ids) {
     std::vector<std::string> out;
+    out.reserve(ids.size());
     for (const auto& id : ids) out.push_back(bundle(id));
     std::sort(out.begin(), out.end());
     return out;

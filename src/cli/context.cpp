@@ -64,11 +64,12 @@ std::optional<store::Database> open_database(const config::DaemonConfig& config,
 
 void setup_cli_logging(const GlobalOptions& options) {
   util::LogFormat format = util::LogFormat::text;
+  // journal: asked for, or unasked when stderr is systemd's journal stream (not a terminal).
+  const bool under_journald =
+      options.log_format.empty() && std::getenv("JOURNAL_STREAM") && !::isatty(STDERR_FILENO);
   if (options.log_format == "json")
     format = util::LogFormat::json;
-  else if (options.log_format == "journal")
-    format = util::LogFormat::journal;
-  else if (options.log_format.empty() && std::getenv("JOURNAL_STREAM") && !::isatty(STDERR_FILENO))
+  else if (options.log_format == "journal" || under_journald)
     format = util::LogFormat::journal;
   util::setup_logging(options.log_level, format);
 }

@@ -44,7 +44,7 @@ Node::Entry Node::entry(size_t i) const {
 
 uint32_t Builder::add(NodeData node) {
   const auto index = static_cast<uint32_t>(m_arena->nodes.size());
-  m_arena->nodes.push_back(std::move(node));
+  m_arena->nodes.push_back(node);
   if (m_open.empty())
     m_top.push_back(index);
   else
@@ -55,7 +55,7 @@ uint32_t Builder::add(NodeData node) {
 uint32_t Builder::null_value(Mark mark) {
   NodeData d;
   d.mark = mark;
-  return add(std::move(d));
+  return add(d);
 }
 
 uint32_t Builder::scalar(std::string_view text, Mark mark, bool quoted) {
@@ -79,7 +79,7 @@ uint32_t Builder::begin_sequence(Mark mark) {
   NodeData d;
   d.kind = NodeKind::sequence;
   d.mark = mark;
-  const uint32_t index = add(std::move(d));
+  const uint32_t index = add(d);
   m_open.push_back(index);
   m_open_from.push_back(m_pending.size());
   return index;
@@ -89,7 +89,7 @@ uint32_t Builder::begin_map(Mark mark) {
   NodeData d;
   d.kind = NodeKind::map;
   d.mark = mark;
-  const uint32_t index = add(std::move(d));
+  const uint32_t index = add(d);
   m_open.push_back(index);
   m_open_from.push_back(m_pending.size());
   return index;

@@ -154,7 +154,7 @@ class Builder {
 // UTF-16/32 byte order mark) — invalid bytes are an error at their line:col — and hold one YAML
 // document: a second non-empty document is an error at its '---' (nothing after it may be
 // dropped silently; empty documents are ignored).
-std::optional<Document> parse_text(const std::string& text, const std::string& file, Diagnostics& diags);
+std::optional<Document> parse_text(const std::string& input, const std::string& file, Diagnostics& diags);
 // Reads and parses a file; a missing, unreadable, non-regular or oversized file is a diagnostic
 // at "file".
 std::optional<Document> parse_file(const std::string& path, Diagnostics& diags);

@@ -60,7 +60,6 @@ Symbol symbol_for(const core::Change& c) {
     case core::Action::blocked:
       return {"!", k_magenta, true};
     case core::Action::remove_members:
-      return {"-", k_red, true};
     case core::Action::destroy:
       return {"-", k_red, true};
   }

@@ -30,7 +30,7 @@ std::string Engine::add_bundle_id(const std::string& identifier, const std::stri
     if (util::iequals(b.identifier, identifier))
       throw std::invalid_argument("an App ID with identifier " + identifier + " exists");
   BundleIdRec b{st.new_short_id(), name, platform, identifier, ca.team_id()};
-  const std::string id = b.id;
+  std::string id = b.id;
   st.bundle_ids[id] = std::move(b);
   return id;
 }
