@@ -116,28 +116,6 @@ long current_rss_kb() {
   return 0;
 }
 
-bool write_all(int fd, const void* data, size_t size) {
-  const char* p = static_cast<const char*>(data);
-  while (size > 0) {
-    const ssize_t n = ::write(fd, p, size);
-    if (n <= 0) return false;
-    p += n;
-    size -= static_cast<size_t>(n);
-  }
-  return true;
-}
-
-bool read_all(int fd, void* data, size_t size) {
-  char* p = static_cast<char*>(data);
-  while (size > 0) {
-    const ssize_t n = ::read(fd, p, size);
-    if (n <= 0) return false;
-    p += n;
-    size -= static_cast<size_t>(n);
-  }
-  return true;
-}
-
 std::string desired_yaml(const Params& p) {
   std::vector<std::vector<int>> members(k_groups);
   for (int t = 0; t < p.testers; ++t) members[size_t(t % k_groups)].push_back(t);
@@ -160,7 +138,7 @@ std::string desired_yaml(const Params& p) {
   spdlog::set_level(spdlog::level::warn);
   bench::install_fsync_counter();
   int port = 0;
-  if (!read_all(port_fd, &port, sizeof port)) _exit(2);
+  if (!bench::read_all(port_fd, &port, sizeof port)) _exit(2);
   auto creds = asc::load_credentials(k_issuer, k_key_id, dir + "/AuthKey.p8");
   if (!creds) _exit(2);
   asc::ClientOptions options;
@@ -198,7 +176,7 @@ std::string desired_yaml(const Params& p) {
     } else {
       std::fprintf(stderr, "child: cycle %d failed: %s\n", c + 1, report.error().describe().c_str());
     }
-    if (!write_all(result_fd, &s, sizeof s)) _exit(2);
+    if (!bench::write_all(result_fd, &s, sizeof s)) _exit(2);
     clock.advance(std::chrono::minutes(15));
   }
   _exit(0);
@@ -241,7 +219,7 @@ int main(int argc, char** argv) try {
   }
   sim.reset_counters();
   const int port = sim.port();
-  if (!write_all(forked.to_child, &port, sizeof port)) return 1;
+  if (!bench::write_all(forked.to_child, &port, sizeof port)) return 1;
 
   std::printf(
       "## bench_idle: %d testers in %d groups (%d apps), %d users, %d certificates; %d ms latency; "
@@ -254,7 +232,7 @@ int main(int argc, char** argv) try {
   bool all_ok = true;
   for (int c = 0; c < p.cycles; ++c) {
     Sample s;
-    if (!read_all(forked.from_child, &s, sizeof s)) {
+    if (!bench::read_all(forked.from_child, &s, sizeof s)) {
       std::fprintf(stderr, "the cycling process died\n");
       all_ok = false;
       break;

@@ -80,34 +80,12 @@ long peak_rss_kb() {
   return ru.ru_maxrss;
 }
 
-bool write_all(int fd, const void* data, size_t size) {
-  const char* p = static_cast<const char*>(data);
-  while (size > 0) {
-    const ssize_t n = ::write(fd, p, size);
-    if (n <= 0) return false;
-    p += n;
-    size -= static_cast<size_t>(n);
-  }
-  return true;
-}
-
-bool read_all(int fd, void* data, size_t size) {
-  char* p = static_cast<char*>(data);
-  while (size > 0) {
-    const ssize_t n = ::read(fd, p, size);
-    if (n <= 0) return false;
-    p += n;
-    size -= static_cast<size_t>(n);
-  }
-  return true;
-}
-
 // The child: waits for the simulator's port, then mirrors twice and reports each run.
 [[noreturn]] void mirroring_side(int port_fd, int result_fd, const std::string& dir, int max_parallel) {
   spdlog::set_level(spdlog::level::warn);
   bench::install_fsync_counter();
   int port = 0;
-  if (!read_all(port_fd, &port, sizeof port)) _exit(2);
+  if (!bench::read_all(port_fd, &port, sizeof port)) _exit(2);
   auto creds = asc::load_credentials(k_issuer, k_key_id, dir + "/AuthKey.p8");
   if (!creds) {
     std::fprintf(stderr, "child: %s\n", creds.error().describe().c_str());
@@ -142,7 +120,7 @@ bool read_all(int fd, void* data, size_t size) {
     } else {
       std::fprintf(stderr, "child: refresh failed: %s\n", result.error().describe().c_str());
     }
-    if (!write_all(result_fd, &m, sizeof m)) _exit(2);
+    if (!bench::write_all(result_fd, &m, sizeof m)) _exit(2);
   }
   _exit(0);
 }
@@ -190,11 +168,11 @@ int main(int argc, char** argv) {
   sim.reset_counters();
 
   const int port = sim.port();
-  if (!write_all(forked.to_child, &port, sizeof port)) return 1;
+  if (!bench::write_all(forked.to_child, &port, sizeof port)) return 1;
   Measurement runs[2];
   long long sim_requests[2] = {0, 0};
   for (int i = 0; i < 2; ++i) {
-    if (!read_all(forked.from_child, &runs[i], sizeof runs[i])) {
+    if (!bench::read_all(forked.from_child, &runs[i], sizeof runs[i])) {
       std::fprintf(stderr, "the mirroring process died\n");
       return 1;
     }

@@ -56,4 +56,27 @@ inline ForkedSide fork_side(const std::function<void(int, int)>& side) {
   return {child, to_child[1], from_child[0]};
 }
 
+// Writes or reads exactly `size` bytes through a pipe end; false when it closed or failed.
+inline bool write_all(int fd, const void* data, size_t size) {
+  const char* p = static_cast<const char*>(data);
+  while (size > 0) {
+    const ssize_t n = ::write(fd, p, size);
+    if (n <= 0) return false;
+    p += n;
+    size -= static_cast<size_t>(n);
+  }
+  return true;
+}
+
+inline bool read_all(int fd, void* data, size_t size) {
+  char* p = static_cast<char*>(data);
+  while (size > 0) {
+    const ssize_t n = ::read(fd, p, size);
+    if (n <= 0) return false;
+    p += n;
+    size -= static_cast<size_t>(n);
+  }
+  return true;
+}
+
 }  // namespace bench

@@ -76,18 +76,16 @@ void Builder::reserve(size_t nodes, size_t text) {
 }
 
 uint32_t Builder::begin_sequence(Mark mark) {
-  NodeData d;
-  d.kind = NodeKind::sequence;
-  d.mark = mark;
-  const uint32_t index = add(d);
-  m_open.push_back(index);
-  m_open_from.push_back(m_pending.size());
-  return index;
+  return open(NodeKind::sequence, mark);
 }
 
 uint32_t Builder::begin_map(Mark mark) {
+  return open(NodeKind::map, mark);
+}
+
+uint32_t Builder::open(NodeKind kind, Mark mark) {
   NodeData d;
-  d.kind = NodeKind::map;
+  d.kind = kind;
   d.mark = mark;
   const uint32_t index = add(d);
   m_open.push_back(index);

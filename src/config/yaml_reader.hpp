@@ -141,6 +141,7 @@ class Builder {
 
  private:
   uint32_t add(NodeData node);
+  uint32_t open(NodeKind kind, Mark mark);
 
   std::unique_ptr<Arena> m_arena;
   std::vector<uint32_t> m_open;     // the open containers, innermost last

@@ -59,6 +59,15 @@ class ApplyEnv {
   virtual void group_created(const std::string& key, const std::string& id) = 0;
 };
 
+// A DELETE's answer as every kind treats it: gone already (404) counts as done. Otherwise on
+// success the write is counted and `forget` drops the object's mirror row.
+inline util::Status deleted(ApplyEnv& env, const util::Status& answer, MirrorUpdate forget) {
+  if (!answer && answer.error().kind != util::ErrorKind::not_found) return answer.error();
+  env.wrote();
+  env.mirror(std::move(forget));
+  return util::ok_status();
+}
+
 // How the text plan shows a change: the kind as people read it ("user" for an invitation being
 // created), the verb phrase, and one line per listed item (members added or removed).
 struct Wording {

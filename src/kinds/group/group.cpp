@@ -24,11 +24,8 @@ bool creates(const core::Change& c) {
 }
 
 util::Status delete_group(ApplyEnv& env, const std::string& id) {
-  auto s = env.api().delete_beta_group(id);
-  if (!s && s.error().kind != ErrorKind::not_found) return s.error();
-  env.wrote();
-  env.mirror([id](store::Mirror& m, const std::string& team) { return m.delete_group(team, id); });
-  return util::ok_status();
+  return deleted(env, env.api().delete_beta_group(id),
+                 [id](store::Mirror& m, const std::string& team) { return m.delete_group(team, id); });
 }
 
 util::Result<Done> create_group(ApplyEnv& env, const std::string& key, const core::GroupPayload& p) {

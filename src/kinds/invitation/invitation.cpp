@@ -8,11 +8,8 @@ namespace kinds {
 namespace {
 
 util::Status delete_invitation(ApplyEnv& env, const std::string& id) {
-  auto s = env.api().delete_user_invitation(id);
-  if (!s && s.error().kind != util::ErrorKind::not_found) return s.error();  // gone already: fine
-  env.wrote();
-  env.mirror([id](store::Mirror& m, const std::string& team) { return m.delete_invitation(team, id); });
-  return util::ok_status();
+  return deleted(env, env.api().delete_user_invitation(id),
+                 [id](store::Mirror& m, const std::string& team) { return m.delete_invitation(team, id); });
 }
 
 util::Result<Done> create_invitation(ApplyEnv& env, const core::InvitationPayload& p) {

@@ -93,11 +93,10 @@ Wording TesterKind::wording(const core::Change& c, const Payload&) {
 util::Result<Done> TesterKind::apply(ApplyEnv& env, const core::Change& c, const Payload& p, Half) {
   if (c.action == core::Action::create) return create_tester(env, p);
   if (c.action == core::Action::destroy) {
-    auto s = env.api().delete_beta_tester(p.tester_id);
-    if (!s && s.error().kind != ErrorKind::not_found) return s.error();
-    env.wrote();
-    env.mirror(
+    auto s = deleted(
+        env, env.api().delete_beta_tester(p.tester_id),
         [id = p.tester_id](store::Mirror& m, const std::string& team) { return m.delete_tester(team, id); });
+    if (!s) return s.error();
     return Done{};
   }
   return no_rule(c);

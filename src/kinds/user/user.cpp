@@ -51,7 +51,6 @@ Wording UserKind::wording(const core::Change& c, const Payload&) {
 }
 
 util::Result<Done> UserKind::apply(ApplyEnv& env, const core::Change& c, const Payload& p, Half) {
-  using util::ErrorKind;
   if (c.action == core::Action::update) {
     if (!p.access) return no_rule(c);  // an update always carries the access it sets
     const core::UserAccess& a = *p.access;
@@ -63,11 +62,10 @@ util::Result<Done> UserKind::apply(ApplyEnv& env, const core::Change& c, const P
     return Done{{{"user_id", user->id}}, user->id};
   }
   if (c.action == core::Action::destroy) {
-    auto s = env.api().delete_user(p.user_id);
-    if (!s && s.error().kind != ErrorKind::not_found) return s.error();
-    env.wrote();
-    env.mirror(
+    auto s = deleted(
+        env, env.api().delete_user(p.user_id),
         [id = p.user_id](store::Mirror& m, const std::string& team) { return m.delete_user(team, id); });
+    if (!s) return s.error();
     return Done{};
   }
   return no_rule(c);
