@@ -94,7 +94,7 @@ class Executor final : public kinds::ApplyEnv {
           break;
       }
     }
-    flush_mirror();
+    if (!m_mirror_updates.empty()) begin_bookkeeping();
     if (auto st = commit_bookkeeping(); !st)
       spdlog::error(
           "team {}: the apply's last bookkeeping was not saved ({}); the next cycle reads its "
@@ -111,22 +111,20 @@ class Executor final : public kinds::ApplyEnv {
   // request is in flight (it would hold SQLite's write lock against other teams), and a crash
   // before it commits loses only rows that crash recovery rebuilds: the entry stays pending and
   // the next cycle reads the object back.
+  // Opens the grouped transaction (once) and writes into it the mirror updates of the requests
+  // sent since: every bookkeeping write starts here, so the mirror is never behind the rows
+  // written after it. A failed mirror update is logged, not fatal: the next refresh replaces the
+  // mirror's rows anyway.
   void begin_bookkeeping() {
-    if (m_bookkeeping) return;
-    auto tx = store::WriteTransaction::begin(*m_ctx.db);
-    if (!tx) {
-      // Not fatal: each row then commits on its own, as it would without grouping.
-      spdlog::warn("team {}: cannot group bookkeeping writes: {}", m_ctx.team, tx.error().describe());
-      return;
+    if (!m_bookkeeping) {
+      auto tx = store::WriteTransaction::begin(*m_ctx.db);
+      if (tx) {
+        m_bookkeeping.emplace(std::move(*tx));
+      } else {
+        // Not fatal: each row then commits on its own, as it would without grouping.
+        spdlog::warn("team {}: cannot group bookkeeping writes: {}", m_ctx.team, tx.error().describe());
+      }
     }
-    m_bookkeeping.emplace(std::move(*tx));
-  }
-
-  // The mirror updates of the requests sent so far, in the bookkeeping transaction. A failed one
-  // is logged, not fatal: the next refresh replaces the mirror's rows anyway.
-  void flush_mirror() {
-    if (m_mirror_updates.empty()) return;
-    begin_bookkeeping();
     for (auto& update : m_mirror_updates)
       if (auto st = update(m_mirror, m_ctx.team); !st)
         spdlog::error("team {}: mirror update failed: {}", m_ctx.team, st.error().describe());
@@ -141,7 +139,6 @@ class Executor final : public kinds::ApplyEnv {
   }
 
   void record(const core::Change& c, const std::string& outcome, const std::string& error) {
-    flush_mirror();
     begin_bookkeeping();
     m_report.outcomes.push_back({c.key, core::to_string(c.action), outcome, error});
     store::AuditRecord a;
@@ -168,7 +165,6 @@ class Executor final : public kinds::ApplyEnv {
   // Records which keys ascsync manages after `c`. A failure is an error: a created object that is
   // not recorded as managed would never be pruned, and an adopted one would be planned again.
   util::Status apply_managed(const core::Change& c, std::string_view how) {
-    flush_mirror();
     begin_bookkeeping();
     for (const auto& k : c.unmanage)
       if (auto st = m_managed.unmark_managed(m_ctx.team, k); !st) return st;
@@ -212,7 +208,7 @@ class Executor final : public kinds::ApplyEnv {
   // Records the intent for `c` (or for one half of a create-before-destroy replace: "create" or
   // "delete", kept in the request's "half" field for recovery).
   util::Result<int64_t> journal_intent(const core::Change& c, const char* half) {
-    flush_mirror();
+    begin_bookkeeping();
     store::JournalEntry entry;
     entry.kind = core::to_string(c.kind());
     entry.action = core::to_string(c.action);
@@ -267,7 +263,6 @@ class Executor final : public kinds::ApplyEnv {
   }
 
   void complete_done(int64_t id, const json& result) {
-    flush_mirror();
     begin_bookkeeping();
     if (auto r = m_journal.complete(id, "done", result, "", m_ctx.clock->now()); !r)
       spdlog::error("team {}: journal entry {} not completed: {}", m_ctx.team, id, r.error().describe());
@@ -315,7 +310,6 @@ class Executor final : public kinds::ApplyEnv {
   void fail(const core::Change& c, std::optional<int64_t> id, const util::Error& e, bool local) {
     const std::string msg = e.describe();
     spdlog::warn("team {}: {} {} failed: {}", m_ctx.team, core::to_string(c.action), c.key, msg);
-    flush_mirror();
     begin_bookkeeping();
     if (id) (void)m_journal.complete(*id, "failed", nullptr, msg, m_ctx.clock->now());
     record(c, "failed", msg);
@@ -335,7 +329,7 @@ class Executor final : public kinds::ApplyEnv {
   store::AuditTrail m_audit;
   store::Conditions m_conditions;
   std::optional<store::WriteTransaction> m_bookkeeping;  // see begin_bookkeeping()
-  std::vector<kinds::MirrorUpdate> m_mirror_updates;     // see flush_mirror()
+  std::vector<kinds::MirrorUpdate> m_mirror_updates;     // see begin_bookkeeping()
   std::map<std::string, std::string> m_created_groups;   // group key -> id created by this apply
   ApplyReport m_report;
 };
