@@ -41,14 +41,9 @@ Runner add_export(CLI::App& app, GlobalOptions& global) {
     }
     auto cfg = load_config(global);
     if (!cfg) return k_exit_error;
-    auto teams = select_teams(*cfg, global);
-    if (!teams) return k_exit_error;
-    if (teams->size() != 1) {
-      std::fprintf(stderr, "error: export writes one team; %s\n",
-                   teams->empty() ? "no team is enabled" : "name it with --team");
-      return k_exit_error;
-    }
-    const auto& team = *teams->front();
+    const auto* selected = select_one_team(*cfg, global, "export writes one team");
+    if (!selected) return k_exit_error;
+    const auto& team = *selected;
     app::ExportRequest request;
     request.dir = opts->out.empty() ? fs::path(team.name + "-desired") : fs::path(opts->out);
     request.kinds = kinds;

@@ -39,14 +39,9 @@ Runner add_export_identity(CLI::App& app, GlobalOptions& global) {
     }
     auto cfg = load_config(global);
     if (!cfg) return k_exit_error;
-    auto teams = select_teams(*cfg, global);
-    if (!teams) return k_exit_error;
-    if (teams->size() != 1) {
-      std::fprintf(stderr, "error: export-identity writes one team's identity; %s\n",
-                   teams->empty() ? "no team is enabled" : "name it with --team");
-      return k_exit_error;
-    }
-    const auto& team = *teams->front();
+    const auto* selected = select_one_team(*cfg, global, "export-identity writes one team's identity");
+    if (!selected) return k_exit_error;
+    const auto& team = *selected;
     const char* creds = std::getenv("CREDENTIALS_DIRECTORY");
     auto password = custody::read_passphrase(
         opts->password_file.empty() ? custody::PassphraseSource::credential(opts->password_credential)

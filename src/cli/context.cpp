@@ -31,6 +31,18 @@ std::optional<config::DaemonConfig> load_config(const GlobalOptions& options) {
   return std::move(*cfg);
 }
 
+const config::TeamConfig* select_one_team(const config::DaemonConfig& config, const GlobalOptions& options,
+                                          const char* what) {
+  auto teams = select_teams(config, options);
+  if (!teams) return nullptr;
+  if (teams->size() != 1) {
+    std::fprintf(stderr, "error: %s; %s\n", what,
+                 teams->empty() ? "no team is enabled" : "name it with --team");
+    return nullptr;
+  }
+  return teams->front();
+}
+
 std::optional<std::vector<const config::TeamConfig*>> select_teams(const config::DaemonConfig& config,
                                                                    const GlobalOptions& options) {
   std::vector<const config::TeamConfig*> out;

@@ -27,6 +27,11 @@ std::optional<config::DaemonConfig> load_config(const GlobalOptions& options);
 std::optional<std::vector<const config::TeamConfig*>> select_teams(const config::DaemonConfig& config,
                                                                    const GlobalOptions& options);
 
+// The one team a single-team command works on (`what` names the command's work in the error:
+// "export writes one team"); nullptr after printing why there is none or more than one.
+const config::TeamConfig* select_one_team(const config::DaemonConfig& config, const GlobalOptions& options,
+                                          const char* what);
+
 // Opens (creating and migrating) the config's database; prints the error on failure.
 std::optional<store::Database> open_database(const config::DaemonConfig& config, bool create = true);
 

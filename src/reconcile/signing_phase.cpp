@@ -127,18 +127,30 @@ util::Result<custody::KeyStore> open_key_store(const std::string& team, store::D
   return custody::KeyStore::open(*dir, std::move(*passphrase));
 }
 
+namespace {
+
+// What every signing step of this team runs with (the plan id and write hook are the apply's).
+signing::Context signing_context(const std::string& team, asc::Api& api, store::Database& db,
+                                 custody::KeyStore& keys, const util::Clock& clock,
+                                 const SigningOptions& options) {
+  signing::Context ctx;
+  ctx.team = team;
+  ctx.api = &api;
+  ctx.db = &db;
+  ctx.keys = &keys;
+  ctx.clock = &clock;
+  ctx.credentials_directory = signing_credentials_dir(options);
+  return ctx;
+}
+
+}  // namespace
+
 util::Result<signing::Settled> settle_signing(const std::string& team, const core::DesiredState& desired,
                                               asc::Api& api, store::Database& db, const util::Clock& clock,
                                               const core::Snapshot& fresh, const SigningOptions& options) {
   auto keys = open_key_store(team, db, options);
   if (!keys) return keys.error();
-  signing::Context ctx;
-  ctx.team = team;
-  ctx.api = &api;
-  ctx.db = &db;
-  ctx.keys = &*keys;
-  ctx.clock = &clock;
-  ctx.credentials_directory = signing_credentials_dir(options);
+  signing::Context ctx = signing_context(team, api, db, *keys, clock, options);
   auto settled = signing::settle_requests(ctx, desired, fresh);
   if (settled)
     for (const auto& m : settled->messages) spdlog::info("team {}: recovery: {}", team, m);
@@ -165,14 +177,8 @@ util::Status apply_signing(SigningReport& report, const std::string& team, const
                            long long crash_after_writes, long long writes_so_far) {
   auto keys = open_key_store(team, db, options);
   if (!keys) return keys.error();
-  signing::Context ctx;
-  ctx.team = team;
-  ctx.api = &api;
-  ctx.db = &db;
-  ctx.keys = &*keys;
-  ctx.clock = &clock;
+  signing::Context ctx = signing_context(team, api, db, *keys, clock, options);
   ctx.plan_id = plan_id;
-  ctx.credentials_directory = signing_credentials_dir(options);
   long long writes = writes_so_far;
   ctx.on_write = [&writes, crash_after_writes] {
     ++writes;
